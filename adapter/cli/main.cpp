@@ -1,0 +1,35 @@
+// fhir-adapter: maps a hospital FHIR server's lab Observations to clinical-trial outcome records.
+#include <CLI/CLI.hpp>
+
+#include "cli/exit_codes.h"
+#include "cli/map_command.h"
+#include "cli/report_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"fhir-adapter: FHIR R4 lab Observations to clinical-trial outcome records"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "fhir-adapter 0.1.0");
+  fa::cli::MapArguments map;
+  fa::cli::ReportArguments report;
+  fa::cli::addMapCommand(app, map);
+  fa::cli::addReportCommand(app, report);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message and usage
+    return fa::cli::kExitUsage;
+  }
+  try {
+    if (app.got_subcommand("map")) return fa::cli::runMap(map);
+    if (app.got_subcommand("report")) return fa::cli::runReport(report);
+  } catch (const std::exception& e) {
+    // A bug or a broken environment, not bad input: say so plainly.
+    std::fprintf(stderr, "fhir-adapter: internal error: %s\n", e.what());
+    return fa::cli::kExitUsage;
+  }
+  return fa::cli::kExitUsage;
+}

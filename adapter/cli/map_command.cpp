@@ -1,0 +1,113 @@
+#include "cli/map_command.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "cli/exit_codes.h"
+#include "cli/input_files.h"
+#include "engine/mapping_session.h"
+#include "engine/record_writer.h"
+#include "mapping/config_loader.h"
+
+namespace fa::cli {
+namespace {
+
+bool looksLikeBaseUrl(const std::string& url) {
+  return (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) && url.find(' ') == std::string::npos &&
+         url.find('?') == std::string::npos && url.find('#') == std::string::npos;
+}
+
+// Writes in large blocks; the output is only opened once every input has been read, so a usage
+// or configuration error never leaves a half-written file behind.
+bool writeAll(std::FILE* out, const std::string& text) { return std::fwrite(text.data(), 1, text.size(), out) == text.size(); }
+
+}  // namespace
+
+void addMapCommand(CLI::App& app, MapArguments& args) {
+  CLI::App* map = app.add_subcommand("map", "Map FHIR resources (files, NDJSON or -) to outcome records");
+  map->add_option("--mappings", args.mappings, "fhir-mappings folder")->required();
+  map->add_option("--subjects", args.subjects, "roster CSV: subject_id,patient,dose1_date,dose2_date")->required();
+  map->add_option("--base", args.base, "FHIR server base URL: absolute subject references must be under it");
+  map->add_option("--format", args.format, "ndjson (default) or csv")->check(CLI::IsMember({"ndjson", "csv"}));
+  map->add_option("--output", args.output, "write records here instead of standard output");
+  map->add_option("INPUT", args.inputs, "FHIR JSON (Bundle or resource) or NDJSON files; - for standard input")->required();
+}
+
+int runMap(const MapArguments& args) {
+  std::shared_ptr<const mapping::TrialConfig> config;
+  std::shared_ptr<const mapping::Roster> roster;
+  try {
+    config = mapping::loadTrialConfig(args.mappings);
+    roster = std::make_shared<const mapping::Roster>(mapping::Roster::load(args.subjects));
+  } catch (const mapping::ConfigError& e) {
+    for (const std::string& p : e.problems()) std::fprintf(stderr, "fhir-adapter map: %s\n", p.c_str());
+    return kExitUsage;
+  }
+  if (!args.base.empty() && !looksLikeBaseUrl(args.base)) {
+    std::fprintf(stderr, "fhir-adapter map: --base %s: not an http(s) base URL\n", args.base.c_str());
+    return kExitUsage;
+  }
+  int stdinUses = 0;
+  for (const std::string& input : args.inputs) stdinUses += input == "-";
+  if (stdinUses > 1) {
+    std::fprintf(stderr, "fhir-adapter map: standard input (-) can be read only once\n");
+    return kExitUsage;
+  }
+
+  engine::MappingSession session(config, roster, {args.base}, [](const engine::Rejection& r) {
+    std::string line = "fhir-adapter map: rejected: " + r.where;
+    if (!r.resource.empty()) line += " (" + r.resource + ")";
+    line += ": " + r.why + "\n";
+    std::fputs(line.c_str(), stderr);
+  });
+  std::uint64_t bundles = 0;
+  for (const std::string& argument : args.inputs) {
+    auto input = openInput(argument);
+    if (!input->error.empty()) {
+      session.rejectInput(input->label, "cannot be read: " + input->error);
+      continue;
+    }
+    fhir::readResources(input->file, input->label, session, bundles);
+    if (std::ferror(input->file)) session.rejectInput(input->label, std::string("read error: ") + std::strerror(errno));
+  }
+  std::vector<engine::OutcomeRecord> records = session.finish();
+
+  std::FILE* out = stdout;
+  if (!args.output.empty()) {
+    out = std::fopen(args.output.c_str(), "wb");
+    if (!out) {
+      std::fprintf(stderr, "fhir-adapter map: --output %s: %s\n", args.output.c_str(), std::strerror(errno));
+      return kExitUsage;
+    }
+  }
+  std::string buffer;
+  const bool csv = args.format == "csv";
+  if (csv) buffer = engine::csvHeader();
+  bool ok = true;
+  for (const engine::OutcomeRecord& r : records) {
+    if (csv) engine::appendCsv(buffer, r);
+    else engine::appendNdjson(buffer, r);
+    if (buffer.size() > (1 << 20)) {
+      ok = ok && writeAll(out, buffer);
+      buffer.clear();
+    }
+  }
+  ok = ok && writeAll(out, buffer);
+  ok = (std::fflush(out) == 0) && ok;
+  if (out != stdout) ok = (std::fclose(out) == 0) && ok;
+  if (!ok) {
+    std::fprintf(stderr, "fhir-adapter map: writing records failed: %s\n", std::strerror(errno));
+    return kExitRejected;
+  }
+
+  const engine::MapCounts& c = session.counts();
+  std::fprintf(stderr,
+               "fhir-adapter map: %llu resources read, %llu records written, %llu rejected, %llu skipped (not on roster), "
+               "%llu ignored (unmatched code)\n",
+               static_cast<unsigned long long>(c.resources_read), static_cast<unsigned long long>(c.records_written),
+               static_cast<unsigned long long>(c.rejected), static_cast<unsigned long long>(c.skipped_not_on_roster),
+               static_cast<unsigned long long>(c.ignored));
+  return c.rejected > 0 ? kExitRejected : kExitOk;
+}
+
+}  // namespace fa::cli

@@ -1,0 +1,55 @@
+#include "core/ctcae.h"
+
+#include <algorithm>
+
+namespace fa::core {
+namespace {
+
+std::optional<Decimal> thresholdValue(const GradeThreshold& t, const GradeReferences& refs) {
+  const std::optional<Decimal>* basis = nullptr;
+  switch (t.basis) {
+    case GradeThreshold::Basis::Absolute: return t.factor;
+    case GradeThreshold::Basis::Uln: basis = &refs.uln; break;
+    case GradeThreshold::Basis::Lln: basis = &refs.lln; break;
+    case GradeThreshold::Basis::Baseline: basis = &refs.baseline; break;
+  }
+  if (!basis || !*basis) return std::nullopt;
+  return (*basis)->times(t.factor);
+}
+
+}  // namespace
+
+std::optional<int> gradePoint(const Point& p, const GradingScale& scale, const GradeReferences& refs) {
+  // Bands are cumulative: grade g needs every band below it crossed too. That keeps a value
+  // inside the normal direction at 0 even when an absolute threshold (ALB "<30 g/L") lies
+  // beyond a site's LLN, and a fibrinogen above its own low baseline at 0 ("at or above
+  // baseline: 0") despite the absolute "<0.5 g/L" alternative of grade 4.
+  std::vector<const GradeBand*> ordered;
+  for (const GradeBand& band : scale.bands) ordered.push_back(&band);
+  std::sort(ordered.begin(), ordered.end(), [](const GradeBand* a, const GradeBand* b) { return a->grade < b->grade; });
+  int grade = 0;
+  for (const GradeBand* band : ordered) {
+    bool crossed = false;
+    for (const GradeThreshold& t : band->any_of) {
+      auto value = thresholdValue(t, refs);
+      if (!value) return std::nullopt;
+      if (scale.direction == GradeDirection::Increase) {
+        crossed = crossed || (t.inclusive ? isAtOrAbove(p, *value) : isAbove(p, *value));
+      } else {
+        crossed = crossed || (t.inclusive ? isAtOrBelow(p, *value) : isBelow(p, *value));
+      }
+    }
+    if (!crossed) break;
+    grade = band->grade;
+  }
+  return grade;
+}
+
+std::optional<int> gradeInterval(const ValueInterval& interval, const GradingScale& scale, const GradeReferences& refs) {
+  auto lower = gradePoint(interval.lower, scale, refs);
+  auto upper = gradePoint(interval.upper, scale, refs);
+  if (!lower || !upper || *lower != *upper) return std::nullopt;
+  return lower;
+}
+
+}  // namespace fa::core

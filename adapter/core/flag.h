@@ -1,0 +1,27 @@
+#pragma once
+// Flags: normal, low, high or indeterminate, against a reference range.
+//
+// PROTOCOL.md: "low" if value < low, "high" if value > high, else "normal" (bounds inclusive).
+// HBV-DNA-style analytes flag "high" when quantified at or above the range's high bound (the
+// LLOQ): a value equal to the LLOQ is quantified. An interval (comparator) gets a flag only when
+// both its ends agree; the flag rules are monotone, so that means the whole interval agrees.
+#include <optional>
+#include <string_view>
+
+#include "core/reference_range.h"
+#include "core/value_interval.h"
+
+namespace fa::core {
+
+enum class Flag { Normal, Low, High, Indeterminate };
+std::string_view toString(Flag flag);
+
+enum class FlagRule {
+  InclusiveRange,            // low < ... > high, bounds inclusive
+  QuantifiedAtOrAboveHigh,   // high when >= high (LLOQ); low bound, if any, inclusive
+};
+
+Flag flagPoint(const Point& p, const ReferenceRange& range, FlagRule rule);
+Flag flagInterval(const ValueInterval& interval, const ReferenceRange& range, FlagRule rule);
+
+}  // namespace fa::core

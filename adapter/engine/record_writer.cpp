@@ -1,0 +1,107 @@
+#include "engine/record_writer.h"
+
+#include <vector>
+
+#include "fhir/json_text.h"
+
+namespace fa::engine {
+namespace {
+
+// One cell per field; kind tells how NDJSON writes it.
+struct Cell {
+  enum class Kind { Null, String, Raw } kind = Kind::Null;
+  std::string text;
+};
+
+Cell str(const std::string& s) { return {Cell::Kind::String, s}; }
+Cell str(const std::optional<std::string>& s) { return s ? str(*s) : Cell{}; }
+Cell raw(std::string s) { return {Cell::Kind::Raw, std::move(s)}; }
+Cell num(const std::optional<core::Decimal>& d) { return d ? raw(d->toString()) : Cell{}; }
+Cell num(const std::optional<int>& i) { return i ? raw(std::to_string(*i)) : Cell{}; }
+Cell boolean(bool b) { return raw(b ? "true" : "false"); }
+
+std::vector<Cell> cells(const OutcomeRecord& r) {
+  return {
+      str(r.subject_id),
+      str(r.analyte),
+      str(r.observation),
+      str(r.status),
+      str(r.effective),
+      num(r.study_day),
+      str(r.visit),
+      boolean(r.selected),
+      boolean(r.baseline),
+      r.comparator == core::Comparator::None ? Cell{} : str(std::string(core::toString(r.comparator))),
+      num(r.value),
+      str(r.unit),
+      str(r.source_value),
+      str(r.source_unit),
+      num(r.range.low),
+      num(r.range.high),
+      r.ref_source ? str(std::string(core::toString(*r.ref_source))) : Cell{},
+      r.flag ? str(std::string(core::toString(*r.flag))) : Cell{},
+      num(r.ctcae_grade),
+      str(r.reason),
+  };
+}
+
+void appendCsvField(std::string& out, const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) {
+    out += text;
+    return;
+  }
+  out.push_back('"');
+  for (char c : text) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+const std::vector<std::string>& recordFieldNames() {
+  static const std::vector<std::string> names = {
+      "subject_id", "analyte",    "observation",  "status",      "effective", "study_day", "visit",
+      "selected",   "baseline",   "comparator",   "value",       "unit",      "source_value",
+      "source_unit", "ref_low",   "ref_high",     "ref_source",  "flag",      "ctcae_grade", "reason"};
+  return names;
+}
+
+std::string csvHeader() {
+  std::string out;
+  for (const std::string& name : recordFieldNames()) {
+    if (!out.empty()) out.push_back(',');
+    out += name;
+  }
+  out.push_back('\n');
+  return out;
+}
+
+void appendNdjson(std::string& out, const OutcomeRecord& r) {
+  const auto& names = recordFieldNames();
+  std::vector<Cell> row = cells(r);
+  out.push_back('{');
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    if (i) out += ", ";
+    fhir::appendJsonString(out, names[i]);
+    out += ": ";
+    switch (row[i].kind) {
+      case Cell::Kind::Null: out += "null"; break;
+      case Cell::Kind::String: fhir::appendJsonString(out, row[i].text); break;
+      case Cell::Kind::Raw: out += row[i].text; break;
+    }
+  }
+  out += "}\n";
+}
+
+void appendCsv(std::string& out, const OutcomeRecord& r) {
+  std::vector<Cell> row = cells(r);
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    if (i) out.push_back(',');
+    if (row[i].kind != Cell::Kind::Null) appendCsvField(out, row[i].text);
+  }
+  out.push_back('\n');
+}
+
+}  // namespace fa::engine

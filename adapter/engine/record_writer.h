@@ -1,0 +1,19 @@
+#pragma once
+// Record output in the CONTRACT.md formats: NDJSON (one object per line, every field present,
+// null where not applicable) or CSV (the same fields as columns, in the same order).
+#include <string>
+
+#include "engine/outcome_record.h"
+
+namespace fa::engine {
+
+enum class RecordFormat { Ndjson, Csv };
+
+// The field names, in contract order.
+const std::vector<std::string>& recordFieldNames();
+
+std::string csvHeader();
+void appendNdjson(std::string& out, const OutcomeRecord& r);
+void appendCsv(std::string& out, const OutcomeRecord& r);
+
+}  // namespace fa::engine

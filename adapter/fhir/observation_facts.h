@@ -1,0 +1,76 @@
+#pragma once
+// ObservationFacts: what the adapter reads from one Observation resource, as plain values.
+//
+// Knows FHIR R4 (value[x] choices, effective[x] fallbacks, status codes, modifier extensions)
+// but nothing of the trial: matching, units and flags happen later in the engine. Numbers stay
+// exact text (parse with kParseNumbersAsStringsFlag). Invalid content that FHIR forbids is
+// reported as a FieldError naming the element, never echoing the (possibly identifying) value.
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/civil_time.h"
+#include "core/decimal.h"
+#include "core/units.h"
+#include "core/value_interval.h"
+#include "fhir/json_text.h"
+
+namespace fa::fhir {
+
+struct CodingFacts {
+  std::string system;
+  std::string code;
+  std::string display;
+};
+
+struct QuantityFacts {
+  std::optional<std::string> number_text;  // exactly as in the JSON
+  std::optional<core::Decimal> value;
+  core::Comparator comparator = core::Comparator::None;
+  core::QuantityUnit unit;
+};
+
+struct RangeFacts {
+  std::optional<QuantityFacts> low;
+  std::optional<QuantityFacts> high;
+  std::optional<std::string> text;
+};
+
+enum class ValueKind { None, Quantity, String, CodeableConcept, Integer, Unsupported };
+
+struct ObservationFacts {
+  std::string id;
+  std::string version_id;  // "" when meta.versionId is absent
+  std::optional<core::InstantMicros> last_updated;
+  std::string status;
+  std::string subject_reference;                                     // "" when none
+  std::optional<std::pair<std::string, std::string>> subject_identifier;  // system, value
+  std::optional<core::FhirDateTime> effective;  // effectiveDateTime, Period.start, Instant, issued
+
+  ValueKind value_kind = ValueKind::None;
+  std::string value_type;  // "valueQuantity", ... as sent
+  QuantityFacts quantity;  // Quantity and Integer
+  std::string value_string;
+  std::vector<CodingFacts> value_codings;
+  std::optional<std::string> data_absent_code;
+
+  std::vector<RangeFacts> reference_ranges;
+  std::vector<std::string> modifier_extensions;  // urls found anywhere in the resource
+};
+
+struct FieldError {
+  std::string field;    // "Observation.valueQuantity.value"
+  std::string message;  // "is not a decimal"
+};
+
+// Observation.code.coding, read on its own: matching needs only this, and most resources of a
+// hospital export match nothing.
+void readCodeCodings(const JsonValue& observation, std::vector<CodingFacts>& out);
+
+using ObservationParse = std::variant<ObservationFacts, FieldError>;
+ObservationParse parseObservation(const JsonValue& observation);
+
+bool isKnownObservationStatus(std::string_view status);
+
+}  // namespace fa::fhir

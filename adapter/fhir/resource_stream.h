@@ -1,0 +1,62 @@
+#pragma once
+// Resource streaming: every FHIR input layout the adapter reads, in bounded memory.
+//
+// - NDJSON (bulk export): one resource per line, parsed line by line.
+// - A JSON document holding a Bundle (searchset, collection, transaction, history,
+//   batch-response) or a single resource: parsed with RapidJSON's SAX reader; each
+//   Bundle.entry is built as a small DOM of its own and handed over, so a 1 GB Bundle never
+//   sits in memory.
+// The layout is detected from the first line: a complete JSON value there means NDJSON.
+// Numbers are kept as exact text. Not thread-safe; one reader per input.
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/civil_time.h"
+#include "fhir/json_text.h"
+
+namespace fa::fhir {
+
+// Where a resource came from, for error messages: "file", "line 7", "entry 3".
+struct ResourceLocation {
+  std::string_view file;
+  std::size_t line = 0;               // NDJSON line (1-based), 0 when not line-based
+  std::vector<std::size_t> entries;   // Bundle entry indexes (0-based), outermost first
+  std::string describe() const;       // "input.ndjson line 7 entry 2"
+};
+
+// Position inside one history Bundle: history Bundles list newest first, so a DELETE without
+// a time is newer than the versions after it in the same Bundle.
+struct BundlePosition {
+  std::uint64_t bundle = 0;  // unique per Bundle within a run
+  std::size_t index = 0;
+};
+
+struct DeleteNotice {
+  std::string resource_type;
+  std::string id;
+  std::optional<core::InstantMicros> last_modified;  // entry.response.lastModified
+  BundlePosition position;
+  ResourceLocation location;
+};
+
+class ResourceSink {
+public:
+  virtual ~ResourceSink() = default;
+  // A resource that is not a Bundle (Bundles are opened and their entries delivered).
+  virtual void onResource(const JsonValue& resource, const ResourceLocation& where, const std::optional<BundlePosition>& position) = 0;
+  virtual void onDelete(const DeleteNotice& notice) = 0;
+  // Input that could not be read as JSON or as a FHIR resource: counted as rejected.
+  virtual void onInputError(const ResourceLocation& where, const std::string& message) = 0;
+};
+
+// Reads one input to its end. `bundle_counter` numbers Bundles across all inputs of a run.
+void readResources(std::FILE* input, std::string_view label, ResourceSink& sink, std::uint64_t& bundle_counter);
+
+// Opens the entries of a Bundle already in memory (an NDJSON line, a nested Bundle).
+void readBundle(const JsonValue& bundle, const ResourceLocation& where, ResourceSink& sink, std::uint64_t& bundle_counter);
+
+}  // namespace fa::fhir

@@ -1,0 +1,185 @@
+#include "mapping/roster.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace fa::mapping {
+namespace {
+
+// RFC 4180 fields of one record; quotes may hold commas and doubled quotes.
+std::optional<std::vector<std::string>> splitCsvLine(std::string_view line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back().push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        fields.back().push_back(c);
+      }
+    } else if (c == '"' && fields.back().empty()) {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else {
+      fields.back().push_back(c);
+    }
+  }
+  if (quoted) return std::nullopt;
+  for (auto& f : fields) {
+    while (!f.empty() && (f.back() == ' ' || f.back() == '\t')) f.pop_back();
+    size_t start = f.find_first_not_of(" \t");
+    f = start == std::string::npos ? std::string() : f.substr(start);
+  }
+  return fields;
+}
+
+// "Patient/123" or ".../Patient/123/_history/4" -> "123"
+std::optional<std::string_view> patientIdFromPath(std::string_view path) {
+  if (auto h = path.find("/_history/"); h != std::string_view::npos) path = path.substr(0, h);
+  auto slash = path.rfind('/');
+  if (slash == std::string_view::npos || slash == 0) return std::nullopt;
+  std::string_view type = path.substr(0, slash);
+  if (auto prev = type.rfind('/'); prev != std::string_view::npos) type = type.substr(prev + 1);
+  if (type != "Patient") return std::nullopt;
+  std::string_view id = path.substr(slash + 1);
+  if (id.empty()) return std::nullopt;
+  return id;
+}
+
+bool isAbsolute(std::string_view reference) {
+  return reference.rfind("http://", 0) == 0 || reference.rfind("https://", 0) == 0 || reference.rfind("urn:", 0) == 0;
+}
+
+}  // namespace
+
+Roster Roster::load(const std::filesystem::path& csv) {
+  std::ifstream in(csv, std::ios::binary);
+  if (!in) throw ConfigError({csv.string() + ": cannot be read (missing or no permission)"});
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse(ss.str(), csv.string());
+}
+
+Roster Roster::parse(std::string_view text, const std::string& label) {
+  std::vector<std::string> problems;
+  Roster roster;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark from spreadsheets
+  size_t lineNumber = 0;
+  std::optional<std::vector<std::string>> header;
+  int col_subject = -1, col_patient = -1, col_dose1 = -1, col_dose2 = -1, col_sex = -1;
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    ++lineNumber;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    const std::string where = label + ": line " + std::to_string(lineNumber) + ": ";
+    auto fields = splitCsvLine(line);
+    if (!fields) {
+      problems.push_back(where + "unterminated quote");
+      continue;
+    }
+    if (!header) {
+      header = fields;
+      auto find = [&](const char* name) {
+        auto it = std::find(header->begin(), header->end(), name);
+        return it == header->end() ? -1 : static_cast<int>(it - header->begin());
+      };
+      col_subject = find("subject_id");
+      col_patient = find("patient");
+      col_dose1 = find("dose1_date");
+      col_dose2 = find("dose2_date");
+      col_sex = find("sex");
+      if (col_subject < 0 || col_patient < 0 || col_dose1 < 0 || col_dose2 < 0) {
+        throw ConfigError({where + "header must name subject_id,patient,dose1_date,dose2_date"});
+      }
+      continue;
+    }
+    if (fields->size() != header->size()) {
+      problems.push_back(where + "has " + std::to_string(fields->size()) + " fields, the header has " +
+                         std::to_string(header->size()));
+      continue;
+    }
+    Subject s;
+    s.subject_id = (*fields)[static_cast<size_t>(col_subject)];
+    s.patient = (*fields)[static_cast<size_t>(col_patient)];
+    if (s.subject_id.empty()) problems.push_back(where + "subject_id is empty");
+    auto date = [&](int col, const char* name) -> std::optional<core::DayNumber> {
+      const std::string& v = (*fields)[static_cast<size_t>(col)];
+      if (v.empty()) return std::nullopt;
+      auto d = core::parseIsoDate(v);
+      if (!d) problems.push_back(where + name + " \"" + v + "\" is not a date YYYY-MM-DD");
+      return d;
+    };
+    s.dose1 = date(col_dose1, "dose1_date");
+    s.dose2 = date(col_dose2, "dose2_date");
+    if (s.dose1 && s.dose2 && *s.dose2 < *s.dose1) problems.push_back(where + "dose2_date is before dose1_date");
+    if (!s.dose1 && s.dose2) problems.push_back(where + "dose2_date without dose1_date");
+    if (col_sex >= 0) {
+      std::string sex = (*fields)[static_cast<size_t>(col_sex)];
+      std::transform(sex.begin(), sex.end(), sex.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (sex == "m") sex = "male";
+      if (sex == "f") sex = "female";
+      if (!sex.empty() && sex != "male" && sex != "female" && sex != "other" && sex != "unknown")
+        problems.push_back(where + "sex must be male, female, other or unknown");
+      if (!sex.empty()) s.sex = sex;
+    }
+    const size_t index = roster.subjects_.size();
+    for (const Subject& other : roster.subjects_) {
+      if (other.subject_id == s.subject_id) problems.push_back(where + "subject_id " + s.subject_id + " listed twice");
+    }
+    if (s.patient.rfind("Patient/", 0) == 0) {
+      auto id = patientIdFromPath(s.patient);
+      if (!id || s.patient.find('/', 8) != std::string::npos) {
+        problems.push_back(where + "patient must be Patient/{id} or {system}|{value}");
+      } else if (!roster.by_patient_id_.emplace(std::string(*id), index).second) {
+        problems.push_back(where + "patient of subject " + s.subject_id + " is already on the roster");
+      }
+    } else if (auto bar = s.patient.find('|'); bar != std::string::npos && bar > 0 && bar + 1 < s.patient.size()) {
+      if (!roster.by_identifier_.emplace(s.patient, index).second)
+        problems.push_back(where + "patient identifier of subject " + s.subject_id + " is already on the roster");
+    } else {
+      problems.push_back(where + "patient must be Patient/{id} or {system}|{value}");
+    }
+    roster.subjects_.push_back(std::move(s));
+  }
+  if (!header) problems.push_back(label + ": empty file, expected header subject_id,patient,dose1_date,dose2_date");
+  if (!problems.empty()) throw ConfigError(std::move(problems));
+  return roster;
+}
+
+std::optional<size_t> Roster::matchReference(std::string_view reference, std::string_view base) const {
+  if (reference.empty()) return std::nullopt;
+  if (isAbsolute(reference)) {
+    if (!base.empty()) {
+      while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+      if (reference.substr(0, base.size()) != base || reference.size() <= base.size() || reference[base.size()] != '/')
+        return std::nullopt;
+      reference = reference.substr(base.size() + 1);
+      // Under the base, the rest must be exactly Patient/{id}[/_history/{v}].
+      if (reference.rfind("Patient/", 0) != 0) return std::nullopt;
+    }
+  } else if (reference.rfind("Patient/", 0) != 0) {
+    return std::nullopt;
+  }
+  auto id = patientIdFromPath(reference);
+  if (!id) return std::nullopt;
+  auto it = by_patient_id_.find(std::string(*id));
+  return it == by_patient_id_.end() ? std::nullopt : std::optional<size_t>(it->second);
+}
+
+std::optional<size_t> Roster::matchIdentifier(std::string_view system, std::string_view value) const {
+  std::string key;
+  key.append(system).append("|").append(value);
+  auto it = by_identifier_.find(key);
+  return it == by_identifier_.end() ? std::nullopt : std::optional<size_t>(it->second);
+}
+
+}  // namespace fa::mapping

@@ -1,6 +1,7 @@
 // fhir-adapter: maps a hospital FHIR server's lab Observations to clinical-trial outcome records.
 #include <CLI/CLI.hpp>
 
+#include "cli/daemon_commands.h"
 #include "cli/exit_codes.h"
 #include "cli/map_command.h"
 #include "cli/report_command.h"
@@ -13,6 +14,8 @@ int main(int argc, char** argv) {
   fa::cli::ReportArguments report;
   fa::cli::addMapCommand(app, map);
   fa::cli::addReportCommand(app, report);
+  fa::cli::DaemonArguments daemon;
+  fa::cli::addDaemonCommands(app, daemon);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -26,6 +29,7 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("map")) return fa::cli::runMap(map);
     if (app.got_subcommand("report")) return fa::cli::runReport(report);
+    if (auto rc = fa::cli::runDaemonCommand(app, daemon)) return *rc;
   } catch (const std::exception& e) {
     // A bug or a broken environment, not bad input: say so plainly.
     std::fprintf(stderr, "fhir-adapter: internal error: %s\n", e.what());

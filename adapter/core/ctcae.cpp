@@ -20,15 +20,18 @@ std::optional<Decimal> thresholdValue(const GradeThreshold& t, const GradeRefere
 }  // namespace
 
 std::optional<int> gradePoint(const Point& p, const GradingScale& scale, const GradeReferences& refs) {
-  // Bands are cumulative: grade g needs every band below it crossed too. That keeps a value
-  // inside the normal direction at 0 even when an absolute threshold (ALB "<30 g/L") lies
-  // beyond a site's LLN, and a fibrinogen above its own low baseline at 0 ("at or above
-  // baseline: 0") despite the absolute "<0.5 g/L" alternative of grade 4.
+  // The mildest band is the gate: a value that has not left the normal direction is 0 even when
+  // an absolute threshold (ALB "<30 g/L") lies beyond a site's LLN, and a fibrinogen at or above
+  // its own low baseline is 0 ("at or above baseline: 0") despite the "<0.5 g/L" alternative.
+  // Past the gate the grade is the highest band crossed, not the end of an unbroken run: an
+  // absolute alternative ("4: >=75% fall or <0.5 g/L") applies on its own, so a 0.48 g/L after
+  // a 0.9 g/L baseline (a 47% fall) is grade 4 (PROTOCOL.md), not 2.
   std::vector<const GradeBand*> ordered;
   for (const GradeBand& band : scale.bands) ordered.push_back(&band);
   std::sort(ordered.begin(), ordered.end(), [](const GradeBand* a, const GradeBand* b) { return a->grade < b->grade; });
   int grade = 0;
-  for (const GradeBand* band : ordered) {
+  for (std::size_t i = 0; i < ordered.size(); ++i) {
+    const GradeBand* band = ordered[i];
     bool crossed = false;
     for (const GradeThreshold& t : band->any_of) {
       auto value = thresholdValue(t, refs);
@@ -39,8 +42,8 @@ std::optional<int> gradePoint(const Point& p, const GradingScale& scale, const G
         crossed = crossed || (t.inclusive ? isAtOrBelow(p, *value) : isBelow(p, *value));
       }
     }
-    if (!crossed) break;
-    grade = band->grade;
+    if (!crossed && i == 0) return 0;
+    if (crossed) grade = std::max(grade, band->grade);
   }
   return grade;
 }

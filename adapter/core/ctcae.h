@@ -3,7 +3,8 @@
 //
 // PROTOCOL.md writes bands as "a-b": a < x <= b for increases and b <= x < a for decreases, so a
 // grade g of an increasing criterion applies when x > its threshold (x >= for an inclusive
-// threshold) and every milder grade applies too; within the normal direction: 0.
+// threshold); the grade is the highest band crossed once the mildest one is (short of it, x is
+// within the normal direction: 0).
 // A threshold is a multiple of ULN, LLN or the subject's baseline, or an absolute value, and a
 // grade may have several ("<0.25 x LLN or <0.5 g/L": either suffices).
 // An interval (comparator) is graded only when both its ends fall in the same band.

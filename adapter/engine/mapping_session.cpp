@@ -10,6 +10,34 @@
 #include "engine/value_evaluation.h"
 
 namespace fa::engine {
+namespace {
+
+// std::sort on the records themselves moves each large record O(log n) times; sorting indices
+// and then applying the permutation in place moves each record about once. Same order: no two
+// records compare equal (one record per Observation id).
+void sortInOutputOrder(std::vector<OutcomeRecord>& records) {
+  std::vector<std::size_t> order(records.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return outputOrder(records[a], records[b]); });
+  // Position i receives records[order[i]]; follow each cycle once.
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (order[i] == i) continue;
+    OutcomeRecord held = std::move(records[i]);
+    std::size_t j = i;
+    while (true) {
+      const std::size_t k = order[j];
+      order[j] = j;
+      if (k == i) {
+        records[j] = std::move(held);
+        break;
+      }
+      records[j] = std::move(records[k]);
+      j = k;
+    }
+  }
+}
+
+}  // namespace
 
 MappingSession::MappingSession(std::shared_ptr<const mapping::TrialConfig> config, std::shared_ptr<const mapping::Roster> roster,
                                SessionOptions options, RejectionHandler on_rejection)
@@ -36,16 +64,17 @@ void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::Res
   }
   // Match the code first: most of a hospital's Observations are not the trial's business and
   // are ignored without further checks (CONTRACT.md).
-  codings_scratch_.clear();
-  fhir::readCodeCodings(resource, codings_scratch_);
+  // The key "system|code" is built in a reused buffer: no allocation per coding.
   std::optional<std::size_t> analyte;
-  for (const fhir::CodingFacts& c : codings_scratch_) {
-    auto it = config_->coding_index.find(c.system + "|" + c.code);
-    if (it != config_->coding_index.end()) {
-      analyte = it->second;
-      break;
-    }
-  }
+  fhir::forEachCodeCoding(resource, [&](std::string_view system, std::string_view code) {
+    coding_key_.assign(system);
+    coding_key_ += '|';
+    coding_key_.append(code);
+    auto it = config_->coding_index.find(coding_key_);
+    if (it == config_->coding_index.end()) return false;
+    analyte = it->second;
+    return true;
+  });
   if (!analyte) {
     ++counts_.ignored;
     return;
@@ -207,6 +236,7 @@ void MappingSession::selectAndGrade(std::vector<OutcomeRecord>& records) const {
 
 std::vector<OutcomeRecord> MappingSession::finish() {
   std::vector<OutcomeRecord> records;
+  records.reserve(versions_.size());  // at most one record per id: no growth by doubling
   std::vector<VersionKey> keys;
   static const std::vector<DeleteKey> kNoDeletes;
   for (auto& [id, versions] : versions_) {
@@ -232,7 +262,7 @@ std::vector<OutcomeRecord> MappingSession::finish() {
     records.push_back(std::move(r));
   }
   selectAndGrade(records);
-  std::sort(records.begin(), records.end(), outputOrder);
+  sortInOutputOrder(records);
   counts_.records_written = records.size();
   return records;
 }

@@ -81,7 +81,7 @@ private:
   std::uint64_t seen_ = 0;
   std::unordered_map<std::string, std::vector<StoredVersion>> versions_;  // by Observation id
   std::unordered_map<std::string, std::vector<DeleteKey>> deletes_;
-  std::vector<fhir::CodingFacts> codings_scratch_;
+  std::string coding_key_;  // "system|code" being looked up, reused
 };
 
 }  // namespace fa::engine

@@ -68,6 +68,23 @@ struct FieldError {
 // hospital export match nothing.
 void readCodeCodings(const JsonValue& observation, std::vector<CodingFacts>& out);
 
+// The same codings without copying: calls visit(system, code) (string_views into the JSON, ""
+// when absent) for each, in order, until it returns true. Returns whether one did. This is
+// the per-resource hot path of matching, so it allocates nothing.
+template <typename Visit>
+bool forEachCodeCoding(const JsonValue& observation, Visit&& visit) {
+  const JsonValue* code = findMember(observation, "code");
+  if (!code || !code->IsObject()) return false;
+  const JsonValue* codings = findMember(*code, "coding");
+  if (!codings || !codings->IsArray()) return false;
+  for (const JsonValue& c : codings->GetArray()) {
+    if (!c.IsObject()) continue;
+    if (visit(stringMember(c, "system").value_or(std::string_view()), stringMember(c, "code").value_or(std::string_view())))
+      return true;
+  }
+  return false;
+}
+
 using ObservationParse = std::variant<ObservationFacts, FieldError>;
 ObservationParse parseObservation(const JsonValue& observation);
 

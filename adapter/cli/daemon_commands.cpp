@@ -1,0 +1,38 @@
+#include "cli/daemon_commands.h"
+
+#include "cli/exit_codes.h"
+#include "daemon/daemon_runner.h"
+
+namespace fa::cli {
+
+void addDaemonCommands(CLI::App& app, DaemonArguments& args) {
+  CLI::App* run = app.add_subcommand("run", "Run the daemon: poll the FHIR server, store records, serve health and metrics");
+  run->add_option("--config", args.config, "configuration file (TOML)")->required();
+  run->add_flag("--once", args.once, "one complete sync pass (including deletions), then exit");
+
+  CLI::App* records = app.add_subcommand("records", "Print the stored records exactly as map prints them");
+  records->add_option("--config", args.config, "configuration file (TOML)")->required();
+  records->add_option("--format", args.format, "ndjson (default) or csv")->check(CLI::IsMember({"ndjson", "csv"}));
+
+  CLI::App* check = app.add_subcommand("check-config", "Validate configuration, mappings, roster and (unless --offline) the server");
+  check->add_option("--config", args.config, "configuration file (TOML)")->required();
+  check->add_flag("--offline", args.offline, "do not contact the FHIR server");
+}
+
+std::optional<int> runDaemonCommand(const CLI::App& app, const DaemonArguments& args) {
+  if (app.got_subcommand("check-config")) return daemon::checkConfig(args.config, args.offline);
+  if (!app.got_subcommand("run") && !app.got_subcommand("records")) return std::nullopt;
+  daemon::DaemonConfig config;
+  try {
+    config = daemon::loadDaemonConfig(args.config);
+  } catch (const daemon::DaemonConfigError& e) {
+    for (const std::string& p : e.problems()) std::fprintf(stderr, "fhir-adapter: %s\n", p.c_str());
+    return kExitUsage;
+  }
+  if (app.got_subcommand("records")) return daemon::printRecords(config, args.format == "csv");
+  daemon::RunOptions options;
+  options.once = args.once;
+  return daemon::runDaemon(config, options);
+}
+
+}  // namespace fa::cli

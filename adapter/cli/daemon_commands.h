@@ -1,0 +1,21 @@
+#pragma once
+// `fhir-adapter run`, `records` and `check-config`: the daemon-side commands (CONTRACT.md).
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace fa::cli {
+
+struct DaemonArguments {
+  std::string config;
+  bool once = false;
+  bool offline = false;
+  std::string format = "ndjson";
+};
+
+void addDaemonCommands(CLI::App& app, DaemonArguments& args);
+// Runs the chosen daemon command; nullopt when none of them was chosen.
+std::optional<int> runDaemonCommand(const CLI::App& app, const DaemonArguments& args);
+
+}  // namespace fa::cli

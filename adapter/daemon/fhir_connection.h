@@ -1,0 +1,19 @@
+#pragma once
+// Builds the FHIR client stack (HTTP client, authenticator, retries) from the configuration,
+// and checks the server's CapabilityStatement.
+#include <memory>
+#include <string>
+
+#include "daemon/daemon_config.h"
+#include "daemon/metrics.h"
+#include "net/fhir_client.h"
+
+namespace fa::daemon {
+
+std::unique_ptr<net::FhirClient> connectFhir(const DaemonConfig& config, Metrics* metrics);
+
+// GET [base]/metadata: must be a FHIR 4.0.x CapabilityStatement offering Observation search.
+// Returns "" when fine, else the problem. Throws net::FhirError when the server cannot be reached.
+std::string checkCapabilities(net::FhirClient& client);
+
+}  // namespace fa::daemon

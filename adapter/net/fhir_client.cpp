@@ -1,0 +1,287 @@
+// FhirClient: retries, backoff, authentication and error reporting around HttpClient.
+#include "net/fhir_client.h"
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace fa::net {
+namespace {
+
+constexpr std::string_view kFhirJson = "application/fhir+json";
+// An OperationOutcome can list hundreds of issues; an error message keeps the first ones.
+constexpr std::size_t kMaxIssueText = 2000;
+
+bool startsWithNoCase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) return false;
+  }
+  return true;
+}
+
+bool isAbsoluteUrl(std::string_view url) { return startsWithNoCase(url, "http://") || startsWithNoCase(url, "https://"); }
+
+// The URL as it may appear in a message: without user:password@.
+std::string redactUrl(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url;
+  const auto authority_start = scheme_end + 3;
+  const auto authority_end = url.find_first_of("/?#", authority_start);
+  const auto at = url.rfind('@', authority_end == std::string::npos ? url.size() : authority_end);
+  if (at == std::string::npos || at < authority_start) return url;
+  return url.substr(0, authority_start) + url.substr(at + 1);
+}
+
+// Removes every occurrence of the credentials we sent, should a server echo them back.
+std::string redactSecret(std::string text, const std::optional<std::string>& authorization) {
+  if (!authorization) return text;
+  std::vector<std::string> secrets{*authorization};
+  const auto space = authorization->find(' ');
+  if (space != std::string::npos && space + 1 < authorization->size()) secrets.push_back(authorization->substr(space + 1));
+  for (const auto& secret : secrets) {
+    if (secret.size() < 4) continue;  // too short to be told from ordinary text
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
+      text.replace(pos, secret.size(), "[redacted]");
+    }
+  }
+  return text;
+}
+
+const char* stringMember(const rapidjson::Value& object, const char* name) {
+  auto it = object.FindMember(name);
+  return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : nullptr;
+}
+
+// "error invalid: Unknown search parameter 'foo'; ..." when the body is an OperationOutcome.
+std::optional<std::string> operationOutcomeText(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  const char* type = stringMember(doc, "resourceType");
+  if (!type || std::string_view(type) != "OperationOutcome") return std::nullopt;
+  std::string text;
+  auto issues = doc.FindMember("issue");
+  if (issues == doc.MemberEnd() || !issues->value.IsArray()) return std::string("OperationOutcome without issues");
+  for (const auto& issue : issues->value.GetArray()) {
+    if (!issue.IsObject()) continue;
+    std::string one;
+    if (const char* severity = stringMember(issue, "severity")) one += severity;
+    if (const char* code = stringMember(issue, "code")) one += (one.empty() ? "" : " ") + std::string(code);
+    std::string detail;
+    auto details = issue.FindMember("details");
+    if (details != issue.MemberEnd() && details->value.IsObject()) {
+      if (const char* details_text = stringMember(details->value, "text")) detail = details_text;
+    }
+    if (const char* diagnostics = stringMember(issue, "diagnostics")) {
+      detail += (detail.empty() ? "" : " - ") + std::string(diagnostics);
+    }
+    if (!detail.empty()) one += (one.empty() ? "" : ": ") + detail;
+    if (one.empty()) continue;
+    text += (text.empty() ? "" : "; ") + one;
+    if (text.size() > kMaxIssueText) {
+      text.resize(kMaxIssueText);
+      text += "...";
+      break;
+    }
+  }
+  return text;
+}
+
+std::string outcomeLabel(int status) {
+  if (status >= 200 && status < 300) return "ok";
+  return "http_" + std::to_string(status / 100) + "xx";
+}
+
+bool isRetryableStatus(int status) { return status == 429 || status == 502 || status == 503 || status == 504; }
+
+// Seconds since the epoch of a UTC civil time (Howard Hinnant's days_from_civil).
+std::int64_t epochSeconds(int year, unsigned month, unsigned day, int hour, int minute, int second) {
+  year -= month <= 2 ? 1 : 0;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const auto yoe = static_cast<unsigned>(year - era * 400);
+  const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const std::int64_t days = era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+  return days * 86400 + hour * 3600 + minute * 60 + second;
+}
+
+int monthIndex(std::string_view name) {
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  for (int i = 0; i < 12; ++i) {
+    if (startsWithNoCase(name, kMonths[i]) && name.size() == 3) return i + 1;
+  }
+  return 0;
+}
+
+// HTTP-date (RFC 9110 section 5.6.7): IMF-fixdate, and the obsolete RFC 850 and asctime forms
+// a recipient must accept.
+std::optional<std::int64_t> parseHttpDate(const std::string& value) {
+  char weekday[16] = {};
+  char month[4] = {};
+  int day = 0;
+  int year = 0;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  int consumed = 0;
+  // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+  if (std::sscanf(value.c_str(), "%15[A-Za-z], %2d %3s %4d %2d:%2d:%2d GMT%n", weekday, &day, month, &year, &hour, &minute,
+                  &second, &consumed) == 7 &&
+      static_cast<std::size_t>(consumed) == value.size()) {
+    // fallthrough to validation below
+  } else if (consumed = 0; std::sscanf(value.c_str(), "%15[A-Za-z], %2d-%3s-%2d %2d:%2d:%2d GMT%n", weekday, &day, month,
+                                       &year, &hour, &minute, &second, &consumed) == 7 &&
+                           static_cast<std::size_t>(consumed) == value.size()) {
+    // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT; a two-digit year is in the past 50 years, 1970..2069 here.
+    year += year < 70 ? 2000 : 1900;
+  } else if (consumed = 0; std::sscanf(value.c_str(), "%3s %3s %2d %2d:%2d:%2d %4d%n", weekday, month, &day, &hour, &minute,
+                                       &second, &year, &consumed) == 7 &&
+                           static_cast<std::size_t>(consumed) == value.size()) {
+    // asctime: Sun Nov  6 08:49:37 1994
+  } else {
+    return std::nullopt;
+  }
+  const int month_number = monthIndex(month);
+  if (month_number == 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60 || year < 1970) return std::nullopt;
+  return epochSeconds(year, static_cast<unsigned>(month_number), static_cast<unsigned>(day), hour, minute, second);
+}
+
+std::string trim(const std::string& text) {
+  const auto begin = text.find_first_not_of(" \t");
+  if (begin == std::string::npos) return {};
+  const auto end = text.find_last_not_of(" \t");
+  return text.substr(begin, end - begin + 1);
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> parseRetryAfter(const std::string& raw, std::chrono::system_clock::time_point now) {
+  const std::string value = trim(raw);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    // delay-seconds; absurdly long values saturate (the caller caps them anyway).
+    constexpr std::size_t kMaxDigits = 9;
+    if (value.size() > kMaxDigits) return std::chrono::milliseconds(std::chrono::seconds(999'999'999));
+    return std::chrono::milliseconds(std::chrono::seconds(std::stoll(value)));
+  }
+  const auto when = parseHttpDate(value);
+  if (!when) return std::nullopt;
+  const auto at = std::chrono::system_clock::time_point(std::chrono::seconds(*when));
+  if (at <= now) return std::chrono::milliseconds(0);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
+}
+
+FhirClient::FhirClient(std::string base_url, std::shared_ptr<HttpClient> http, std::shared_ptr<Authenticator> auth, RetryPolicy retry,
+                       FhirClientObserver observer, Clock clock)
+    : base_url_(std::move(base_url)),
+      http_(std::move(http)),
+      auth_(auth ? std::move(auth) : makeNoAuth()),
+      retry_(retry),
+      observer_(std::move(observer)),
+      clock_(std::move(clock)),
+      random_(std::random_device{}()) {
+  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+  if (!clock_.now) clock_.now = [] { return std::chrono::system_clock::now(); };
+  if (!clock_.sleep) clock_.sleep = [](std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); };
+  retry_.max_attempts = std::max(retry_.max_attempts, 1);
+}
+
+std::string FhirClient::absolute(const std::string& url) const {
+  if (isAbsoluteUrl(url)) return url;  // a Bundle next link: followed verbatim
+  std::string_view relative(url);
+  while (!relative.empty() && relative.front() == '/') relative.remove_prefix(1);
+  return base_url_ + "/" + std::string(relative);
+}
+
+std::chrono::milliseconds FhirClient::backoff(int attempt, const HttpResponse* response) {
+  if (response) {
+    if (auto header = response->header("retry-after")) {
+      if (auto delay = parseRetryAfter(*header, clock_.now())) return std::min(*delay, retry_.max_retry_after);
+    }
+  }
+  // Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): uniform in
+  // [0, min(max_delay, base * 2^(attempt-1))], so that many clients do not retry in step.
+  const int shift = std::clamp(attempt - 1, 0, 30);
+  const auto base = std::max<std::int64_t>(retry_.base_delay.count(), 0);
+  const std::int64_t cap = std::min<std::int64_t>(retry_.max_delay.count(), base > (INT64_MAX >> shift) ? INT64_MAX : base << shift);
+  std::uniform_int_distribution<std::int64_t> pick(0, std::max<std::int64_t>(cap, 0));
+  return std::chrono::milliseconds(pick(random_));
+}
+
+HttpResponse FhirClient::get(const std::string& relative_or_absolute) {
+  HttpRequest request;
+  request.method = "GET";
+  request.url = relative_or_absolute;
+  return send(std::move(request));
+}
+
+HttpResponse FhirClient::send(HttpRequest request) {
+  request.url = absolute(request.url);
+  if (!request.headers.count("accept")) request.headers["accept"] = std::string(kFhirJson);
+  if (!request.body.empty() && !request.headers.count("content-type")) request.headers["content-type"] = std::string(kFhirJson);
+  const std::string what = request.method + " " + redactUrl(request.url);
+  auto report = [this](const auto& callback, const std::string& label) {
+    if (callback) callback(label);
+  };
+
+  bool renewed_after_401 = false;
+  for (int attempt = 1;; ++attempt) {
+    std::optional<std::string> authorization;
+    HttpResponse response;
+    try {
+      authorization = auth_->authorization();
+      if (authorization) {
+        request.headers["authorization"] = *authorization;
+      } else {
+        request.headers.erase("authorization");
+      }
+      response = http_->send(request);
+    } catch (const TransportError& error) {
+      report(observer_.on_request, error.reason());
+      if (attempt >= retry_.max_attempts) {
+        throw FhirError(0, error.reason(), "FHIR " + what + " failed after " + std::to_string(attempt) + " attempt(s): " +
+                                               redactSecret(error.what(), authorization));
+      }
+      report(observer_.on_retry, error.reason());
+      clock_.sleep(backoff(attempt, nullptr));
+      continue;
+    } catch (const AuthError& error) {
+      report(observer_.on_request, "auth");
+      throw FhirError(0, "auth", "FHIR " + what + ": authentication failed: " + error.what());
+    }
+
+    const int status = response.status;
+    report(observer_.on_request, outcomeLabel(status));
+    if ((status >= 200 && status < 300) || status == 404 || status == 410) return response;
+
+    if (status == 401 && !renewed_after_401) {
+      // The token expired or was revoked early: renew it once, without spending an attempt.
+      renewed_after_401 = true;
+      auth_->invalidate();
+      report(observer_.on_retry, "401");
+      --attempt;
+      continue;
+    }
+    if (isRetryableStatus(status) && attempt < retry_.max_attempts) {
+      report(observer_.on_retry, std::to_string(status));
+      clock_.sleep(backoff(attempt, &response));
+      continue;
+    }
+
+    std::string message = "FHIR " + what + " failed: HTTP " + std::to_string(status);
+    if (isRetryableStatus(status)) message += " after " + std::to_string(attempt) + " attempt(s)";
+    if (auto outcome = operationOutcomeText(response.body)) message += ": " + *outcome;
+    throw FhirError(status, "http_" + std::to_string(status), redactSecret(message, authorization));
+  }
+}
+
+}  // namespace fa::net

@@ -1,0 +1,78 @@
+#pragma once
+// ObservationStore: what the daemon keeps in SQLite. Every version of every matched
+// Observation exactly as the server sent it, deletions, the current outcome records with their
+// history, sync watermarks, and small metadata (the mappings hash the records were made with).
+// One writer (the daemon); readers (`records`) open it read-only alongside, thanks to WAL.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/sqlite_db.h"
+
+namespace fa::store {
+
+struct ObservationVersion {
+  std::string id;
+  std::string version_key;
+  std::optional<std::string> last_updated;
+  std::string status;
+  std::string resource;  // JSON text
+  std::string source;    // poll | push | rescan
+};
+
+struct Deletion {
+  std::string id;
+  std::optional<std::string> last_modified;
+  std::string source;
+};
+
+struct StoredRecord {
+  std::string observation_id;
+  std::string subject_id;
+  std::string analyte;
+  std::optional<std::string> effective;
+  std::string observation;
+  std::string ndjson;  // no trailing newline
+  std::string csv;     // no trailing newline
+};
+
+struct RecordChanges {
+  int created = 0;
+  int updated = 0;
+  int removed = 0;
+  bool any() const { return created || updated || removed; }
+};
+
+class ObservationStore {
+public:
+  // ReadWrite creates the file and migrates the schema; ReadOnly requires an existing store.
+  ObservationStore(const std::string& path, SqliteDb::Mode mode);
+
+  SqliteDb& db() { return db_; }
+
+  // Inserts one version unless the same (id, version_key) is already stored; true when new.
+  bool putVersion(const ObservationVersion& v, const std::string& now);
+  bool putDeletion(const Deletion& d, const std::string& now);
+  void forEachVersion(const std::function<void(const ObservationVersion&)>& visit);
+  std::vector<Deletion> deletions();
+  std::vector<std::string> observationIds();
+  std::size_t versionCount();
+
+  std::optional<std::string> watermark(const std::string& query_key);
+  void setWatermark(const std::string& query_key, const std::string& last_updated, const std::string& now);
+
+  std::optional<std::string> meta(const std::string& key);
+  void setMeta(const std::string& key, const std::string& value);
+
+  // Makes `records` the current set; writes each difference to record_history.
+  RecordChanges replaceRecords(const std::vector<StoredRecord>& records, const std::string& rules_hash, const std::string& now,
+                               std::vector<std::pair<std::string, std::string>>* changed = nullptr);
+  // In CONTRACT.md order (subject_id, analyte, effective with null first, observation).
+  void forEachRecord(const std::function<void(const StoredRecord&)>& visit);
+
+private:
+  SqliteDb db_;
+};
+
+}  // namespace fa::store

@@ -1,5 +1,6 @@
 #include "fhir/resource_stream.h"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -39,7 +40,28 @@ public:
   }
 
   char* current() { return buffer_.data() + pos_; }
-  void advance(std::size_t n) { pos_ += n; }
+  // Clamped: the last line of a file may end without '\n', and advancing past end_ would make
+  // the next ensureLine() scan a wrapped-around length (a crash).
+  void advance(std::size_t n) { pos_ = std::min(pos_ + n, end_); }
+  // The line that starts `offset` bytes after the current position (without its '\n'), read
+  // ahead without consuming anything; nullopt at end of input. Valid until the next read.
+  std::optional<std::string_view> peekLine(std::size_t offset) {
+    std::size_t scanned = 0;
+    while (true) {
+      const std::size_t available = end_ - pos_;
+      if (offset < available) {
+        char* start = buffer_.data() + pos_ + offset;
+        if (void* nl = std::memchr(start + scanned, '\n', available - offset - scanned))
+          return std::string_view(start, static_cast<std::size_t>(static_cast<char*>(nl) - start));
+        scanned = available - offset;
+        if (scanned >= kMaxLine) return std::string_view(start, scanned);
+      }
+      if (!fill()) {
+        if (offset >= end_ - pos_) return std::nullopt;
+        return std::string_view(buffer_.data() + pos_ + offset, end_ - pos_ - offset);
+      }
+    }
+  }
   // Skips to after the next newline (used after an over-long line).
   void skipLine() {
     bool tooLong = false;
@@ -313,6 +335,25 @@ void deliver(const JsonValue& resource, const ResourceLocation& where, ResourceS
   }
 }
 
+// The first line is an unfinished JSON value. A pretty-printed document goes on like that, but
+// so does NDJSON whose first line was cut short (a truncated export). The next non-blank line
+// tells them apart: on its own a complete resource (an object with a resourceType) only in NDJSON.
+// Without this, a malformed first line made the whole file one broken document and every valid
+// line after it was lost, against CONTRACT.md ("every valid record is still written").
+bool nextLineIsResource(InputBuffer& in, std::size_t offset) {
+  while (auto line = in.peekLine(offset)) {
+    if (isBlank(line->data(), line->size())) {
+      offset += line->size() + 1;
+      continue;
+    }
+    const std::string text(*line);
+    rapidjson::Document doc;
+    doc.Parse<kStreamFlags>(text.c_str(), text.size());
+    return !doc.HasParseError() && doc.IsObject() && stringMember(doc, "resourceType").has_value();
+  }
+  return false;
+}
+
 void readNdjson(InputBuffer& in, std::string_view label, ResourceSink& sink, std::uint64_t& counter) {
   // One pool for every line, over a fixed first block: values are freed in bulk after each
   // line and a typical resource (a few KB of values) costs no malloc at all. One Document for
@@ -410,7 +451,7 @@ void readResources(std::FILE* input, std::string_view label, ResourceSink& sink,
     rapidjson::Document probe;
     probe.Parse<kStreamFlags>(first.c_str(), first.size());
     std::size_t content = first.find_last_not_of(" \t\r") + 1;
-    ndjson = !probe.HasParseError() || probe.GetErrorOffset() < content;
+    ndjson = !probe.HasParseError() || probe.GetErrorOffset() < content || nextLineIsResource(in, *length + 1);
   }
   if (ndjson) readNdjson(in, label, sink, bundle_counter);
   else readDocument(in, label, sink, bundle_counter);

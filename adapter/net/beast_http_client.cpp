@@ -24,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "net/http_client.h"
@@ -47,9 +48,30 @@ struct Target {
   std::string key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
 };
 
-Target parseTarget(const std::string& url) {
+// FHIR search URLs are commonly written with raw '|' (code=http://loinc.org|1975-2) and other
+// characters RFC 3986 does not allow; servers expect them percent-encoded. '%' is left alone so
+// that an already encoded URL (a Bundle next link) is sent byte for byte.
+std::string encodeIllegalCharacters(const std::string& url) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  static constexpr std::string_view kIllegal = " \"<>\\^`{|}";
+  std::string out;
+  out.reserve(url.size());
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c >= 0x7F || kIllegal.find(static_cast<char>(c)) != std::string_view::npos) {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+Target parseTarget(const std::string& raw_url) {
+  const std::string url = encodeIllegalCharacters(raw_url);
   auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) throw TransportError("protocol", "invalid URL: " + parsed.error().message());
+  if (!parsed) throw TransportError("url", "invalid URL: " + parsed.error().message());
   const boost::urls::url_view& u = *parsed;
   Target t;
   std::string scheme(u.scheme());
@@ -57,14 +79,14 @@ Target parseTarget(const std::string& url) {
   if (scheme == "https") {
     t.tls = true;
   } else if (scheme != "http") {
-    throw TransportError("protocol", "unsupported URL scheme: " + scheme);
+    throw TransportError("url", "unsupported URL scheme: " + scheme);
   }
   if (u.host_type() == boost::urls::host_type::ipv6) {
     t.host = u.host_ipv6_address().to_string();
   } else {
     t.host = std::string(u.host());
   }
-  if (t.host.empty()) throw TransportError("protocol", "URL without host");
+  if (t.host.empty()) throw TransportError("url", "URL without host");
   const std::string default_port = t.tls ? "443" : "80";
   t.port = u.has_port() && !u.port().empty() ? std::string(u.port()) : default_port;
   t.host_header = std::string(u.encoded_host_and_port());

@@ -247,7 +247,7 @@ HttpResponse FhirClient::send(HttpRequest request) {
       response = http_->send(request);
     } catch (const TransportError& error) {
       report(observer_.on_request, error.reason());
-      if (attempt >= retry_.max_attempts) {
+      if (attempt >= retry_.max_attempts || error.reason() == "url") {
         throw FhirError(0, error.reason(), "FHIR " + what + " failed after " + std::to_string(attempt) + " attempt(s): " +
                                                redactSecret(error.what(), authorization));
       }

@@ -15,7 +15,8 @@ namespace fa::net {
 
 // Failure to exchange at all (DNS, connect, TLS, timeout, reset, body too large). Carries a
 // reason label for metrics: "dns", "connect", "tls", "timeout", "reset", "body_limit",
-// "protocol" (malformed or oversized response headers, unsupported URL).
+// "protocol" (malformed or oversized response headers), "url" (unparsable or not http(s); not
+// worth retrying).
 class TransportError : public std::runtime_error {
 public:
   TransportError(std::string reason, const std::string& what) : std::runtime_error(what), reason_(std::move(reason)) {}

@@ -77,6 +77,7 @@ std::vector<std::string> Poller::runQuery(const std::string& key, const std::str
     auto page = fhir::parseBundlePage(response.body, error);
     if (!page || page->resource_type != "Bundle") throw net::FhirError(response.status, "bad_bundle", "search " + key + ": " + (page ? "not a Bundle" : error));
     ++report.pages;
+    std::vector<std::string> withdrawn;
     store::SqliteDb::Transaction t(store_.db());
     const std::string stamp = now();
     int entries = 0;
@@ -92,7 +93,10 @@ std::vector<std::string> Poller::runQuery(const std::string& key, const std::str
       v.status = e.status;
       v.resource = std::string(e.resource);
       v.source = with_watermark ? "poll" : "rescan";
-      if (store_.putVersion(v, stamp)) ++report.new_versions;
+      if (store_.putVersion(v, stamp)) {
+        ++report.new_versions;
+        if (e.status == "entered-in-error") withdrawn.push_back(e.id);
+      }
       if (e.last_updated) {
         if (auto lu = parseInstant(*e.last_updated); lu && (!newest || *lu > *newest)) newest = lu;
       }
@@ -106,6 +110,7 @@ std::vector<std::string> Poller::runQuery(const std::string& key, const std::str
       store_.setWatermark(key, formatInstant(mark), stamp);
     }
     t.commit();
+    for (const std::string& id : withdrawn) fetchHistory(id, report);
     if (observer_.on_page) observer_.on_page(key, entries);
     if (next && stop_requested_()) {
       report.interrupted = true;
@@ -138,19 +143,7 @@ void Poller::findDeletions(const std::vector<std::string>& seen, PassReport& rep
         if (auto t = parseHttpDate(*date)) d.last_modified = formatInstant(*t);
       }
       // The history may say exactly when it was deleted.
-      net::HttpResponse h = client_.get("Observation/" + encodeQueryValue(id) + "/_history");
-      ++report.requests;
-      std::string error;
-      if (h.status == 200) {
-        if (auto page = fhir::parseBundlePage(h.body, error)) {
-          for (const fhir::PageEntry& e : page->entries) {
-            if (e.request_method == "DELETE" && e.response_last_modified) {
-              d.last_modified = *e.response_last_modified;
-              break;
-            }
-          }
-        }
-      }
+      if (auto when = fetchHistory(id, report)) d.last_modified = *when;
       if (store_.putDeletion(d, stamp)) ++report.deletions;
     } else if (r.status == 200) {
       std::string error;
@@ -162,6 +155,35 @@ void Poller::findDeletions(const std::vector<std::string>& seen, PassReport& rep
       }
     }
   }
+}
+
+std::optional<std::string> Poller::fetchHistory(const std::string& id, PassReport& report) {
+  std::optional<std::string> deletedAt;
+  std::optional<std::string> next = "Observation/" + encodeQueryValue(id) + "/_history?_count=" + std::to_string(settings_.page_size);
+  while (next) {
+    net::HttpResponse h = client_.get(*next);
+    ++report.requests;
+    if (h.status != 200) return deletedAt;  // no history support: the record keeps what it has
+    std::string error;
+    auto page = fhir::parseBundlePage(h.body, error);
+    if (!page) return deletedAt;
+    store::SqliteDb::Transaction t(store_.db());
+    const std::string stamp = now();
+    for (const fhir::PageEntry& e : page->entries) {
+      if (e.request_method == "DELETE") {
+        // History lists newest first: the first DELETE is the latest.
+        if (!deletedAt && e.response_last_modified) deletedAt = e.response_last_modified;
+        continue;
+      }
+      if (e.resource_type != "Observation" || e.id != id || e.resource.empty()) continue;
+      store::ObservationVersion v{e.id, !e.version_id.empty() ? e.version_id : "@" + e.last_updated.value_or(""),
+                                  e.last_updated, e.status, std::string(e.resource), "history"};
+      if (store_.putVersion(v, stamp)) ++report.new_versions;
+    }
+    t.commit();
+    next = page->next_url;
+  }
+  return deletedAt;
 }
 
 PassReport Poller::pass(const mapping::TrialConfig& config, const mapping::Roster& roster, bool rescan) {

@@ -60,6 +60,10 @@ private:
   // Follows one search through all its pages; returns ids seen.
   std::vector<std::string> runQuery(const std::string& key, const std::string& url, bool with_watermark, PassReport& report);
   void findDeletions(const std::vector<std::string>& seen, PassReport& report);
+  // Stores every version in the resource's _history (and its DELETE, if any). Used when a
+  // search shows an entered-in-error version: its record keeps the values of the last usable
+  // version, which only the history holds. Returns the DELETE's time when there is one.
+  std::optional<std::string> fetchHistory(const std::string& id, PassReport& report);
   std::string now() const;
 
   net::FhirClient& client_;

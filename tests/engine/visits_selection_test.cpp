@@ -127,7 +127,7 @@ TEST(Subjects, NoFirstDoseMeansNoStudyDay) {
   EXPECT_FALSE(r.baseline);
 }
 
-TEST(Selection, ClosestToTargetDay) {
+TEST(VisitSelection, ClosestToTargetDay) {
   // W4 target 29: day 27 is 2 away, day 30 is 1 away
   auto run = runObservations({alb("d27", "2026-01-27"), alb("d30", "2026-01-30")});
   EXPECT_TRUE(run.get("d30").selected);
@@ -135,14 +135,14 @@ TEST(Selection, ClosestToTargetDay) {
   EXPECT_FALSE(run.get("d30").baseline);
 }
 
-TEST(Selection, DistanceTieGoesToLaterCollection) {
+TEST(VisitSelection, DistanceTieGoesToLaterCollection) {
   // days 27 and 31 are both 2 from 29: the later (31) wins
   auto run = runObservations({alb("d31", "2026-01-31"), alb("d27", "2026-01-27")});
   EXPECT_TRUE(run.get("d31").selected);
   EXPECT_FALSE(run.get("d27").selected);
 }
 
-TEST(Selection, SameDayLaterTimeWins) {
+TEST(VisitSelection, SameDayLaterTimeWins) {
   auto run = runObservations({alb("late", "2026-01-29T10:00:00+08:00"), alb("early", "2026-01-29T08:00:00+08:00")});
   EXPECT_TRUE(run.get("late").selected);
   EXPECT_FALSE(run.get("early").selected);
@@ -151,14 +151,14 @@ TEST(Selection, SameDayLaterTimeWins) {
   EXPECT_TRUE(zones.get("z").selected);
 }
 
-TEST(Selection, SameTimeLaterLastUpdatedWins) {
+TEST(VisitSelection, SameTimeLaterLastUpdatedWins) {
   auto run = runObservations({alb("a", "2026-01-29T08:00:00+08:00").updated("2026-02-01T00:00:00Z"),
                               alb("b", "2026-01-29T08:00:00+08:00").updated("2026-01-31T00:00:00Z")});
   EXPECT_TRUE(run.get("a").selected);
   EXPECT_FALSE(run.get("b").selected);
 }
 
-TEST(Selection, FullTieGoesToGreaterIdString) {
+TEST(VisitSelection, FullTieGoesToGreaterIdString) {
   auto run = runObservations({alb("obs-a", "2026-01-29"), alb("obs-b", "2026-01-29")});
   EXPECT_TRUE(run.get("obs-b").selected);
   EXPECT_FALSE(run.get("obs-a").selected);
@@ -168,13 +168,13 @@ TEST(Selection, FullTieGoesToGreaterIdString) {
   EXPECT_FALSE(numeric.get("10").selected);
 }
 
-TEST(Selection, DateOnlyOrdersAtLocalMidnight) {
+TEST(VisitSelection, DateOnlyOrdersAtLocalMidnight) {
   // Date-only 2026-01-29 = 00:00 local; 2026-01-28T17:00Z = 01:00 local on the 29th is later.
   auto run = runObservations({alb("dateonly", "2026-01-29"), alb("timed", "2026-01-28T17:00:00Z")});
   EXPECT_TRUE(run.get("timed").selected);
 }
 
-TEST(Selection, BaselineClosestToDayOne) {
+TEST(VisitSelection, BaselineClosestToDayOne) {
   auto run = runObservations({alb("d-10", "2025-12-22"), alb("d-3", "2025-12-29")});
   EXPECT_TRUE(run.get("d-3").selected);
   EXPECT_TRUE(run.get("d-3").baseline);
@@ -184,7 +184,7 @@ TEST(Selection, BaselineClosestToDayOne) {
   EXPECT_TRUE(day1.get("d1").baseline);  // day 1 is distance 0, day -1 distance 2
 }
 
-TEST(Selection, OnlyUsableStatusesAreEligible) {
+TEST(VisitSelection, OnlyUsableStatusesAreEligible) {
   // The preliminary result sits on the target day but is never selected.
   auto run = runObservations({alb("pre", "2026-01-29").status("preliminary"), alb("reg", "2026-01-29").status("registered"),
                               alb("unk", "2026-01-29").status("unknown"), alb("fin", "2026-01-25")});
@@ -196,25 +196,25 @@ TEST(Selection, OnlyUsableStatusesAreEligible) {
   EXPECT_EQ(run.get("pre").status, "preliminary");
 }
 
-TEST(Selection, AmendedAndCorrectedAreEligible) {
+TEST(VisitSelection, AmendedAndCorrectedAreEligible) {
   EXPECT_TRUE(runOne(alb("a", "2026-01-29").status("amended")).selected);
   EXPECT_TRUE(runOne(alb("c", "2026-01-29").status("corrected")).selected);
 }
 
-TEST(Selection, IndeterminateNeverRepresentsAVisit) {
+TEST(VisitSelection, IndeterminateNeverRepresentsAVisit) {
   // Unknown unit on the target day, a usable value further away wins.
   auto good = runObservations({Obs("bad").analyte("ALB").effective("2026-01-29").value(qty("42", "oz")), alb("ok", "2026-02-02")});
   EXPECT_FALSE(good.get("bad").selected);
   EXPECT_TRUE(good.get("ok").selected);
 }
 
-TEST(Selection, AbnormalValuesAreEligible) {
+TEST(VisitSelection, AbnormalValuesAreEligible) {
   auto run = runObservations({alb("low", "2026-01-29", "25"), alb("normal", "2026-01-31", "45")});
   EXPECT_TRUE(run.get("low").selected);
   EXPECT_EQ(text(run.get("low").flag), "low");
 }
 
-TEST(Selection, PerAnalyteAndSubject) {
+TEST(VisitSelection, PerAnalyteAndSubject) {
   auto run = runObservations({alb("alb", "2026-01-29"), Obs("bili").analyte("BILI").effective("2026-01-29").value(qty("10", "umol/L")),
                               alb("alb-s3", "2026-01-29").subjectRaw(R"({"identifier": {"system": "urn:oid:1.2.156.1", "value": "MRN-3"}})")});
   EXPECT_TRUE(run.get("alb").selected);
@@ -223,7 +223,7 @@ TEST(Selection, PerAnalyteAndSubject) {
   EXPECT_EQ(run.get("alb-s3").subject_id, "S03");
 }
 
-TEST(Selection, UnscheduledNeverSelected) {
+TEST(VisitSelection, UnscheduledNeverSelected) {
   auto run = runObservations({alb("u", "2026-01-10")});  // day 10: between BASELINE and W4
   EXPECT_EQ(run.get("u").visit, "UNSCHEDULED");
   EXPECT_FALSE(run.get("u").selected);

@@ -225,10 +225,19 @@ TEST(BeastHttpClient, UnresolvableHostIsDns) {
   expectTransportError([&] { client->send(get("http://no-such-host.invalid/")); }, "dns");
 }
 
-TEST(BeastHttpClient, UnsupportedSchemeIsProtocol) {
+TEST(BeastHttpClient, BadUrlIsUrl) {
   auto client = makeBeastHttpClient(quickSettings());
-  expectTransportError([&] { client->send(get("ftp://127.0.0.1/")); }, "protocol");
-  expectTransportError([&] { client->send(get("not a url")); }, "protocol");
+  expectTransportError([&] { client->send(get("ftp://127.0.0.1/")); }, "url");
+  expectTransportError([&] { client->send(get("no scheme")); }, "url");
+  expectTransportError([&] { client->send(get("http:///path-only")); }, "url");
+}
+
+TEST(BeastHttpClient, IllegalCharactersAreEncodedAndEncodedOnesKept) {
+  TestServer server([](const ServerRequest&) { return ok(); });
+  auto client = makeBeastHttpClient(quickSettings());
+  client->send(get(server.url() + "/fhir/Observation?code=http://loinc.org|1975-2,http://loinc.org%7C1751-7&note=a b"));
+  EXPECT_EQ(server.received().at(0).target,
+            "/fhir/Observation?code=http://loinc.org%7C1975-2,http://loinc.org%7C1751-7&note=a%20b");
 }
 
 // ---- TLS ------------------------------------------------------------------------------------

@@ -321,6 +321,18 @@ TEST(FhirClient, ServerErrorWithoutOperationOutcomeIsNotRetried) {
   EXPECT_EQ(rec.outcomes, (std::vector<std::string>{"http_5xx"}));
 }
 
+TEST(FhirClient, BadUrlIsNotRetried) {
+  Recorder rec;
+  FhirClient client("ftp://fhir.test", http(), makeNoAuth(), fastPolicy(), rec.observer(), rec.clock());
+  try {
+    client.get("Observation");
+    FAIL() << "expected FhirError";
+  } catch (const FhirError& error) {
+    EXPECT_EQ(error.reason(), "url");
+  }
+  EXPECT_TRUE(rec.retries.empty());
+}
+
 TEST(FhirClient, SendPostsWithFhirContentType) {
   TestServer server([](const ServerRequest& request) { return reply(201, request.body); });
   Recorder rec;

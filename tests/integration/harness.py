@@ -1,0 +1,151 @@
+"""Real components for the integration tests: the sandbox FHIR server (Node, @medplum/fhir-router),
+the flaky proxy, and the fhir-adapter binary. Nothing here imitates a FHIR server."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+SOURCE_DIR = os.environ.get("FA_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BINARY = os.environ.get("FA_BINARY", os.path.join(SOURCE_DIR, "build", "fhir-adapter"))
+SANDBOX = os.path.join(SOURCE_DIR, "sandbox")
+MAPPINGS = os.path.join(SOURCE_DIR, "fhir-mappings")
+
+
+def _wait_line(proc, needle, timeout=60):
+    """Reads proc's stdout until a line contains needle; returns that line."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            if proc.poll() is not None:
+                raise RuntimeError(f"process exited ({proc.returncode}) before printing {needle!r}")
+            continue
+        if needle in line:
+            return line.strip()
+    raise RuntimeError(f"timed out waiting for {needle!r}")
+
+
+class Sandbox:
+    """The sandbox FHIR server on a free port, optionally seeded with a cohort folder."""
+
+    def __init__(self, seed_dir=None):
+        args = ["node", os.path.join(SANDBOX, "server.mjs"), "--port", "0", "--host", "127.0.0.1"]
+        if seed_dir:
+            args += ["--seed-dir", seed_dir]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = _wait_line(self.proc, "listening on")
+        self.base = line.split("listening on ")[1].strip()
+
+    def request(self, method, path, body=None, headers=None):
+        url = path if path.startswith("http") else f"{self.base}/{path}"
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(url, data=data, method=method)
+        req.add_header("Content-Type", "application/fhir+json")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                text = r.read().decode()
+                return r.status, json.loads(text) if text else None
+        except urllib.error.HTTPError as e:
+            text = e.read().decode()
+            return e.code, json.loads(text) if text else None
+
+    def export_current(self):
+        """Every current Observation, as a bulk export would give them (search, all pages)."""
+        out = []
+        status, bundle = self.request("GET", "Observation?_count=1000&_sort=_lastUpdated")
+        while True:
+            assert status == 200, status
+            out += [e["resource"] for e in bundle.get("entry", [])]
+            nxt = [l["url"] for l in bundle.get("link", []) if l["relation"] == "next"]
+            if not nxt:
+                return out
+            status, bundle = self.request("GET", nxt[0])
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.proc.stdout.close()
+
+
+class FlakyProxy:
+    def __init__(self, target_origin, plan):
+        args = ["node", os.path.join(SANDBOX, "flaky-proxy.mjs"), "--listen", "0", "--target", target_origin,
+                "--plan", plan, "--rewrite-links"]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = _wait_line(self.proc, "listening on")
+        self.origin = line.split("listening on ")[1].split()[0].rstrip("/")
+
+    def stats(self):
+        with urllib.request.urlopen(self.origin + "/__proxy/stats", timeout=10) as r:
+            return json.loads(r.read().decode())
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.proc.stdout.close()
+
+
+def generate_cohort(out_dir, with_deletes=True, seed=72):
+    subprocess.run(["node", os.path.join(SANDBOX, "cohort", "generate.mjs"), "--out", out_dir, "--seed", str(seed)],
+                   check=True, capture_output=True)
+    if not with_deletes:
+        os.remove(os.path.join(out_dir, "deletes.txt"))
+
+
+def write_config(work, base_url, subjects, **overrides):
+    sync = overrides.pop("sync", {})
+    fhir = overrides.pop("fhir", {})
+    http_listen = overrides.pop("http_listen", "127.0.0.1:0")
+    lines = ["[fhir]", f'base_url = "{base_url}"', 'auth = "none"']
+    lines += [f"{k} = {json.dumps(v) if not isinstance(v, bool) else str(v).lower()}" for k, v in fhir.items()]
+    lines += ["", "[trial]", f'mappings = "{MAPPINGS}"', f'subjects = "{subjects}"',
+              "", "[store]", 'path = "var/adapter.db"', "", "[audit]", 'dir = "var/audit"',
+              "", "[http]", f'listen = "{http_listen}"', "", "[sync]"]
+    lines += [f"{k} = {v}" for k, v in {"interval_seconds": 300, **sync}.items()]
+    path = os.path.join(work, "adapter.toml")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def run(*args, input_text=None, timeout=300):
+    return subprocess.run([BINARY, *args], input=input_text, capture_output=True, text=True, timeout=timeout)
+
+
+def records(config):
+    r = run("records", "--config", config)
+    assert r.returncode == 0, r.stderr
+    return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+
+
+def map_resources(resources, subjects, work):
+    path = os.path.join(work, "export.ndjson")
+    with open(path, "w") as f:
+        for res in resources:
+            f.write(json.dumps(res) + "\n")
+    r = run("map", "--mappings", MAPPINGS, "--subjects", subjects, path)
+    assert r.returncode in (0, 1), r.stderr
+    return [json.loads(l) for l in r.stdout.splitlines() if l.strip()], r
+
+
+def sync_log(stderr):
+    """The sync_pass log lines of a run, parsed."""
+    return [json.loads(l) for l in stderr.splitlines() if '"event":"sync_pass"' in l]
+
+
+class TempDir:
+    def __enter__(self):
+        self.path = tempfile.mkdtemp(prefix="fa-it-")
+        return self.path
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.path, ignore_errors=True)

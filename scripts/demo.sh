@@ -1,20 +1,71 @@
 #!/usr/bin/env bash
-# The main job on an embedded default: installs, builds, generates the synthetic 30-subject
-# NCT05106972 cohort, maps it with the default fhir-mappings/ and prints the outcome tables.
+# The main job on an embedded default. Installs what is needed and builds; starts the sandbox
+# FHIR server seeded with the synthetic 30-subject NCT05106972 cohort; runs the daemon until it
+# has caught up and prints the outcome tables; then keeps the daemon running (every 10 s) so a
+# new Observation added to the sandbox shows up. Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 npm ci --prefix sandbox --no-audit --no-fund --loglevel=error
-scripts/build.sh
-work=var/demo
+scripts/build.sh -DFHIR_ADAPTER_BUILD_TESTS=OFF -DFHIR_ADAPTER_BUILD_BENCH=OFF
+
+work=$PWD/var/demo
+rm -rf "$work"
 mkdir -p "$work"
 node sandbox/cohort/generate.mjs --out "$work/cohort" >/dev/null
-echo "== fhir-adapter map over the synthetic cohort ($work/cohort)"
-# Exit 1 is expected: the cohort holds two Observations with an unknown modifierExtension,
-# which must be rejected (and are named on standard error).
-build/fhir-adapter map --mappings fhir-mappings --subjects "$work/cohort/subjects.csv" \
-  --output "$work/records.ndjson" "$work/cohort/observations.ndjson" "$work/cohort/patients.ndjson" || [ $? -eq 1 ]
-echo "== records: $work/records.ndjson ($(wc -l <"$work/records.ndjson") records); first three:"
-head -n 3 "$work/records.ndjson"
+
+port=${FHIR_PORT:-8080}
+node sandbox/server.mjs --port "$port" --seed-dir "$work/cohort" >"$work/sandbox.log" 2>&1 &
+sandbox_pid=$!
+trap 'kill $sandbox_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  grep -q "listening on" "$work/sandbox.log" && break
+  kill -0 $sandbox_pid 2>/dev/null || { cat "$work/sandbox.log"; exit 1; }
+  sleep 0.5
+done
+base=$(grep -o 'http://[^ ]*/fhir' "$work/sandbox.log" | head -1)
+echo "== sandbox FHIR server: $base (seeded: $(grep -o 'seeded.*' "$work/sandbox.log"))"
+
+cat >"$work/adapter.toml" <<TOML
+# Demo configuration: every setting is documented in deploy/adapter.toml.
+[fhir]
+base_url = "$base"
+auth = "none"
+page_size = 200
+
+[trial]
+mappings = "$PWD/fhir-mappings"
+subjects = "cohort/subjects.csv"
+
+[store]
+path = "var/adapter.db"
+
+[audit]
+dir = "var/audit"
+
+[http]
+listen = "127.0.0.1:9464"
+
+[sync]
+interval_seconds = 10
+TOML
+
+build/fhir-adapter check-config --config "$work/adapter.toml"
+echo "== first load: fhir-adapter run --once"
+build/fhir-adapter run --once --config "$work/adapter.toml" 2>"$work/first-load.log"
+grep '"event":"sync_pass"' "$work/first-load.log"
+build/fhir-adapter records --config "$work/adapter.toml" >"$work/records.ndjson"
+echo "== $(wc -l <"$work/records.ndjson") records in $work/adapter.db; outcome tables:"
 echo
 build/fhir-adapter report --mappings fhir-mappings "$work/records.ndjson"
+
+subject_patient=$(sed -n '2p' "$work/cohort/subjects.csv" | cut -d, -f2)
+cat <<HELP
+
+== the daemon keeps running (poll every 10 s; metrics on http://127.0.0.1:9464/metrics).
+   Add a result in another terminal, then watch it arrive:
+     curl -s -X PUT -H 'Content-Type: application/fhir+json' $base/Observation/demo-1 -d '{"resourceType":"Observation","id":"demo-1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"1975-2"}]},"subject":{"reference":"$subject_patient"},"effectiveDateTime":"$(date +%F)","valueQuantity":{"value":88,"unit":"umol/L","system":"http://unitsofmeasure.org","code":"umol/L"}}'
+     build/fhir-adapter records --config $work/adapter.toml | grep demo-1
+   Ctrl-C stops the daemon and the sandbox.
+HELP
+build/fhir-adapter run --config "$work/adapter.toml"

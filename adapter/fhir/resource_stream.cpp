@@ -91,6 +91,8 @@ public:
   void Flush() {}
   std::size_t PutEnd(Ch*) { return 0; }
   std::size_t line() const { return line_; }
+  // Lines consumed outside Take() (blank lines skipped before the content).
+  void countLines(std::size_t n) { line_ += n; }
 
 private:
   // Appends more input after end_, compacting or growing the buffer; false at end of input.
@@ -354,14 +356,14 @@ bool nextLineIsResource(InputBuffer& in, std::size_t offset) {
   return false;
 }
 
-void readNdjson(InputBuffer& in, std::string_view label, ResourceSink& sink, std::uint64_t& counter) {
+void readNdjson(InputBuffer& in, std::string_view label, ResourceSink& sink, std::uint64_t& counter, std::size_t lines_before) {
   // One pool for every line, over a fixed first block: values are freed in bulk after each
   // line and a typical resource (a few KB of values) costs no malloc at all. One Document for
   // every line too, so its parse stack is allocated once.
   std::unique_ptr<char[]> poolBlock(new char[kPoolBlock]);
   rapidjson::MemoryPoolAllocator<> pool(poolBlock.get(), kPoolBlock);
   rapidjson::Document doc(&pool);
-  ResourceLocation where{label, 0, {}};
+  ResourceLocation where{label, lines_before, {}};
   bool tooLong = false;
   while (auto length = in.ensureLine(tooLong)) {
     ++where.line;
@@ -430,6 +432,7 @@ void readResources(std::FILE* input, std::string_view label, ResourceSink& sink,
   // Skip a byte order mark and blank lines, then look at the first line.
   bool tooLong = false;
   std::optional<std::size_t> length;
+  std::size_t blankLines = 0;  // counted, so rejections name the line as the file numbers it
   while ((length = in.ensureLine(tooLong))) {
     char* line = in.current();
     std::size_t skip = 0;
@@ -440,6 +443,7 @@ void readResources(std::FILE* input, std::string_view label, ResourceSink& sink,
       break;
     }
     in.advance(*length + 1);  // a blank line before any content
+    ++blankLines;
   }
   if (!length) return;  // empty input: nothing to read
   bool ndjson = false;
@@ -453,7 +457,8 @@ void readResources(std::FILE* input, std::string_view label, ResourceSink& sink,
     std::size_t content = first.find_last_not_of(" \t\r") + 1;
     ndjson = !probe.HasParseError() || probe.GetErrorOffset() < content || nextLineIsResource(in, *length + 1);
   }
-  if (ndjson) readNdjson(in, label, sink, bundle_counter);
+  in.countLines(blankLines);
+  if (ndjson) readNdjson(in, label, sink, bundle_counter, blankLines);
   else readDocument(in, label, sink, bundle_counter);
 }
 

@@ -88,6 +88,54 @@ TEST(MapRejects, SummaryIsTheLastLineAfterTheRejections) {
   for (std::size_t i = 0; i + 1 < lines.size(); ++i) EXPECT_FALSE(parseSummary(lines[i]).has_value()) << lines[i];
 }
 
+TEST(MapRejects, TruncatedFirstLineOfNdjsonKeepsTheLinesAfterIt) {
+  // Bug found by this suite: a first line cut short looked like the start of a pretty-printed
+  // document, so the whole file was one parse error and the valid lines 2-3 were lost.
+  TempDir tmp;
+  const std::string in = tmp.write(
+      "first.ndjson", std::string(R"({"resourceType": "Observation", "id": "cut", "status": "final",)") + "\n" +
+                          observationLine("after-1", "1975-2", R"({"reference": "Patient/p1"})", "2026-01-09", umol("10")) +
+                          observationLine("after-2", "1975-2", R"({"reference": "Patient/p2"})", "2026-02-09", umol("11")));
+  CommandResult r = runAdapter(mapArgs(data("roster.csv"), {in}));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(observations(parseNdjson(r.out)),
+            (std::vector<std::string>{"Observation/after-1/_history/1", "Observation/after-2/_history/1"}));
+  EXPECT_FALSE(r.errLinesWith({in, "line 1"}).empty()) << r.err;
+  expectSummary(r, 2, 2, 1, 0, 0);
+}
+
+TEST(MapRejects, TruncatedFirstLineOnStandardInput) {
+  const std::string text = std::string(R"({"resourceType": "Observation", "id": "cut", "code": {)") + "\n\n" +
+                           observationLine("after-1", "1975-2", R"({"reference": "Patient/p1"})", "2026-01-09", umol("10"));
+  CommandResult r = runAdapter(mapArgs(data("roster.csv"), {"-"}), text);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(observations(parseNdjson(r.out)), (std::vector<std::string>{"Observation/after-1/_history/1"}));
+  EXPECT_FALSE(r.errLinesWith({"line 1"}).empty()) << r.err;
+}
+
+TEST(MapRejects, LineNumbersCountBlankLinesBeforeTheContent) {
+  // Line numbers are the file's own: blank lines (and a byte order mark) before the first
+  // resource still count.
+  TempDir tmp;
+  const std::string in = tmp.write(
+      "blank.ndjson", std::string("\xEF\xBB\xBF\n\n") +
+                          observationLine("b-ok", "1975-2", R"({"reference": "Patient/p1"})", "2026-01-09", umol("10")) +
+                          "{not json}\n" +
+                          observationLine("b-bad", "1975-2", R"({"reference": "Patient/p1"})", "2026-01-09", R"({"value": "abc"})"));
+  CommandResult r = runAdapter(mapArgs(data("roster.csv"), {in}));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(observations(parseNdjson(r.out)), (std::vector<std::string>{"Observation/b-ok/_history/1"}));
+  EXPECT_FALSE(r.errLinesWith({in, "line 4"}).empty()) << r.err;
+  EXPECT_FALSE(r.errLinesWith({in, "line 5", "b-bad"}).empty()) << r.err;
+}
+
+TEST(MapRejects, NotJsonAtAll) {
+  CommandResult r = runAdapter(mapArgs(data("roster.csv"), {"-"}), std::string("subject_id,patient\nS01,Patient/p1\n"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  expectSummary(r, 0, 0, 2, 0, 0);  // two lines, neither JSON
+}
+
 TEST(MapRejects, InvalidEntryInABundleIsNamedByEntryAndId) {
   TempDir tmp;
   const std::string in = tmp.write("bundle.json", R"({
@@ -294,6 +342,33 @@ TEST(MapUsage, RosterWithSlashedDateNamesTheLine) {
   CommandResult r = runAdapter(mapArgs(roster, {data("clean.ndjson")}));
   expectUsageError(r);
   EXPECT_FALSE(r.errLinesWith({roster, "line 2"}).empty()) << r.err;
+}
+
+TEST(MapUsage, OutputIntoAMissingFolder) {
+  TempDir tmp;
+  const std::string out = tmp.file("no-such-dir/records.ndjson");
+  CommandResult r = runAdapter(mapArgs(data("roster.csv"), {"--output", out, data("clean.ndjson")}));
+  EXPECT_NE(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_FALSE(r.errLinesWith({out}).empty()) << r.err;
+}
+
+TEST(MapUsage, RosterWithAnIdentifierPatientAndQuotedFields) {
+  // RFC 4180 quoting in the roster; a system|value patient.
+  TempDir tmp;
+  const std::string roster = tmp.write("roster.csv",
+                                       "subject_id,patient,dose1_date,dose2_date\r\n"
+                                       "\"S03\",\"http://hospital.example/mrn|MRN-0003\",2026-01-10,\r\n");
+  CommandResult r = runAdapter(mapArgs(roster, {data("clean.ndjson")}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto records = parseNdjson(r.out);
+  ASSERT_EQ(observations(records), (std::vector<std::string>{"Observation/igg-1/_history/1"}));
+  // Now with a first dose 2026-01-10: 2026-02-01 is day 23, inside W4 (22-36).
+  EXPECT_EQ(records[0]["study_day"].GetInt(), 23);
+  EXPECT_EQ(records[0].str("visit"), "W4");
+  EXPECT_TRUE(records[0]["selected"].GetBool());
+  // 18 analyte Observations (bili-5 twice): 1 on this roster, 17 skipped.
+  expectSummary(r, 20, 1, 0, 17, 2);
 }
 
 // Invalid mappings: a copy of the default fhir-mappings with one file broken.

@@ -357,6 +357,64 @@ TEST_F(MapSubjects, NonRosterPatientsAreSkippedAndOtherResourcesIgnored) {
   EXPECT_EQ(r.err.find("p78"), std::string::npos) << r.err;
 }
 
+TEST(MapOutput, CrlfLinesAndAByteOrderMarkReadTheSame) {
+  std::string text = readFile(data("clean.ndjson"));
+  std::string crlf = "\xEF\xBB\xBF";
+  for (char c : text) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  CommandResult plain = runAdapter(mapArgs(data("roster.csv"), {data("clean.ndjson")}));
+  CommandResult r = runAdapter(mapArgs(data("roster.csv"), {"-"}), crlf);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, plain.out);
+}
+
+TEST(MapOutput, CollectionTimeFallsBackFromEffectiveDateTimeToPeriodInstantIssued) {
+  // PROTOCOL.md "Time": effectiveDateTime, else effectivePeriod.start, else effectiveInstant,
+  // else issued; converted to Asia/Shanghai (UTC+8) before the date is taken.
+  const std::string head = R"({"resourceType": "Observation", "meta": {"versionId": "1"}, "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "1975-2"}]}, "subject": {"reference": "Patient/p1"}, "valueQuantity": {"value": 10, "unit": "umol/L"}, )";
+  const std::string text =
+      head + R"("id": "t-period", "effectivePeriod": {"start": "2026-01-09T16:30:00Z", "end": "2026-01-09T17:00:00Z"}, "issued": "2026-03-01T00:00:00Z"})" "\n" +
+      head + R"("id": "t-instant", "effectiveInstant": "2026-02-06T23:59:59-01:00", "issued": "2026-03-01T00:00:00Z"})" "\n" +
+      head + R"("id": "t-issued", "issued": "2026-04-04T15:59:59Z"})" "\n" +
+      head + R"("id": "t-both", "effectiveDateTime": "2026-06-27T00:00:00+08:00", "issued": "2026-07-01T00:00:00Z"})" "\n";
+  CommandResult r = runAdapter(mapArgs(data("roster.csv"), {"-"}), text);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto records = parseNdjson(r.out);
+  ASSERT_EQ(records.size(), 4u) << r.out;
+  // 2026-01-09T16:30Z = 2026-01-10 00:30 local: day 1, the baseline.
+  EXPECT_EQ(records[0].str("observation"), "Observation/t-period/_history/1");
+  EXPECT_EQ(records[0].str("effective"), "2026-01-10");
+  EXPECT_EQ(records[0]["study_day"].GetInt(), 1);
+  EXPECT_EQ(records[0].str("visit"), "BASELINE");
+  EXPECT_TRUE(records[0]["baseline"].GetBool());
+  // 2026-02-06T23:59:59-01:00 = 2026-02-07T00:59:59Z = 2026-02-07 08:59:59 local: day 29.
+  EXPECT_EQ(records[1].str("observation"), "Observation/t-instant/_history/1");
+  EXPECT_EQ(records[1].str("effective"), "2026-02-07");
+  EXPECT_EQ(records[1]["study_day"].GetInt(), 29);
+  // 2026-04-04T15:59:59Z = 2026-04-04 23:59:59 local: day 85, W12.
+  EXPECT_EQ(records[2].str("observation"), "Observation/t-issued/_history/1");
+  EXPECT_EQ(records[2].str("effective"), "2026-04-04");
+  EXPECT_EQ(records[2].str("visit"), "W12");
+  // effectiveDateTime wins over issued.
+  EXPECT_EQ(records[3].str("observation"), "Observation/t-both/_history/1");
+  EXPECT_EQ(records[3].str("effective"), "2026-06-27");
+  EXPECT_EQ(records[3]["study_day"].GetInt(), 169);
+}
+
+TEST(MapOutput, AnyMatchingCodingMatchesTheAnalyte) {
+  const std::string text =
+      R"({"resourceType": "Observation", "id": "multi", "meta": {"versionId": "3"}, "status": "corrected", "code": {"coding": [{"system": "http://hospital.example/lab", "code": "TBIL"}, {"system": "http://loinc.org", "code": "42719-5"}]}, "subject": {"reference": "Patient/p2"}, "effectiveDateTime": "2026-01-12", "valueQuantity": {"value": 0.02, "unit": "mmol/L", "system": "http://unitsofmeasure.org", "code": "mmol/L"}})"
+      "\n";
+  CommandResult r = runAdapter(mapArgs(data("roster.csv"), {"-"}), text);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // 0.02 mmol/L x 1000 = 20 umol/L: normal (<= 20.5), grade 0; day 1, the corrected baseline.
+  expectRecords(
+      R"({"subject_id": "S02", "analyte": "BILI", "observation": "Observation/multi/_history/3", "status": "corrected", "effective": "2026-01-12", "study_day": 1, "visit": "BASELINE", "selected": true, "baseline": true, "comparator": null, "value": 20, "unit": "umol/L", "source_value": "0.02", "source_unit": "mmol/L", "ref_low": 3.4, "ref_high": 20.5, "ref_source": "protocol", "flag": "normal", "ctcae_grade": 0, "reason": null})",
+      r.out);
+}
+
 TEST(MapOutput, EmptyInputWritesNothingAndExitsZero) {
   CommandResult r = runAdapter(mapArgs(data("roster.csv"), {"-"}), std::string());
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -121,8 +121,9 @@ inline CommandResult runCommand(const std::string& program, const std::vector<st
     if (in_fd >= 0) fds.push_back({in_fd, POLLOUT, 0});
     if (out_fd >= 0) fds.push_back({out_fd, POLLIN, 0});
     if (err_fd >= 0) fds.push_back({err_fd, POLLIN, 0});
-    if (poll(fds.data(), fds.size(), 60000) <= 0) {
-      if (errno == EINTR) continue;
+    const int ready = poll(fds.data(), fds.size(), 60000);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
       kill(pid, SIGKILL);  // a hung child: fail the test instead of hanging the suite
       break;
     }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/session_fixture.h"
+#include "support/mappings_copy.h"
 
 namespace fa::test {
 namespace {
@@ -164,8 +165,16 @@ TEST(UnitConversion, StandardUnitPerAnalyte) {
 }
 
 TEST(UnitConversion, CopiesPerIuIsConfigurable) {
-  // The factor comes from analytes.json parameters: a copy with 5.0 gives 1000 / 5 = 200.
   EXPECT_EQ(defaultAnalyte("HBVDNA").units.findSpelling("copies/mL")->divide_by, core::Decimal::parse("5.82"));
+  // Another assay: copies_per_iu 5.0 in analytes.json -> 1000 copies/mL = 200 IU/mL, and the
+  // log form follows: 10^3 / 5 = 200.
+  MappingsCopy copy;
+  copy.replace("analytes.json", "\"copies_per_iu\": 5.82", "\"copies_per_iu\": 5.0");
+  auto run = runInputs({Obs("a").analyte("HBVDNA").value(qty("1000", "copies/mL")).json() + "\n" +
+                        Obs("b").analyte("HBVDNA").value(qty("3", "log10 copies/mL")).json() + "\n"},
+                       kDefaultRoster, copy.load());
+  EXPECT_EQ(text(run.get("a").value), "200");
+  EXPECT_EQ(text(run.get("b").value), "200");
 }
 
 }  // namespace

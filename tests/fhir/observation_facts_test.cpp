@@ -9,10 +9,6 @@
 namespace fa::fhir {
 namespace {
 
-struct Parsed {
-  rapidjson::Document doc;
-  ObservationParse result;
-};
 
 ObservationParse parse(const std::string& json) {
   rapidjson::Document doc;

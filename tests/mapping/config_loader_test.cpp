@@ -1,0 +1,238 @@
+// Loading fhir-mappings/: the repository's defaults encode PROTOCOL.md, and every broken copy
+// is refused with the file and JSON path (or line) of each problem.
+#include <gtest/gtest.h>
+
+#include "support/default_config.h"
+#include "support/mappings_copy.h"
+
+namespace fa::test {
+namespace {
+
+TEST(DefaultMappings, TrialAndTimeZone) {
+  auto config = defaultConfig();
+  EXPECT_EQ(config->trial_id, "NCT05106972");
+  EXPECT_EQ(config->time_zone_name, "Asia/Shanghai");
+  EXPECT_EQ(config->utc_offset_minutes, 480);
+  EXPECT_EQ(config->content_hash.size(), 64u);
+}
+
+TEST(DefaultMappings, VisitScheduleAsProtocolTable) {
+  struct Row { const char* name; int target, first, last; };
+  const Row rows[] = {{"BASELINE", 1, -28, 1}, {"W4", 29, 22, 36},    {"W12", 85, 78, 92},    {"W24", 169, 162, 176},
+                      {"W36", 253, 239, 267},  {"W48", 337, 323, 351}, {"W60", 421, 407, 435}, {"W72", 505, 491, 519}};
+  const auto& windows = defaultConfig()->visits.windows();
+  ASSERT_EQ(windows.size(), 8u);
+  for (std::size_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(windows[i].name, rows[i].name);
+    EXPECT_EQ(windows[i].target_day, rows[i].target) << rows[i].name;
+    EXPECT_EQ(windows[i].first_day, rows[i].first) << rows[i].name;
+    EXPECT_EQ(windows[i].last_day, rows[i].last) << rows[i].name;
+    EXPECT_EQ(windows[i].baseline, i == 0) << rows[i].name;
+  }
+}
+
+TEST(DefaultMappings, AnalytesAndStandardUnits) {
+  const std::vector<std::pair<const char*, const char*>> expected = {
+      {"BILI", "umol/L"}, {"ALB", "g/L"}, {"PT", "s"},     {"INR", "1"},   {"PTA", "%"},         {"APTT", "s"},
+      {"FIBRINO", "g/L"}, {"IGG", "g/L"}, {"IGA", "g/L"}, {"IGM", "g/L"}, {"HBVDNA", "[IU]/mL"}};
+  EXPECT_EQ(defaultConfig()->analytes.size(), expected.size());
+  for (const auto& [code, unit] : expected) EXPECT_EQ(defaultAnalyte(code).standard_unit, unit) << code;
+  EXPECT_EQ(defaultAnalyte("HBVDNA").flag_rule, core::FlagRule::QuantifiedAtOrAboveHigh);
+  EXPECT_EQ(defaultAnalyte("BILI").flag_rule, core::FlagRule::InclusiveRange);
+}
+
+TEST(DefaultMappings, HbvLloqAndNotDetected) {
+  const auto& hbv = defaultAnalyte("HBVDNA");
+  ASSERT_TRUE(hbv.protocol_range.has_value());
+  EXPECT_FALSE(hbv.protocol_range->low.has_value());
+  EXPECT_EQ(hbv.protocol_range->high, core::Decimal::parse("20"));
+  ASSERT_TRUE(hbv.not_detected.has_value());
+  EXPECT_EQ(hbv.not_detected->flag, core::Flag::Normal);
+  ASSERT_FALSE(hbv.not_detected->codings.empty());
+  EXPECT_EQ(hbv.not_detected->codings[0].code, "260415000");
+}
+
+TEST(DefaultMappings, OutcomesAsProtocol) {
+  const auto& outcomes = defaultConfig()->outcomes;
+  ASSERT_EQ(outcomes.size(), 5u);
+  auto analyteOf = [](std::size_t i) { return defaultConfig()->analytes[i].code; };
+  EXPECT_EQ(analyteOf(outcomes[0].abnormal_when.at(0).analyte), "BILI");
+  EXPECT_EQ(outcomes[0].abnormal_when[0].flags, (std::vector<core::Flag>{core::Flag::High}));
+  EXPECT_EQ(analyteOf(outcomes[1].abnormal_when.at(0).analyte), "ALB");
+  EXPECT_EQ(outcomes[1].abnormal_when[0].flags, (std::vector<core::Flag>{core::Flag::Low}));
+  ASSERT_EQ(outcomes[2].abnormal_when.size(), 5u);  // PT, INR, APTT high; PTA, FIBRINO low
+  EXPECT_EQ(analyteOf(outcomes[2].abnormal_when[3].analyte), "PTA");
+  EXPECT_EQ(outcomes[2].abnormal_when[3].flags, (std::vector<core::Flag>{core::Flag::Low}));
+  EXPECT_EQ(outcomes[3].abnormal_when.size(), 3u);  // IGG, IGA, IGM either side
+  EXPECT_EQ(outcomes[3].abnormal_when[0].flags.size(), 2u);
+  EXPECT_EQ(analyteOf(outcomes[4].abnormal_when.at(0).analyte), "HBVDNA");
+}
+
+TEST(DefaultMappings, NoModifierExtensionAccepted) {
+  EXPECT_TRUE(defaultConfig()->accepted_modifier_extensions.empty());
+}
+
+// ---- broken copies ----
+
+std::vector<std::string> problemsOf(const MappingsCopy& copy) {
+  try {
+    copy.load();
+  } catch (const mapping::ConfigError& e) {
+    return e.problems();
+  }
+  ADD_FAILURE() << "the broken mappings loaded";
+  return {};
+}
+
+bool anyContains(const std::vector<std::string>& problems, const std::string& a, const std::string& b) {
+  for (const auto& p : problems) {
+    if (p.find(a) != std::string::npos && p.find(b) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += s + "\n";
+  return out;
+}
+
+TEST(BrokenMappings, CopyLoadsUnchanged) {
+  MappingsCopy copy;
+  EXPECT_EQ(copy.load()->content_hash, defaultConfig()->content_hash);
+}
+
+TEST(BrokenMappings, ContentHashFollowsTheFiles) {
+  MappingsCopy copy;
+  copy.replace("analytes.json", "\"copies_per_iu\": 5.82", "\"copies_per_iu\": 5.0");
+  EXPECT_NE(copy.load()->content_hash, defaultConfig()->content_hash);
+}
+
+TEST(BrokenMappings, InvalidJsonNamesFileAndLine) {
+  MappingsCopy copy;
+  copy.replace("trial.json", "\"doses\": 2,", "\"doses\": 2,,");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("trial.json"), "line ")) << joined(p);
+}
+
+TEST(BrokenMappings, MissingFile) {
+  MappingsCopy copy;
+  std::filesystem::remove(copy.dir() / "ctcae.json");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("ctcae.json"), "cannot be read")) << joined(p);
+}
+
+TEST(BrokenMappings, SchemaViolationNamesJsonPath) {
+  MappingsCopy copy;
+  copy.replace("trial.json", "\"target_day\": 29,", "\"target_day\": \"29\",");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("trial.json"), "/visits/1")) << joined(p);
+}
+
+TEST(BrokenMappings, OverlappingWindows) {
+  MappingsCopy copy;
+  copy.replace("trial.json", "\"first_day\": 22,", "\"first_day\": 1,");  // W4 from day 1 overlaps BASELINE
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("trial.json"), "/visits/1")) << joined(p);
+  EXPECT_TRUE(anyContains(p, "overlaps", "BASELINE")) << joined(p);
+}
+
+TEST(BrokenMappings, StudyDayZero) {
+  MappingsCopy copy;
+  copy.replace("trial.json", "\"last_day\": 1,", "\"last_day\": 0,");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("trial.json"), "/visits/0")) << joined(p);
+}
+
+TEST(BrokenMappings, TwoBaselines) {
+  MappingsCopy copy;
+  copy.replace("trial.json", "\"last_day\": 36 }", "\"last_day\": 36, \"baseline\": true }");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("trial.json"), "/visits")) << joined(p);
+}
+
+TEST(BrokenMappings, BadUtcOffset) {
+  MappingsCopy copy;
+  copy.replace("trial.json", "\"utc_offset\": \"+08:00\"", "\"utc_offset\": \"+8\"");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("trial.json"), "/time_zone/utc_offset")) << joined(p);
+}
+
+TEST(BrokenMappings, UnknownParameterInFactor) {
+  MappingsCopy copy;
+  copy.replace("analytes.json", "\"divide_by\": \"copies_per_iu\" }", "\"divide_by\": \"copies_per_ui\" }");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("analytes.json"), "/analytes/10/units/1/divide_by")) << joined(p);
+}
+
+TEST(BrokenMappings, CodeClaimedByTwoAnalytes) {
+  MappingsCopy copy;
+  copy.replace("analytes.json", "{ \"system\": \"http://loinc.org\", \"code\": \"1751-7\" }",
+               "{ \"system\": \"http://loinc.org\", \"code\": \"1975-2\" }");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("analytes.json"), "/analytes/1/codings/0")) << joined(p);
+}
+
+TEST(BrokenMappings, UnitSpellingListedTwice) {
+  MappingsCopy copy;
+  copy.replace("analytes.json", "{ \"spellings\": [\"mg/L\"], \"multiply_by\": 1.71 }", "{ \"spellings\": [\"MG/DL\"], \"multiply_by\": 1.71 }");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("analytes.json"), "/analytes/0/units/2/spellings/0")) << joined(p);
+}
+
+TEST(BrokenMappings, RangeLowAboveHigh) {
+  MappingsCopy copy;
+  copy.replace("ranges.json", "\"low\": 3.4,  \"high\": 20.5", "\"low\": 30.4,  \"high\": 20.5");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("ranges.json"), "/protocol_defaults/0")) << joined(p);
+}
+
+TEST(BrokenMappings, RangeForUnknownAnalyteAndUnit) {
+  MappingsCopy copy;
+  copy.replace("ranges.json", "\"site\": []",
+               "\"site\": [{ \"analyte\": \"GLU\", \"high\": 6 }, { \"analyte\": \"ALB\", \"low\": 3.5, \"unit\": \"mmol/L\" }]");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("ranges.json"), "/site/0/analyte")) << joined(p);
+  EXPECT_TRUE(anyContains(p, copy.path("ranges.json"), "/site/1/unit")) << joined(p);
+}
+
+TEST(BrokenMappings, SecondSiteRangeForSameKey) {
+  MappingsCopy copy;
+  copy.replace("ranges.json", "\"site\": []", "\"site\": [{ \"analyte\": \"ALB\", \"low\": 35 }, { \"analyte\": \"ALB\", \"low\": 36 }]");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("ranges.json"), "/site/1")) << joined(p);
+}
+
+TEST(BrokenMappings, CtcaeForUnknownAnalyteAndBaselineOutsideRule) {
+  MappingsCopy copy;
+  copy.replace("ctcae.json", "\"analyte\": \"INR\"", "\"analyte\": \"XINR\"");
+  copy.replace("ctcae.json", "{ \"grade\": 1, \"beyond\": [ { \"times\": \"ULN\", \"factor\": 1.0 } ] },",
+               "{ \"grade\": 1, \"beyond\": [ { \"times\": \"baseline\", \"factor\": 1.0 } ] },");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("ctcae.json"), "/criteria/2/analyte")) << joined(p);
+  EXPECT_TRUE(anyContains(p, copy.path("ctcae.json"), "/criteria/0/grades/0/beyond/0")) << joined(p);
+}
+
+TEST(BrokenMappings, OutcomeNamingUnknownAnalyte) {
+  MappingsCopy copy;
+  copy.replace("outcomes.json", "{ \"analyte\": \"BILI\", \"flags\": [\"high\"] }", "{ \"analyte\": \"TBIL\", \"flags\": [\"high\"] }");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("outcomes.json"), "/outcomes/0/abnormal_when/0/analyte")) << joined(p);
+}
+
+TEST(BrokenMappings, EveryProblemReportedAtOnce) {
+  MappingsCopy copy;
+  copy.replace("trial.json", "\"utc_offset\": \"+08:00\"", "\"utc_offset\": \"+8\"");
+  copy.replace("analytes.json", "\"flag_rule\": \"inclusive_range\"", "\"flag_rule\": \"sometimes\"");
+  auto p = problemsOf(copy);
+  // One schema problem per file, both files named in the same report.
+  EXPECT_TRUE(anyContains(p, copy.path("trial.json"), "/time_zone/utc_offset")) << joined(p);
+  EXPECT_TRUE(anyContains(p, copy.path("analytes.json"), "/analytes/0/flag_rule")) << joined(p);
+}
+
+TEST(BrokenMappings, NotAFolder) {
+  EXPECT_THROW(mapping::loadTrialConfig(std::filesystem::path(FA_SOURCE_DIR) / "no-such-mappings"), mapping::ConfigError);
+}
+
+}  // namespace
+}  // namespace fa::test

@@ -1,0 +1,122 @@
+// The subject roster (PROTOCOL.md "Subjects", CONTRACT.md --subjects): parsing, reference and
+// identifier matching, and problems named by file and line.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "mapping/roster.h"
+
+namespace fa::mapping {
+namespace {
+
+const char* kHeader = "subject_id,patient,dose1_date,dose2_date\n";
+
+Roster parse(const std::string& body) { return Roster::parse(std::string(kHeader) + body, "subjects.csv"); }
+
+std::vector<std::string> problems(const std::string& text) {
+  try {
+    Roster::parse(text, "subjects.csv");
+  } catch (const ConfigError& e) {
+    return e.problems();
+  }
+  ADD_FAILURE() << "roster accepted:\n" << text;
+  return {};
+}
+
+TEST(Roster, ParsesSubjects) {
+  auto r = parse("S01,Patient/123,2026-01-10,2026-06-27\nS02,urn:oid:1.2|MRN-2,,\n");
+  ASSERT_EQ(r.subjects().size(), 2u);
+  EXPECT_EQ(r.subject(0).subject_id, "S01");
+  EXPECT_EQ(r.subject(0).dose1, core::daysFromCivil(2026, 1, 10));
+  EXPECT_EQ(r.subject(0).dose2, core::daysFromCivil(2026, 6, 27));
+  EXPECT_FALSE(r.subject(1).dose1.has_value());
+  EXPECT_FALSE(r.subject(1).sex.has_value());
+}
+
+TEST(Roster, ColumnsInAnyOrderExtraColumnsCrlfBomQuotes) {
+  auto r = Roster::parse("\xEF\xBB\xBF" "patient,sex,subject_id,dose2_date,dose1_date,site\r\n\"Patient/1\",F,\"S,01\",,2026-01-10,Haikou\r\n", "s.csv");
+  ASSERT_EQ(r.subjects().size(), 1u);
+  EXPECT_EQ(r.subject(0).subject_id, "S,01");
+  EXPECT_EQ(r.subject(0).sex, "female");
+  EXPECT_EQ(r.subject(0).dose1, core::daysFromCivil(2026, 1, 10));
+}
+
+TEST(Roster, MatchesRelativeAbsoluteAndVersionedReferences) {
+  auto r = parse("S01,Patient/123,2026-01-10,\n");
+  EXPECT_EQ(r.matchReference("Patient/123", ""), 0u);
+  EXPECT_EQ(r.matchReference("Patient/123/_history/2", ""), 0u);
+  EXPECT_EQ(r.matchReference("https://host/fhir/Patient/123", ""), 0u);
+  EXPECT_FALSE(r.matchReference("Patient/1234", "").has_value());
+  EXPECT_FALSE(r.matchReference("Group/123", "").has_value());
+  EXPECT_FALSE(r.matchReference("https://host/fhir/Group/123", "").has_value());
+  EXPECT_FALSE(r.matchReference("", "").has_value());
+}
+
+TEST(Roster, BaseRestrictsAbsoluteReferences) {
+  auto r = parse("S01,Patient/123,2026-01-10,\n");
+  EXPECT_EQ(r.matchReference("https://host/fhir/Patient/123", "https://host/fhir"), 0u);
+  EXPECT_EQ(r.matchReference("https://host/fhir/Patient/123", "https://host/fhir/"), 0u);
+  EXPECT_FALSE(r.matchReference("https://other/fhir/Patient/123", "https://host/fhir").has_value());
+  EXPECT_FALSE(r.matchReference("https://host/fhir2/Patient/123", "https://host/fhir").has_value());
+  EXPECT_FALSE(r.matchReference("https://host/fhir/x/Patient/123", "https://host/fhir").has_value());
+  EXPECT_EQ(r.matchReference("Patient/123", "https://host/fhir"), 0u);  // relative: same server
+}
+
+TEST(Roster, MatchesIdentifiers) {
+  auto r = parse("S01,urn:oid:1.2|MRN-1,2026-01-10,\n");
+  EXPECT_EQ(r.matchIdentifier("urn:oid:1.2", "MRN-1"), 0u);
+  EXPECT_FALSE(r.matchIdentifier("urn:oid:1.2", "MRN-2").has_value());
+  EXPECT_FALSE(r.matchIdentifier("urn:oid:9.9", "MRN-1").has_value());
+}
+
+TEST(Roster, ProblemsNameTheLine) {
+  auto p = problems(std::string(kHeader) + "S01,Patient/1,2026-01-10,\nS02,Patient/2,10/01/2026,\nS03,Patient/3\n");
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_NE(p[0].find("subjects.csv: line 3"), std::string::npos) << p[0];
+  EXPECT_NE(p[0].find("dose1_date"), std::string::npos) << p[0];
+  EXPECT_NE(p[1].find("subjects.csv: line 4"), std::string::npos) << p[1];
+}
+
+TEST(Roster, DuplicatesAndBadPatients) {
+  auto p = problems(std::string(kHeader) + "S01,Patient/1,,\nS01,Patient/2,,\nS03,Patient/1,,\nS04,Observation/4,,\nS05,Patient/5,2026-02-01,2026-01-01\n");
+  ASSERT_EQ(p.size(), 4u);
+  EXPECT_NE(p[0].find("line 3"), std::string::npos) << p[0];  // subject id twice
+  EXPECT_NE(p[1].find("line 4"), std::string::npos) << p[1];  // patient twice
+  EXPECT_NE(p[2].find("line 5"), std::string::npos) << p[2];  // not a patient
+  EXPECT_NE(p[3].find("line 6"), std::string::npos) << p[3];  // dose 2 before dose 1
+}
+
+TEST(Roster, BadHeaderAndEmptyFile) {
+  auto p = problems("id,patient,dose1,dose2\nS01,Patient/1,,\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("subjects.csv: line 1"), std::string::npos) << p[0];
+  auto e = problems("");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("subjects.csv"), std::string::npos);
+}
+
+TEST(Roster, DoseTwoWithoutDoseOne) {
+  auto p = problems(std::string(kHeader) + "S01,Patient/1,,2026-06-01\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("line 2"), std::string::npos);
+}
+
+TEST(Roster, LoadFromFileNamesThePath) {
+  auto path = std::filesystem::temp_directory_path() / "fa-roster-test-subjects.csv";
+  {
+    std::ofstream out(path);
+    out << kHeader << "S01,Patient/1,2026-13-01,\n";
+  }
+  try {
+    Roster::load(path);
+    ADD_FAILURE() << "loaded";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(e.problems().at(0).find(path.string() + ": line 2"), std::string::npos) << e.problems().at(0);
+  }
+  std::filesystem::remove(path);
+  EXPECT_THROW(Roster::load(path), ConfigError);  // unreadable
+}
+
+}  // namespace
+}  // namespace fa::mapping

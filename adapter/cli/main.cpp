@@ -1,6 +1,7 @@
 // fhir-adapter: maps a hospital FHIR server's lab Observations to clinical-trial outcome records.
 #include <CLI/CLI.hpp>
 
+#include "cli/audit_commands.h"
 #include "cli/daemon_commands.h"
 #include "cli/exit_codes.h"
 #include "cli/map_command.h"
@@ -16,6 +17,8 @@ int main(int argc, char** argv) {
   fa::cli::addReportCommand(app, report);
   fa::cli::DaemonArguments daemon;
   fa::cli::addDaemonCommands(app, daemon);
+  fa::cli::AuditArguments audit;
+  fa::cli::addAuditCommands(app, audit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -24,12 +27,14 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);  // prints the message and usage
+    if (app.got_subcommand("map")) return fa::cli::usageError();
     return fa::cli::kExitUsage;
   }
   try {
     if (app.got_subcommand("map")) return fa::cli::runMap(map);
     if (app.got_subcommand("report")) return fa::cli::runReport(report);
     if (auto rc = fa::cli::runDaemonCommand(app, daemon)) return *rc;
+    if (auto rc = fa::cli::runAuditCommand(app, audit)) return *rc;
   } catch (const std::exception& e) {
     // A bug or a broken environment, not bad input: say so plainly.
     std::fprintf(stderr, "fhir-adapter: internal error: %s\n", e.what());

@@ -23,6 +23,21 @@ bool writeAll(std::FILE* out, const std::string& text) { return std::fwrite(text
 
 }  // namespace
 
+void printSummary(const engine::MapCounts& c) {
+  std::fprintf(stderr,
+               "fhir-adapter map: %llu resources read, %llu records written, %llu rejected, %llu skipped (not on roster), "
+               "%llu ignored (unmatched code)\n",
+               static_cast<unsigned long long>(c.resources_read), static_cast<unsigned long long>(c.records_written),
+               static_cast<unsigned long long>(c.rejected), static_cast<unsigned long long>(c.skipped_not_on_roster),
+               static_cast<unsigned long long>(c.ignored));
+}
+
+int usageError() {
+  // CONTRACT.md: standard error always ends with the summary line, here all zeros.
+  printSummary({});
+  return kExitUsage;
+}
+
 void addMapCommand(CLI::App& app, MapArguments& args) {
   CLI::App* map = app.add_subcommand("map", "Map FHIR resources (files, NDJSON or -) to outcome records");
   map->add_option("--mappings", args.mappings, "fhir-mappings folder")->required();
@@ -41,17 +56,17 @@ int runMap(const MapArguments& args) {
     roster = std::make_shared<const mapping::Roster>(mapping::Roster::load(args.subjects));
   } catch (const mapping::ConfigError& e) {
     for (const std::string& p : e.problems()) std::fprintf(stderr, "fhir-adapter map: %s\n", p.c_str());
-    return kExitUsage;
+    return usageError();
   }
   if (!args.base.empty() && !looksLikeBaseUrl(args.base)) {
     std::fprintf(stderr, "fhir-adapter map: --base %s: not an http(s) base URL\n", args.base.c_str());
-    return kExitUsage;
+    return usageError();
   }
   int stdinUses = 0;
   for (const std::string& input : args.inputs) stdinUses += input == "-";
   if (stdinUses > 1) {
     std::fprintf(stderr, "fhir-adapter map: standard input (-) can be read only once\n");
-    return kExitUsage;
+    return usageError();
   }
 
   engine::MappingSession session(config, roster, {args.base}, [](const engine::Rejection& r) {
@@ -77,6 +92,7 @@ int runMap(const MapArguments& args) {
     out = std::fopen(args.output.c_str(), "wb");
     if (!out) {
       std::fprintf(stderr, "fhir-adapter map: --output %s: %s\n", args.output.c_str(), std::strerror(errno));
+      printSummary(session.counts());
       return kExitUsage;
     }
   }
@@ -100,14 +116,8 @@ int runMap(const MapArguments& args) {
     return kExitRejected;
   }
 
-  const engine::MapCounts& c = session.counts();
-  std::fprintf(stderr,
-               "fhir-adapter map: %llu resources read, %llu records written, %llu rejected, %llu skipped (not on roster), "
-               "%llu ignored (unmatched code)\n",
-               static_cast<unsigned long long>(c.resources_read), static_cast<unsigned long long>(c.records_written),
-               static_cast<unsigned long long>(c.rejected), static_cast<unsigned long long>(c.skipped_not_on_roster),
-               static_cast<unsigned long long>(c.ignored));
-  return c.rejected > 0 ? kExitRejected : kExitOk;
+  printSummary(session.counts());
+  return session.counts().rejected > 0 ? kExitRejected : kExitOk;
 }
 
 }  // namespace fa::cli

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "engine/mapping_session.h"
+
 namespace fa::cli {
 
 struct MapArguments {
@@ -18,5 +20,9 @@ struct MapArguments {
 
 void addMapCommand(CLI::App& app, MapArguments& args);
 int runMap(const MapArguments& args);
+// The closing line of every map run on standard error.
+void printSummary(const engine::MapCounts& counts);
+// Exit 2 after a usage or configuration error (prints the all-zero summary).
+int usageError();
 
 }  // namespace fa::cli

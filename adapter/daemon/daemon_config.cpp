@@ -20,7 +20,7 @@ const std::map<std::string, std::set<std::string>>& knownKeys() {
         "category"}},
       {"trial", {"mappings", "subjects"}},
       {"store", {"path"}},
-      {"audit", {"dir"}},
+      {"audit", {"dir", "key_file", "max_segment_mb", "checkpoint_seconds", "anchor_path"}},
       {"http", {"listen", "ready_max_age_seconds"}},
       {"sync", {"interval_seconds", "overlap_seconds", "lag_seconds", "rescan_hours"}},
       {"callback", {"listen", "path", "cert", "key", "bearer_token_file", "hmac_secret_file"}},
@@ -220,6 +220,13 @@ DaemonConfig loadDaemonConfig(const std::filesystem::path& file) {
   }
   if (auto v = r.text("store", "path", true)) c.store_path = r.path(*v);
   if (auto v = r.text("audit", "dir", true)) c.audit_dir = r.path(*v);
+  if (auto v = r.text("audit", "key_file")) {
+    c.audit_key_file = r.path(*v);
+    r.mustExist("[audit] key_file", c.audit_key_file);
+  }
+  if (auto v = r.integer("audit", "max_segment_mb", 1, 4096)) c.audit_max_segment_bytes = static_cast<std::uint64_t>(*v) << 20;
+  if (auto v = r.integer("audit", "checkpoint_seconds", 1, 86400)) c.audit_checkpoint_interval = std::chrono::seconds(*v);
+  if (auto v = r.text("audit", "anchor_path")) c.audit_anchor_path = r.path(*v);
 
   if (auto v = r.text("http", "listen")) {
     if (auto hp = parseHostPort(*v)) c.http_listen = *hp;

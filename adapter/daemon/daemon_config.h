@@ -4,6 +4,7 @@
 // folder. Secrets are read from files or environment variables named here, never taken from
 // the command line, and never printed.
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -38,6 +39,10 @@ struct DaemonConfig {
   std::filesystem::path mappings, subjects;
   // [store] [audit]
   std::filesystem::path store_path, audit_dir;
+  std::filesystem::path audit_key_file;      // [audit] key_file; empty: hash-only checkpoints
+  std::uint64_t audit_max_segment_bytes = 64ull << 20;
+  std::chrono::seconds audit_checkpoint_interval{300};
+  std::filesystem::path audit_anchor_path;   // [audit] anchor_path; empty: none
   // [http]
   HostPort http_listen{"127.0.0.1", 9464};
   std::chrono::seconds ready_max_age{0};  // 0 = three sync intervals

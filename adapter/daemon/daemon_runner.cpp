@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "daemon/audit_events.h"
 #include "daemon/fhir_connection.h"
 #include "daemon/health_server.h"
 #include "daemon/logging.h"
@@ -126,10 +127,11 @@ void notifySystemd(const char* state) {
   sd_notify(0, state);
 }
 
-void recompute(store::ObservationStore& store, const TrialState& trial, const DaemonConfig& c, Metrics& metrics) {
+void recompute(store::ObservationStore& store, const TrialState& trial, const DaemonConfig& c, Metrics& metrics, audit::AuditLog& auditLog) {
   auto result = sync::rebuildRecords(store, trial.config, trial.roster, c.base_url, nowInstant(), [](const engine::Rejection& r) {
     logWarn("resource_rejected", {{"resource", r.resource}, {"why", r.why}});
   });
+  auditRecordChanges(auditLog, result, trial.config->content_hash, c.base_url);  // one event per change, then fsync
   metrics.clear("fhir_adapter_records");
   for (const auto& [flag, n] : result.by_flag) metrics.set("fhir_adapter_records", n, {{"flag", flag}});
   metrics.add("fhir_adapter_records_changed_total", result.changes.created, {{"kind", "created"}});
@@ -168,6 +170,24 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
     store = std::make_unique<store::ObservationStore>(c.store_path.string(), store::SqliteDb::Mode::ReadWrite);
   } catch (const store::StoreError& e) {
     logError("store_error", {{"problem", e.what()}});
+    return kExitConfig;
+  }
+  // The audit log: every record change, reload and reviewer action (adapter/audit/audit_log.h).
+  std::unique_ptr<audit::AuditLog> auditLog;
+  try {
+    auto settings = auditSettings(c, "fhir-adapter");
+    settings.on_checkpoint = [](const audit::CheckpointHead& h) {  // to the journal, for anchoring
+      logInfo("audit_checkpoint", {{"seq", std::to_string(h.seq)}, {"hash", h.hash}, {"segment", h.segment}, {"mac", h.mac}});
+    };
+    auditLog = audit::AuditLog::open(std::move(settings));
+    if (const auto& r = auditLog->recovered())
+      logWarn("audit_partial_line_dropped", {{"segment", r->segment}, {"line", std::to_string(r->line)}, {"bytes", std::to_string(r->dropped_bytes)}});
+    auditLog->append({"fhir-adapter", "config_loaded", "", "", c.base_url, trial.config->content_hash, "success",
+                   {{"config", c.file.string()}, {"mappings", c.mappings.string()}, {"subjects", c.subjects.string()},
+                    {"audit_mode", auditLog->keyed() ? "hmac-sha256" : "hash-only"}}});
+    auditLog->commit();
+  } catch (const audit::AuditError& e) {
+    logError("audit_error", {{"problem", e.what()}});
     return kExitConfig;
   }
   auto client = connectFhir(c, &metrics);
@@ -215,7 +235,9 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   // Records made under other mappings (or never made) are re-evaluated before the first sync.
   if (store->meta("mappings_hash").value_or("") != trial.config->content_hash) {
     logInfo("mappings_changed", {{"previous", store->meta("mappings_hash").value_or("none")}, {"current", trial.config->content_hash}});
-    recompute(*store, trial, c, metrics);
+    auditLog->append({"fhir-adapter", "mappings_reevaluated", "", "", c.base_url, trial.config->content_hash, "success",
+                   {{"previous", store->meta("mappings_hash").value_or("none")}, {"current", trial.config->content_hash}}});
+    recompute(*store, trial, c, metrics, *auditLog);
   }
 
   sync::SyncSettings settings;
@@ -237,13 +259,24 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   int exitCode = kExitOk;
   while (!signals.stopRequested()) {
     if (signals.takeReload()) {
+      const std::string previousHash = trial.config->content_hash;
       try {
         trial = loadTrial(c);
         metrics.add("fhir_adapter_mappings_reloads_total", 1, {{"result", "ok"}});
         logInfo("mappings_reloaded", {{"mappings_hash", trial.config->content_hash}});
-        recompute(*store, trial, c, metrics);
+        auditLog->append({"fhir-adapter", "mappings_reloaded", "", "", c.base_url, trial.config->content_hash, "success",
+                       {{"previous", previousHash}, {"current", trial.config->content_hash}}});
+        if (previousHash != trial.config->content_hash)
+          auditLog->append({"fhir-adapter", "mappings_reevaluated", "", "", c.base_url, trial.config->content_hash, "success",
+                         {{"previous", previousHash}, {"current", trial.config->content_hash}}});
+        recompute(*store, trial, c, metrics, *auditLog);
       } catch (const mapping::ConfigError& e) {
         metrics.add("fhir_adapter_mappings_reloads_total", 1, {{"result", "failed"}});
+        auditLog->append({"fhir-adapter", "mappings_reloaded", "", "", c.base_url, previousHash, "serious_failure",
+                       {{"problems", std::to_string(e.problems().size())},
+                        {"problem", e.problems().empty() ? std::string() : e.problems().front()},
+                        {"kept", previousHash}}});
+        auditLog->commit();
         for (const std::string& p : e.problems()) logError("reload_rejected_keeping_previous", {{"problem", p}});
       }
     }
@@ -262,7 +295,7 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
       if (report.rescanned) lastRescan = std::chrono::steady_clock::now();
       metrics.add("fhir_adapter_observation_versions_new_total", report.new_versions);
       metrics.add("fhir_adapter_deletions_total", report.deletions);
-      if (report.new_versions || report.deletions) recompute(*store, trial, c, metrics);
+      if (report.new_versions || report.deletions) recompute(*store, trial, c, metrics, *auditLog);
       metrics.add("fhir_adapter_sync_passes_total", 1, {{"result", report.interrupted ? "interrupted" : "ok"}});
       logInfo("sync_pass", {{"queries", std::to_string(report.queries)},
                             {"requests", std::to_string(report.requests)},
@@ -301,11 +334,21 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
     } catch (const store::StoreError& e) {
       logError("store_failed", {{"problem", e.what()}});
       return kExitFailed;  // a store that cannot write is not something to retry blindly
+    } catch (const audit::AuditError& e) {
+      logError("audit_failed", {{"problem", e.what()}});
+      return kExitFailed;  // no processing without an audit trail
     }
     signals.waitFor(c.interval, [] { notifySystemd("WATCHDOG=1"); });
   }
   notifySystemd("STOPPING=1");
   logInfo("stopped", {{"reason", signals.stopRequested() ? "signal" : "done"}});
+  try {
+    auditLog->append({"fhir-adapter", "daemon_stopped", "", "", c.base_url, trial.config->content_hash, "success",
+                   {{"reason", signals.stopRequested() ? "signal" : "done"}}});
+    auditLog->close();  // final checkpoint, fsynced
+  } catch (const audit::AuditError& e) {
+    logError("audit_failed", {{"problem", e.what()}});
+  }
   if (health) health->stop();
   return exitCode;
 }

@@ -148,7 +148,10 @@ ObservationParse parseObservation(const JsonValue& obs) {
       f.version_id = optionalText(*meta, "versionId", "Observation.meta").value_or("");
       if (findMember(*meta, "lastUpdated")) {
         auto updated = readDateTime(*meta, "lastUpdated", "Observation.meta");
-        if (updated.precision != core::FhirDateTime::Precision::Time) fail("Observation.meta.lastUpdated", "is not an instant");
+        // An instant has a time; a bare date is still taken (as 00:00 UTC) rather than losing
+        // the result over a sloppy timestamp.
+        if (updated.precision != core::FhirDateTime::Precision::Time && updated.precision != core::FhirDateTime::Precision::Day)
+          fail("Observation.meta.lastUpdated", "is not an instant");
         f.last_updated = core::toSiteTime(updated, 0).instant;
       }
     }

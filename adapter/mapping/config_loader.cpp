@@ -188,7 +188,7 @@ private:
     if (auto d = decimalOf(v); d) return d;
     auto it = parameters.find(str(v));
     if (it == parameters.end()) {
-      problems_.add(label, path, "names no parameter of this analyte (\"" + str(v) + "\")");
+      problems_.add(label, path, "\"" + str(v) + "\" is neither a number nor one of this analyte's parameters");
       return std::nullopt;
     }
     return it->second;

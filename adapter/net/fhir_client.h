@@ -4,6 +4,18 @@
 // FHIR-NOTES.md: retry connection errors, 429, 502, 503, 504 with exponential backoff and jitter,
 // honouring Retry-After (seconds or HTTP date), bounded; follow Bundle next links verbatim;
 // report OperationOutcome errors clearly; on 401 renew the token once, then report.
+//
+// Thread-safety: a FhirClient is used by one thread at a time (its jitter generator is not
+// guarded); the HttpClient and Authenticator it holds may be shared between clients.
+//
+//   fa::net::HttpClientSettings http;                 // timeouts, limits, TLS from config
+//   http.tls.ca_file = "/etc/fhir-adapter/hospital-ca.pem";
+//   std::shared_ptr<fa::net::HttpClient> transport = fa::net::makeBeastHttpClient(http);
+//   fa::net::SmartSettings smart{.fhir_base_url = base, .client_id = "fa", .private_key_file = key, .key_id = "k1"};
+//   auto auth = fa::net::makeSmartBackendAuth(smart, transport);
+//   fa::net::FhirClient fhir(base, transport, auth, fa::net::RetryPolicy{});
+//   fa::net::HttpResponse page = fhir.get("Observation?code=http://loinc.org|1975-2&_count=100");
+//   // ... then fhir.get(next_link) for each Bundle link[relation=next].url
 #include <chrono>
 #include <functional>
 #include <memory>

@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include <map>
+
 #include "core/civil_time.h"
 #include "engine/record_writer.h"
 
@@ -60,7 +62,19 @@ RebuildResult rebuildRecords(store::ObservationStore& store, std::shared_ptr<con
     ++result.by_flag[r.flag ? std::string(core::toString(*r.flag)) : std::string("retracted")];
   }
   store::SqliteDb::Transaction t(store.db());
+  std::map<std::string, std::string> previous;  // observation id -> NDJSON, for before/after
+  store.forEachRecord([&](const store::StoredRecord& s) { previous.emplace(s.observation_id, s.ndjson); });
   result.changes = store.replaceRecords(stored, hash, now, &result.changed);
+  if (!result.changed.empty()) {
+    std::map<std::string, const std::string*> current;
+    for (const store::StoredRecord& s : stored) current.emplace(s.observation_id, &s.ndjson);
+    for (const auto& [id, change] : result.changed) {
+      RecordChange rc{id, change, std::nullopt, std::nullopt};
+      if (auto it = previous.find(id); it != previous.end()) rc.before = it->second;
+      if (auto it = current.find(id); it != current.end() && change != "removed") rc.after = *it->second;
+      result.changed_records.push_back(std::move(rc));
+    }
+  }
   store.setMeta("mappings_hash", hash);
   t.commit();
   result.records = stored.size();

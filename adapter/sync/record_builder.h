@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,9 +14,17 @@
 
 namespace fa::sync {
 
+// One changed record with its stored NDJSON before and after (for the audit log).
+struct RecordChange {
+  std::string id;
+  std::string change;  // created | updated | removed
+  std::optional<std::string> before, after;
+};
+
 struct RebuildResult {
   store::RecordChanges changes;
   std::vector<std::pair<std::string, std::string>> changed;  // observation id, created|updated|removed
+  std::vector<RecordChange> changed_records;                 // the same, with before/after NDJSON
   engine::MapCounts counts;
   std::size_t records = 0;
   std::map<std::string, int> by_flag;  // "normal", "high", ..., "retracted" for a null flag

@@ -118,9 +118,22 @@ TEST(ObservationFacts, Errors) {
             "Observation.valueQuantity.comparator");
   EXPECT_EQ(error(R"({"resourceType": "Observation", "id": "o", "status": "final", "effectiveDateTime": "29/01/2026"})").field,
             "Observation.effectiveDateTime");
-  EXPECT_EQ(error(R"({"resourceType": "Observation", "id": "o", "status": "final", "meta": {"lastUpdated": "2026-02-01"}})").field,
+  // A month is no instant; a bare date is tolerated (LastUpdatedDateOnlyIsMidnightUtc).
+  EXPECT_EQ(error(R"({"resourceType": "Observation", "id": "o", "status": "final", "meta": {"lastUpdated": "2026-02"}})").field,
+            "Observation.meta.lastUpdated");
+  EXPECT_EQ(error(R"({"resourceType": "Observation", "id": "o", "status": "final", "meta": {"lastUpdated": "yesterday"}})").field,
             "Observation.meta.lastUpdated");
   EXPECT_EQ(error(R"({"resourceType": "Observation", "id": "o", "status": "final", "valueInteger": 1.5})").field, "Observation.valueInteger");
+}
+
+TEST(ObservationFacts, LastUpdatedDateOnlyIsMidnightUtc) {
+  // Rejecting a result over a sloppy server timestamp would lose data; 2026-02-01 is day 20485.
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseNumbersAsStringsFlag>(
+      R"({"resourceType": "Observation", "id": "o", "status": "final", "meta": {"lastUpdated": "2026-02-01"}})");
+  auto parsed = parseObservation(doc);
+  ASSERT_TRUE(std::holds_alternative<ObservationFacts>(parsed));
+  EXPECT_EQ(std::get<ObservationFacts>(parsed).last_updated, std::int64_t{20485} * 86400 * 1000000);
 }
 
 TEST(ObservationFacts, CodeCodingsReadAlone) {

@@ -1,0 +1,302 @@
+#include "cli/audit_commands.h"
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "audit/audit_log.h"
+#include "audit/audit_query.h"
+#include "audit/audit_verify.h"
+#include "cli/exit_codes.h"
+#include "daemon/audit_events.h"
+#include "daemon/daemon_config.h"
+#include "store/observation_store.h"
+
+namespace fa::cli {
+namespace {
+
+void addFilters(CLI::App* cmd, AuditArguments& args) {
+  cmd->add_option("--subject", args.subject, "pseudonymous subject id");
+  cmd->add_option("--analyte", args.analyte, "analyte code (BILI, ALB, ...)");
+  cmd->add_option("--action", args.action, "action(s), comma-separated (record_updated,review_overridden,...)");
+  cmd->add_option("--observation", args.observation, "Observation id (or Observation/ID)");
+  cmd->add_option("--since", args.since, "UTC instant or date: entries at or after");
+  cmd->add_option("--until", args.until, "UTC instant or date: entries at or before (a date includes the day)");
+  cmd->add_flag("--checkpoints", args.checkpoints, "include checkpoint entries");
+}
+
+int fail(const char* command, const std::string& message, int code) {
+  std::fprintf(stderr, "fhir-adapter %s: %s\n", command, message.c_str());
+  return code;
+}
+
+std::optional<daemon::DaemonConfig> loadConfig(const char* command, const std::string& file) {
+  try {
+    return daemon::loadDaemonConfig(file);
+  } catch (const daemon::DaemonConfigError& e) {
+    for (const std::string& p : e.problems()) std::fprintf(stderr, "fhir-adapter %s: %s\n", command, p.c_str());
+    return std::nullopt;
+  }
+}
+
+bool writeOutput(const std::string& path, const std::string& text) {
+  if (path.empty() || path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return std::fflush(stdout) == 0;
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  return static_cast<bool>(out.flush());
+}
+
+std::vector<audit::AuditEntry> selectEntries(const daemon::DaemonConfig& c, const AuditArguments& args, const char* command) {
+  audit::EntryFilter filter{args.subject, args.analyte, args.action, args.observation, args.since, args.until, args.checkpoints};
+  std::vector<audit::AuditEntry> out;
+  std::vector<std::string> problems;
+  audit::readEntries(c.audit_dir, [&](const audit::AuditEntry& e) {
+    if (filter.matches(e)) out.push_back(e);
+  }, &problems);
+  for (const std::string& p : problems) std::fprintf(stderr, "fhir-adapter %s: warning: %s (run `fhir-adapter audit verify`)\n", command, p.c_str());
+  return out;
+}
+
+int runVerify(const daemon::DaemonConfig& c) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(c.audit_dir, ec)) return fail("audit verify", c.audit_dir.string() + ": no audit log here", kExitUsage);
+  audit::VerifyOptions o;
+  o.dir = c.audit_dir;
+  if (!c.audit_key_file.empty()) {
+    try {
+      o.key = audit::loadKeyFile(c.audit_key_file.string());
+    } catch (const audit::AuditError& e) {
+      return fail("audit verify", e.what(), kExitUsage);
+    }
+  }
+  if (!c.audit_anchor_path.empty()) o.anchor = c.audit_anchor_path;
+  audit::VerifyReport r = audit::verifyLog(o);
+  for (const std::string& n : r.notes) std::fprintf(stderr, "fhir-adapter audit verify: note: %s\n", n.c_str());
+  if (!r.intact) {
+    const std::filesystem::path file = r.bad_file.empty() ? c.audit_dir : c.audit_dir / r.bad_file;
+    std::fprintf(stderr, "fhir-adapter audit verify: BROKEN: %s%s: %s\n", file.string().c_str(),
+                 r.bad_line ? (" line " + std::to_string(r.bad_line)).c_str() : "", r.problem.c_str());
+    std::fprintf(stderr, "fhir-adapter audit verify: %llu entries before it verified\n", static_cast<unsigned long long>(r.entries));
+    return kExitAuditBroken;
+  }
+  std::printf("audit log intact: %s\n", r.summary().c_str());
+  return kExitOk;
+}
+
+int runRepair(const daemon::DaemonConfig& c) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(c.audit_dir, ec)) return fail("audit repair", c.audit_dir.string() + ": no audit log here", kExitUsage);
+  auto partial = audit::findPartialTail(c.audit_dir);
+  if (!partial) {
+    std::printf("nothing to repair: no partial last line in %s\n", c.audit_dir.string().c_str());
+    return kExitOk;
+  }
+  try {
+    auto log = audit::AuditLog::open(daemon::auditSettings(c, "fhir-adapter audit repair"));
+    const auto recovered = log->recovered();
+    log->close();
+    if (recovered) {
+      std::printf("dropped the partial last line %s line %zu (%zu bytes, sha256 %s); committed entries untouched; an audit_recovered entry records it\n",
+                  recovered->segment.c_str(), recovered->line, recovered->dropped_bytes, recovered->dropped_sha256.c_str());
+    }
+    return kExitOk;
+  } catch (const audit::AuditError& e) {
+    return fail("audit repair", e.what(), kExitAuditBroken);
+  }
+}
+
+std::string jsonText(const rapidjson::Value& doc, const char* key) {
+  auto it = doc.FindMember(key);
+  if (it == doc.MemberEnd() || it->value.IsNull()) return "";
+  if (it->value.IsString()) return it->value.GetString();
+  if (it->value.IsBool()) return it->value.GetBool() ? "true" : "false";
+  return "";
+}
+
+bool validText(const std::string& s, std::size_t max) {
+  if (s.empty() || s.size() > max) return false;
+  for (char ch : s)
+    if (static_cast<unsigned char>(ch) < 0x20) return false;
+  return true;
+}
+
+int runReviewDecision(const daemon::DaemonConfig& c, const AuditArguments& args, bool isOverride) {
+  const char* command = isOverride ? "review override" : "review accept";
+  if (!validText(args.reviewer, 100)) return fail(command, "--reviewer must be a staff name of 1 to 100 characters, one line", kExitUsage);
+  if (isOverride && !validText(args.reason, 500)) return fail(command, "--reason is required: 1 to 500 characters, one line, no patient data", kExitUsage);
+  if (!args.reason.empty() && !validText(args.reason, 500)) return fail(command, "--reason: 1 to 500 characters, one line", kExitUsage);
+  std::error_code ec;
+  if (!std::filesystem::exists(c.store_path, ec)) return fail(command, c.store_path.string() + ": no store yet (run the daemon first)", kExitUsage);
+  std::string id = args.observation;
+  if (id.rfind("Observation/", 0) == 0) id = id.substr(12);
+  if (auto slash = id.find('/'); slash != std::string::npos) id = id.substr(0, slash);
+  std::optional<store::StoredRecord> record;
+  std::string rules;
+  try {
+    store::ObservationStore store(c.store_path.string(), store::SqliteDb::Mode::ReadOnly);
+    store.forEachRecord([&](const store::StoredRecord& r) {
+      if (r.observation_id == id) record = r;
+    });
+    rules = store.meta("mappings_hash").value_or("");
+  } catch (const store::StoreError& e) {
+    return fail(command, e.what(), kExitUsage);
+  }
+  if (!record) return fail(command, "no record for Observation/" + id, kExitUsage);
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseNumbersAsStringsFlag>(record->ndjson.c_str());
+  if (doc.HasParseError() || !doc.IsObject()) return fail(command, "the stored record of Observation/" + id + " is not JSON", kExitUsage);
+
+  audit::AuditEvent e;
+  e.actor = args.reviewer;
+  e.action = isOverride ? audit::kReviewOverridden : audit::kReviewAccepted;
+  e.record_key = id;
+  e.source_ref = record->observation;
+  e.source_server = c.base_url;
+  e.rule_version = rules;
+  e.details = {{"subject_id", record->subject_id}, {"analyte", record->analyte}, {"flag", jsonText(doc, "flag")},
+               {"ctcae_grade", jsonText(doc, "ctcae_grade")}, {"value", jsonText(doc, "value")}, {"unit", jsonText(doc, "unit")}};
+  if (!args.reason.empty()) e.details["reason"] = args.reason;
+  if (isOverride && !args.flag.empty()) e.details["override_flag"] = args.flag;
+  try {
+    auto log = audit::AuditLog::open(daemon::auditSettings(c, "fhir-adapter review"));
+    const std::uint64_t seq = log->append(e);
+    log->close();
+    std::printf("%s: Observation/%s (%s %s, flag %s) by %s: audit entry %llu\n", isOverride ? "overridden" : "accepted", id.c_str(),
+                record->subject_id.c_str(), record->analyte.c_str(), jsonText(doc, "flag").empty() ? "null" : jsonText(doc, "flag").c_str(),
+                args.reviewer.c_str(), static_cast<unsigned long long>(seq));
+    return kExitOk;
+  } catch (const audit::AuditError& err) {
+    return fail(command, err.what(), kExitAuditBroken);
+  }
+}
+
+int runReviewList(const daemon::DaemonConfig& c, const AuditArguments& args) {
+  AuditArguments all;
+  all.action = std::string(audit::kReviewAccepted) + "," + audit::kReviewOverridden;
+  all.subject = args.subject;
+  all.analyte = args.analyte;
+  all.observation = args.observation;
+  auto reviews = audit::latestReviews(selectEntries(c, all, "review list"));
+  std::string out;
+  if (args.list_format == "json") {
+    for (const auto& r : reviews) {
+      rapidjson::StringBuffer buf;
+      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+      w.StartObject();
+      auto kv = [&w](const char* k, const std::string& v) {
+        w.Key(k);
+        if (v.empty()) w.Null();
+        else w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+      };
+      kv("observation", r.observation);
+      kv("record_key", r.record_key);
+      kv("subject_id", r.subject_id);
+      kv("analyte", r.analyte);
+      kv("decision", r.decision);
+      kv("flag", r.flag);
+      kv("override_flag", r.override_flag);
+      kv("reason", r.reason);
+      kv("reviewer", r.reviewer);
+      kv("time", r.time);
+      w.Key("audit_seq");
+      w.Uint64(r.seq);
+      w.EndObject();
+      out += std::string(buf.GetString()) + "\n";
+    }
+  } else {
+    std::vector<std::vector<std::string>> rows = {{"observation", "subject", "analyte", "flag", "decision", "override", "reviewer", "time", "reason"}};
+    for (const auto& r : reviews)
+      rows.push_back({r.observation, r.subject_id, r.analyte, r.flag, r.decision, r.override_flag, r.reviewer, r.time, r.reason});
+    std::vector<std::size_t> width(rows[0].size(), 0);
+    for (const auto& row : rows)
+      for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    for (const auto& row : rows) {
+      std::string line;
+      for (std::size_t i = 0; i < row.size(); ++i) line += row[i] + (i + 1 < row.size() ? std::string(width[i] - row[i].size() + 2, ' ') : "");
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      out += line + "\n";
+    }
+  }
+  writeOutput("", out);
+  std::fprintf(stderr, "fhir-adapter review list: %zu reviewed records\n", reviews.size());
+  return kExitOk;
+}
+
+}  // namespace
+
+void addAuditCommands(CLI::App& app, AuditArguments& args) {
+  CLI::App* audit = app.add_subcommand("audit", "The tamper-evident audit log: verify, show, export, repair");
+  audit->require_subcommand(1);
+  CLI::App* verify = audit->add_subcommand("verify", "Walk the hash chain and checkpoints; exit 3 naming the first bad entry");
+  verify->add_option("--config", args.config, "configuration file (TOML)")->required();
+  CLI::App* show = audit->add_subcommand("show", "Print audit entries as a table or JSON lines");
+  show->add_option("--config", args.config, "configuration file (TOML)")->required();
+  show->add_option("--format", args.show_format, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
+  addFilters(show, args);
+  CLI::App* exp = audit->add_subcommand("export", "Export as FHIR R4 AuditEvent resources in a Bundle, or CSV");
+  exp->add_option("--config", args.config, "configuration file (TOML)")->required();
+  exp->add_option("--format", args.export_format, "fhir or csv")->required()->check(CLI::IsMember({"fhir", "csv"}));
+  exp->add_option("--output", args.output, "file to write (default standard output)");
+  addFilters(exp, args);
+  CLI::App* repair = audit->add_subcommand("repair", "Drop a partial last line left by a crash (committed entries untouched)");
+  repair->add_option("--config", args.config, "configuration file (TOML)")->required();
+
+  CLI::App* review = app.add_subcommand("review", "Reviewer decisions on record flags, kept in the audit log");
+  review->require_subcommand(1);
+  CLI::App* list = review->add_subcommand("list", "The latest review of each record");
+  list->add_option("--config", args.config, "configuration file (TOML)")->required();
+  list->add_option("--format", args.list_format, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
+  list->add_option("--subject", args.subject, "pseudonymous subject id");
+  list->add_option("--analyte", args.analyte, "analyte code");
+  list->add_option("--observation", args.observation, "Observation id");
+  CLI::App* accept = review->add_subcommand("accept", "Accept a record's flag");
+  accept->add_option("--config", args.config, "configuration file (TOML)")->required();
+  accept->add_option("--reviewer", args.reviewer, "the reviewer's staff name")->required();
+  accept->add_option("--observation", args.observation, "Observation id")->required();
+  accept->add_option("--reason", args.reason, "optional note (no patient data)");
+  CLI::App* over = review->add_subcommand("override", "Override a record's flag with a reason (annotates; the source data is unchanged)");
+  over->add_option("--config", args.config, "configuration file (TOML)")->required();
+  over->add_option("--reviewer", args.reviewer, "the reviewer's staff name")->required();
+  over->add_option("--observation", args.observation, "Observation id")->required();
+  over->add_option("--reason", args.reason, "why, e.g. \"haemolysed sample\" (no patient data)")->required();
+  over->add_option("--flag", args.flag, "the reviewer's flag")->check(CLI::IsMember({"low", "normal", "high", "indeterminate", "not_assessable"}));
+}
+
+std::optional<int> runAuditCommand(const CLI::App& app, const AuditArguments& args) {
+  const bool isAudit = app.got_subcommand("audit"), isReview = app.got_subcommand("review");
+  if (!isAudit && !isReview) return std::nullopt;
+  const CLI::App* parent = app.get_subcommand(isAudit ? "audit" : "review");
+  auto chosen = [parent](const char* name) { return parent->got_subcommand(name); };
+  const std::string name = std::string(isAudit ? "audit " : "review ") + (parent->get_subcommands().empty() ? "" : parent->get_subcommands().front()->get_name());
+  auto config = loadConfig(name.c_str(), args.config);
+  if (!config) return kExitUsage;
+  try {
+    if (isAudit) {
+      if (chosen("verify")) return runVerify(*config);
+      if (chosen("repair")) return runRepair(*config);
+      auto entries = selectEntries(*config, args, name.c_str());
+      std::string text;
+      if (chosen("show")) {
+        text = args.show_format == "json" ? audit::formatJsonLines(entries) : audit::formatTable(entries);
+      } else {
+        text = args.export_format == "csv" ? audit::formatCsv(entries) : audit::fhirBundle(entries, audit::utcNow());
+      }
+      if (!writeOutput(args.output, text)) return fail(name.c_str(), "cannot write " + args.output, kExitUsage);
+      std::fprintf(stderr, "fhir-adapter %s: %zu entries\n", name.c_str(), entries.size());
+      return kExitOk;
+    }
+    if (chosen("list")) return runReviewList(*config, args);
+    return runReviewDecision(*config, args, chosen("override"));
+  } catch (const audit::AuditError& e) {
+    return fail(name.c_str(), e.what(), kExitUsage);
+  }
+}
+
+}  // namespace fa::cli

@@ -1,0 +1,28 @@
+#pragma once
+// `fhir-adapter audit verify|show|export|repair --config FILE` and
+// `fhir-adapter review list|accept|override --config FILE ...` (CONTRACT.md, adapter/audit/).
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace fa::cli {
+
+struct AuditArguments {
+  std::string config;
+  // show / export / review list filters
+  std::string subject, analyte, action, observation, since, until;
+  bool checkpoints = false;
+  std::string show_format = "table";  // table | json
+  std::string export_format;          // fhir | csv
+  std::string list_format = "table";  // table | json
+  std::string output;
+  // review accept / override
+  std::string reviewer, reason, flag;
+};
+
+void addAuditCommands(CLI::App& app, AuditArguments& args);
+// Runs the chosen audit or review command; nullopt when neither was chosen.
+std::optional<int> runAuditCommand(const CLI::App& app, const AuditArguments& args);
+
+}  // namespace fa::cli

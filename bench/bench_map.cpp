@@ -184,7 +184,7 @@ Measurement mapInProcess(const Options& o, const std::string& path, const std::s
   std::uint64_t bundles = 0;
   fhir::readResources(in, path, session, bundles);
   std::fclose(in);
-  std::vector<engine::OutcomeRecord> records = session.finish();
+  engine::OutcomeRecords records = session.finish();
   std::FILE* out = std::fopen("/dev/null", "wb");
   std::string buffer;
   for (const engine::OutcomeRecord& r : records) {

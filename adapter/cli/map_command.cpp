@@ -85,7 +85,7 @@ int runMap(const MapArguments& args) {
     fhir::readResources(input->file, input->label, session, bundles);
     if (std::ferror(input->file)) session.rejectInput(input->label, std::string("read error: ") + std::strerror(errno));
   }
-  std::vector<engine::OutcomeRecord> records = session.finish();
+  engine::OutcomeRecords records = session.finish();
 
   std::FILE* out = stdout;
   if (!args.output.empty()) {

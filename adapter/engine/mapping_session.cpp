@@ -15,7 +15,7 @@ namespace {
 // std::sort on the records themselves moves each large record O(log n) times; sorting indices
 // and then applying the permutation in place moves each record about once. Same order: no two
 // records compare equal (one record per Observation id).
-void sortInOutputOrder(std::vector<OutcomeRecord>& records) {
+void sortInOutputOrder(OutcomeRecords& records) {
   std::vector<std::size_t> order(records.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return outputOrder(records[a], records[b]); });
@@ -107,22 +107,18 @@ void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::Res
     stored.key.bundle = position->bundle;
     stored.key.bundle_index = position->index;
   }
-  stored.analyte = *analyte;
   if (!subject) {
     ++counts_.skipped_not_on_roster;
     // Kept only as a marker when the id is known: a newer version moved off the roster must
     // hide the older one. Unknown ids cost nothing.
     auto it = versions_.find(facts.id);
     if (it == versions_.end()) return;
-    stored.on_roster = false;
-    stored.facts.id = facts.id;
     it->second.push_back(std::move(stored));
     return;
   }
-  stored.subject = *subject;
-  std::string id = facts.id;
-  stored.facts = std::move(facts);
-  versions_[id].push_back(std::move(stored));
+  stored.record = records_.size();
+  records_.push_back(evaluate(facts, *analyte, *subject));
+  versions_[facts.id].push_back(std::move(stored));
 }
 
 void MappingSession::onDelete(const fhir::DeleteNotice& notice) {
@@ -134,18 +130,18 @@ void MappingSession::onDelete(const fhir::DeleteNotice& notice) {
   deletes_[notice.id].push_back(key);
 }
 
-OutcomeRecord MappingSession::evaluate(const StoredVersion& v) const {
-  const mapping::AnalyteDefinition& analyte = config_->analytes[v.analyte];
-  const mapping::Subject& subject = roster_->subject(v.subject);
-  const fhir::ObservationFacts& f = v.facts;
+OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::size_t analyte_index,
+                                       std::size_t subject_index) const {
+  const mapping::AnalyteDefinition& analyte = config_->analytes[analyte_index];
+  const mapping::Subject& subject = roster_->subject(subject_index);
   OutcomeRecord r;
   r.subject_id = subject.subject_id;
   r.analyte = analyte.code;
   r.unit = analyte.standard_unit;
   r.resource_id = f.id;
   r.last_updated = f.last_updated;
-  r.subject_index = v.subject;
-  r.analyte_index = v.analyte;
+  r.subject_index = subject_index;
+  r.analyte_index = analyte_index;
   r.status = f.status;
   r.usable_status = isUsableStatus(f.status);
 
@@ -187,7 +183,7 @@ OutcomeRecord MappingSession::evaluate(const StoredVersion& v) const {
   return r;
 }
 
-void MappingSession::selectAndGrade(std::vector<OutcomeRecord>& records) const {
+void MappingSession::selectAndGrade(OutcomeRecords& records) const {
   // Selection per subject, analyte and visit.
   std::map<std::tuple<std::size_t, std::size_t, std::string>, std::size_t> winners;
   std::map<std::string, const core::VisitWindow*> windows;
@@ -234,9 +230,9 @@ void MappingSession::selectAndGrade(std::vector<OutcomeRecord>& records) const {
   }
 }
 
-std::vector<OutcomeRecord> MappingSession::finish() {
-  std::vector<OutcomeRecord> records;
-  records.reserve(versions_.size());  // at most one record per id: no growth by doubling
+OutcomeRecords MappingSession::finish() {
+  // Resolve each id to the record it keeps; every other stored record is dropped.
+  std::vector<bool> keep(records_.size(), false);
   std::vector<VersionKey> keys;
   static const std::vector<DeleteKey> kNoDeletes;
   for (auto& [id, versions] : versions_) {
@@ -245,26 +241,36 @@ std::vector<OutcomeRecord> MappingSession::finish() {
     auto d = deletes_.find(id);
     Resolution res = resolveVersions(keys, d == deletes_.end() ? kNoDeletes : d->second);
     const StoredVersion& reference = versions[res.reference];
-    if (res.state == Resolution::State::Hidden || !reference.on_roster) continue;
-    const StoredVersion& content = versions[res.content].on_roster ? versions[res.content] : reference;
-    OutcomeRecord r = evaluate(content);
-    r.observation = "Observation/" + reference.facts.id;
-    if (!reference.facts.version_id.empty()) r.observation += "/_history/" + reference.facts.version_id;
+    if (res.state == Resolution::State::Hidden || reference.record == kOffRoster) continue;
+    const std::size_t content = versions[res.content].record != kOffRoster ? versions[res.content].record : reference.record;
+    OutcomeRecord& r = records_[content];
+    keep[content] = true;
+    r.observation = "Observation/" + id;
+    if (!reference.key.version_id.empty()) r.observation += "/_history/" + reference.key.version_id;
     if (res.state == Resolution::State::Retracted) {
       r.status = "retracted";
       r.usable_status = false;
       r.flag.reset();
       r.reason = "withdrawn: " + res.retraction;
     } else {
-      r.status = reference.facts.status;
+      r.status = reference.key.status;
       r.usable_status = isUsableStatus(r.status);
     }
-    records.push_back(std::move(r));
   }
-  selectAndGrade(records);
-  sortInOutputOrder(records);
-  counts_.records_written = records.size();
-  return records;
+  versions_.clear();
+  // Compact in place: no second copy of the records is ever made.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < records_.size(); ++i) {
+    if (!keep[i]) continue;
+    if (kept != i) records_[kept] = std::move(records_[i]);
+    ++kept;
+  }
+  records_.resize(kept);
+  records_.shrink_to_fit();
+  selectAndGrade(records_);
+  sortInOutputOrder(records_);
+  counts_.records_written = records_.size();
+  return std::move(records_);
 }
 
 }  // namespace fa::engine

@@ -56,22 +56,24 @@ public:
   // An input that could not be opened counts as rejected input.
   void rejectInput(const std::string& where, const std::string& why);
 
-  // Resolves versions, evaluates, selects and grades; records in output order.
-  std::vector<OutcomeRecord> finish();
+  // Resolves versions, selects and grades; records in output order. Call once: the stored
+  // versions are consumed.
+  OutcomeRecords finish();
   const MapCounts& counts() const { return counts_; }
 
 private:
+  // A version is evaluated as soon as it is read (value, range, flag, study day and visit
+  // depend on it alone) and only the record is kept, not the parsed facts: memory per matched
+  // version is one record. Selection, grading and version resolution wait for finish().
   struct StoredVersion {
-    fhir::ObservationFacts facts;
     VersionKey key;
-    std::size_t analyte = 0;
-    std::size_t subject = 0;
-    bool on_roster = true;
+    std::size_t record = kOffRoster;  // index into records_
   };
+  static constexpr std::size_t kOffRoster = static_cast<std::size_t>(-1);
 
   void reject(const fhir::ResourceLocation& where, const std::string& resource, const std::string& why);
-  OutcomeRecord evaluate(const StoredVersion& content) const;
-  void selectAndGrade(std::vector<OutcomeRecord>& records) const;
+  OutcomeRecord evaluate(const fhir::ObservationFacts& facts, std::size_t analyte, std::size_t subject) const;
+  void selectAndGrade(OutcomeRecords& records) const;
 
   std::shared_ptr<const mapping::TrialConfig> config_;
   std::shared_ptr<const mapping::Roster> roster_;
@@ -80,6 +82,7 @@ private:
   MapCounts counts_;
   std::uint64_t seen_ = 0;
   std::unordered_map<std::string, std::vector<StoredVersion>> versions_;  // by Observation id
+  OutcomeRecords records_;  // one per stored version, evaluated on arrival
   std::unordered_map<std::string, std::vector<DeleteKey>> deletes_;
   std::string coding_key_;  // "system|code" being looked up, reused
 };

@@ -2,6 +2,7 @@
 // OutcomeRecord: one output record per Observation id (its latest version), exactly the fields
 // of CONTRACT.md, plus the keys used to order and select records.
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 
@@ -42,6 +43,10 @@ struct OutcomeRecord {
   std::size_t analyte_index = 0;
   bool usable_status = false;
 };
+
+// The records of a run. A deque, not a vector: it grows in small blocks without ever copying
+// what it holds, so a run with hundreds of thousands of records never needs twice their memory.
+using OutcomeRecords = std::deque<OutcomeRecord>;
 
 // CONTRACT.md order: subject_id, analyte, effective, observation; a null sorts first.
 bool outputOrder(const OutcomeRecord& a, const OutcomeRecord& b);

@@ -9,7 +9,7 @@
 
 namespace fa::sync {
 
-std::vector<engine::OutcomeRecord> computeRecords(store::ObservationStore& store,
+engine::OutcomeRecords computeRecords(store::ObservationStore& store,
                                                   std::shared_ptr<const mapping::TrialConfig> config,
                                                   std::shared_ptr<const mapping::Roster> roster, const std::string& base_url,
                                                   const engine::MappingSession::RejectionHandler& on_rejection,

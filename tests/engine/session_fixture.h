@@ -99,7 +99,7 @@ private:
 };
 
 struct RunResult {
-  std::vector<engine::OutcomeRecord> records;
+  engine::OutcomeRecords records;
   engine::MapCounts counts;
   std::vector<engine::Rejection> rejections;
 

@@ -16,6 +16,7 @@
 #include "daemon/health_server.h"
 #include "daemon/logging.h"
 #include "daemon/metrics.h"
+#include "engine/record_writer.h"
 #include "mapping/config_loader.h"
 #include "sync/http_date.h"
 #include "sync/poller.h"
@@ -396,10 +397,7 @@ int printRecords(const DaemonConfig& c, bool csv) {
   try {
     store::ObservationStore store(c.store_path.string(), store::SqliteDb::Mode::ReadOnly);
     std::string out;
-    if (csv) {
-      out = "subject_id,analyte,observation,status,effective,study_day,visit,selected,baseline,comparator,value,unit,"
-            "source_value,source_unit,ref_low,ref_high,ref_source,flag,ctcae_grade,reason\n";
-    }
+    if (csv) out = engine::csvHeader();
     std::size_t n = 0;
     store.forEachRecord([&](const store::StoredRecord& r) {
       out += csv ? r.csv : r.ndjson;

@@ -49,6 +49,13 @@ class FullSyncTest(unittest.TestCase):
         self.assertGreater(len(synced), 3000)
         self.assertEqual(len(synced), len(mapped))
         self.assertEqual(synced, mapped)  # same records, same order, every field
+        # and byte for byte in CSV
+        stored_csv = h.run("records", "--config", config, "--format", "csv")
+        mapped_csv = h.run("map", "--mappings", h.MAPPINGS, "--subjects", self.subjects, "--format", "csv",
+                           os.path.join(self.work, "export.ndjson"))
+        self.assertEqual(stored_csv.returncode, 0, stored_csv.stderr)
+        self.assertEqual(stored_csv.stdout, mapped_csv.stdout)
+        self.assertTrue(stored_csv.stdout.startswith("subject_id,analyte,observation,status,effective,"))
 
     def test_small_pages_give_the_same_records(self):
         config_big, _ = self.sync("big-pages", fhir={"page_size": 1000})

@@ -65,10 +65,11 @@ WORKDIR /var/lib/fhir-adapter
 # the TLS material. Configuration (adapter.toml, subjects.csv, secrets/) is mounted read-only.
 VOLUME ["/var/lib/fhir-adapter", "/var/lib/fhir-adapter/audit", "/etc/fhir-adapter/certs"]
 EXPOSE 9464
-# No shell and no curl: busybox's wget exits non-zero unless /healthz answers 2xx.
+# No shell and no curl: busybox's wget exits non-zero unless /healthz answers 2xx; --timeout
+# bounds it (busybox 1.35's own `wget -T` crashes with SIGSEGV: not used).
 # Keep the port in step with [http] listen.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["busybox", "wget", "-q", "-T", "4", "-O", "/dev/null", "http://127.0.0.1:9464/healthz"]
+  CMD ["busybox", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:9464/healthz"]
 # Exec form: fhir-adapter is PID 1 and receives SIGTERM (finish the page, commit, exit 0) and
 # SIGHUP (reload mappings and roster) directly; it starts no child processes.
 ENTRYPOINT ["/usr/bin/fhir-adapter"]

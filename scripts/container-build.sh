@@ -14,7 +14,8 @@
 #      config and roster mounted read-only, the dev certificates (certs/make-dev-certs.sh) on the
 #      certs volume and a state folder owned by uid 10001 on /var/lib/fhir-adapter; wait for
 #      /healthz and /readyz; run the image's HEALTHCHECK; count the records (`fhir-adapter records`
-#      in the container); SIGHUP -> mappings_reloaded; `podman stop` -> exit code 0.
+#      in the container); `fhir-adapter audit verify` on the audit volume; SIGHUP ->
+#      mappings_reloaded; `podman stop` -> exit code 0.
 # Usage: scripts/container-build.sh [--build-only]
 # Environment: FA_CONTAINER_WORK (default /var/tmp/fhir-adapter-container), FA_IMAGE
 # (localhost/fhir-adapter:dev), DEBIAN_MIRROR (http://deb.debian.org/debian), BUILD_JOBS (nproc).
@@ -36,7 +37,7 @@ mkdir -p "$work"
 
 step "1. packages: buildah podman debootstrap"
 need=()
-for p in buildah podman debootstrap crun; do
+for p in buildah podman debootstrap crun curl; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ "${#need[@]}" -gt 0 ]; then
@@ -122,7 +123,7 @@ netns=fa-smoke-$$
 name=fa-smoke-$$
 sandbox_pid=
 cleanup() {
-  podman rm -f "$name" >/dev/null 2>&1 || true
+  podman rm -f -v "$name" >/dev/null 2>&1 || true   # -v: its anonymous audit volume too
   [ -z "$sandbox_pid" ] || kill "$sandbox_pid" 2>/dev/null || true
   ip netns del "$netns" 2>/dev/null || true
 }
@@ -158,7 +159,8 @@ chmod 0644 "$smoke/etc/adapter.toml"
 ip netns add "$netns"
 ip -n "$netns" link set lo up
 in_ns() { ip netns exec "$netns" "$@"; }
-in_ns node sandbox/server.mjs --port 8080 --seed-dir "$smoke/cohort" >"$smoke/sandbox.log" 2>&1 &
+# `ip netns exec` execs node in place, so $! is node's own pid (cleanup kills it).
+ip netns exec "$netns" node sandbox/server.mjs --port 8080 --seed-dir "$smoke/cohort" >"$smoke/sandbox.log" 2>&1 &
 sandbox_pid=$!
 for _ in $(seq 1 120); do
   grep -q "listening on" "$smoke/sandbox.log" && break
@@ -175,7 +177,7 @@ podman run -d --name "$name" --network "ns:/run/netns/$netns" "${podman_opts[@]}
   "$image" >/dev/null
 echo "container $name: $(podman inspect --format '{{.State.Status}}, pid {{.State.Pid}}, user {{.Config.User}}' "$name")"
 
-probe() { in_ns busybox wget -q -T 4 -O - "http://127.0.0.1:9464$1" 2>/dev/null || in_ns curl -fsS -m 4 "http://127.0.0.1:9464$1"; }
+probe() { in_ns curl -fsS -m 4 "http://127.0.0.1:9464$1"; }
 ok=false
 for _ in $(seq 1 60); do probe /healthz >/dev/null 2>&1 && { ok=true; break; }; sleep 1; done
 $ok || { podman logs "$name" | tail -20; echo "FAIL: /healthz did not answer"; exit 1; }
@@ -195,8 +197,10 @@ records=$(podman exec "$name" fhir-adapter records --config /etc/fhir-adapter/ad
 echo "records in the store (fhir-adapter records, in the container): $records"
 [ "$records" -gt 0 ] || exit 1
 echo "process: $(podman top "$name" user pid args | tail -n +2)"
-echo "state volume (uid:gid mode name):"
-find "$smoke/state" -maxdepth 2 -printf '  %U:%G %m %P\n'
+echo "volumes, as the container sees them (uid:gid mode path):"
+podman exec "$name" find /var/lib/fhir-adapter -maxdepth 2 -printf '  %U:%G %m %p\n'
+podman exec "$name" fhir-adapter audit verify --config /etc/fhir-adapter/adapter.toml ||
+  { echo "FAIL: audit verify in the container"; exit 1; }
 
 podman kill --signal HUP "$name" >/dev/null
 for _ in $(seq 1 20); do podman logs "$name" 2>&1 | grep -q '"mappings_reloaded"' && break; sleep 0.5; done

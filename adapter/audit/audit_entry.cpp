@@ -2,8 +2,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <rapidjson/document.h>
 
 #include <chrono>
@@ -96,18 +96,63 @@ bool fromHex(std::string_view hex, std::string& out) {
   return true;
 }
 
+// OpenSSL 3 one-shot SHA256()/HMAC() fetch the algorithm on every call; a per-thread fetched
+// digest and a keyed HMAC context (duplicated per use) make hashing several times faster.
+namespace {
+
+struct DigestCache {
+  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~DigestCache() {
+    EVP_MD_CTX_free(ctx);
+    EVP_MD_free(md);
+  }
+};
+
+struct HmacCache {
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  EVP_MAC_CTX* keyed = nullptr;
+  std::string key;
+  ~HmacCache() {
+    EVP_MAC_CTX_free(keyed);
+    EVP_MAC_free(mac);
+  }
+};
+
+}  // namespace
+
 std::string sha256Hex(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  return toHex(md, sizeof md);
+  thread_local DigestCache cache;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!cache.md || !cache.ctx || !EVP_DigestInit_ex(cache.ctx, cache.md, nullptr) || !EVP_DigestUpdate(cache.ctx, data.data(), data.size()) ||
+      !EVP_DigestFinal_ex(cache.ctx, md, &len))
+    throw AuditError("SHA-256 failed (OpenSSL)");
+  return toHex(md, len);
 }
 
 std::string hmacHex(std::string_view key, std::string_view data) {
+  thread_local HmacCache cache;
+  if (!cache.mac) throw AuditError("HMAC-SHA256 is not available (OpenSSL)");
+  if (!cache.keyed || cache.key != key) {
+    EVP_MAC_CTX_free(cache.keyed);
+    cache.keyed = EVP_MAC_CTX_new(cache.mac);
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+    if (!cache.keyed || !EVP_MAC_init(cache.keyed, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params)) {
+      EVP_MAC_CTX_free(cache.keyed);
+      cache.keyed = nullptr;
+      throw AuditError("HMAC-SHA256 failed (OpenSSL)");
+    }
+    cache.key.assign(key);
+  }
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(cache.keyed);
   unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(), md,
-            &len))
-    throw AuditError("HMAC-SHA256 failed (OpenSSL)");
+  std::size_t len = 0;
+  const bool ok = ctx && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) &&
+                  EVP_MAC_final(ctx, md, &len, sizeof md);
+  EVP_MAC_CTX_free(ctx);
+  if (!ok) throw AuditError("HMAC-SHA256 failed (OpenSSL)");
   return toHex(md, len);
 }
 
@@ -144,17 +189,21 @@ std::string canonicalBody(const AuditEntry& e) {
   return out;
 }
 
-std::string canonicalLine(const AuditEntry& e) {
-  std::string out = canonicalBody(e);
+std::string canonicalLine(const AuditEntry& e) { return lineFromBody(canonicalBody(e), e); }
+
+std::string lineFromBody(std::string body, const AuditEntry& e) {
+  std::string out = std::move(body);
   appendField(out, "hash", e.hash);
   if (!e.mac.empty()) appendField(out, "mac", e.mac);
   out.push_back('}');
   return out;
 }
 
-void seal(AuditEntry& e, std::string_view key) {
-  e.hash = sha256Hex(canonicalBody(e));
+std::string seal(AuditEntry& e, std::string_view key) {
+  std::string body = canonicalBody(e);
+  e.hash = sha256Hex(body);
   e.mac = key.empty() ? std::string() : entryMac(key, e.hash);
+  return lineFromBody(std::move(body), e);
 }
 
 std::optional<AuditEntry> parseEntry(std::string_view line, std::string* why) {

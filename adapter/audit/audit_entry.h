@@ -55,8 +55,10 @@ struct AuditEntry {
 std::string canonicalBody(const AuditEntry& e);
 // The complete line without the trailing newline.
 std::string canonicalLine(const AuditEntry& e);
-// Fills hash (and mac when key is non-empty) from the entry's other fields.
-void seal(AuditEntry& e, std::string_view key);
+// The line of an entry whose body is already serialised.
+std::string lineFromBody(std::string body, const AuditEntry& e);
+// Fills hash (and mac when key is non-empty) from the entry's other fields; returns the line.
+std::string seal(AuditEntry& e, std::string_view key);
 
 // Parses one line (without newline). nullopt with `why` when it is not a canonical entry.
 std::optional<AuditEntry> parseEntry(std::string_view line, std::string* why = nullptr);

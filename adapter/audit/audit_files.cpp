@@ -1,6 +1,7 @@
 #include "audit/audit_files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,7 +41,10 @@ void forEachLine(const std::filesystem::path& file,
                  const std::function<bool(std::string_view line, std::size_t number, bool terminated)>& visit) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw AuditError("cannot read " + file.string() + ": " + std::strerror(errno));
-  constexpr std::size_t kBlock = 4u << 20;
+  // Blocks of up to 4 MiB; small files (audit.head, tests) get a small buffer.
+  struct stat st {};
+  const std::size_t kBlock =
+      ::fstat(fd, &st) == 0 ? std::clamp<std::size_t>(static_cast<std::size_t>(st.st_size) + 1, 4096, 4u << 20) : (4u << 20);
   std::string buf;
   std::size_t start = 0;  // first unconsumed byte of buf
   std::size_t number = 0;

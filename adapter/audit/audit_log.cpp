@@ -220,8 +220,7 @@ std::uint64_t AuditLog::appendLocked(AuditEvent event) {
   e.outcome = sanitizeUtf8(event.outcome);
   for (auto& [k, v] : event.details) e.details[sanitizeUtf8(k)] = sanitizeUtf8(v);
   e.prev = last_hash_;
-  seal(e, key_);
-  std::string line = canonicalLine(e);
+  std::string line = seal(e, key_);
   line.push_back('\n');
   writeLine(line);
   last_seq_ = e.seq;

@@ -1,11 +1,12 @@
 #pragma once
 // AuditLog: the append-only, hash-chained, optionally keyed audit log of fhir-adapter.
 //
-// Files (audit_files.h): segments audit-NNNNNN.jsonl of canonical JSON lines (audit_entry.h),
-// each entry carrying the SHA-256 of the one before (across segments), and with a key
-// (`[audit] key_file`) an HMAC-SHA256 of its own hash. Checkpoints are entries in the chain
-// (action audit_checkpoint) written every `checkpoint_every_entries` entries, every
-// `checkpoint_every` seconds (checked at append and commit) and at close; each checkpoint also
+// See adapter/audit/README.md. Files (audit_files.h): segments audit-NNNNNN.jsonl of canonical
+// JSON lines (audit_entry.h), each entry carrying the SHA-256 of the one before (across
+// segments), and with a key (`[audit] key_file`) an HMAC-SHA256 of its own hash. Checkpoints are
+// entries in the chain (action audit_checkpoint): the first entry of a new log, then every
+// `checkpoint_every_entries` entries, every `checkpoint_every` seconds (checked at append and
+// commit) and at close; each checkpoint also
 // replaces audit.head atomically (its seq and hash, HMAC'd with the key) and, when
 // `anchor_path` is set, appends the same line there (a second disk, a syslog-watched file) and
 // hands it to `on_checkpoint` (the daemon logs it to the journal) for anchoring off the machine.

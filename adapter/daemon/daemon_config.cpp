@@ -23,7 +23,8 @@ const std::map<std::string, std::set<std::string>>& knownKeys() {
       {"audit", {"dir", "key_file", "max_segment_mb", "checkpoint_seconds", "anchor_path"}},
       {"http", {"listen", "ready_max_age_seconds"}},
       {"sync", {"interval_seconds", "overlap_seconds", "lag_seconds", "rescan_hours"}},
-      {"callback", {"listen", "path", "cert", "key", "bearer_token_file", "hmac_secret_file"}},
+      {"callback", {"listen", "path", "cert", "key", "bearer_token_file", "hmac_secret_file", "client_ca_file", "max_body_kb",
+                    "read_timeout_seconds", "idle_timeout_seconds", "max_connections", "threads"}},
       {"log", {"level"}},
   };
   return keys;
@@ -265,6 +266,15 @@ DaemonConfig loadDaemonConfig(const std::filesystem::path& file) {
       c.callback_hmac_secret_file = r.path(*v);
       r.mustExist("[callback] hmac_secret_file", c.callback_hmac_secret_file);
     }
+    if (auto v = r.text("callback", "client_ca_file")) {
+      c.callback_client_ca_file = r.path(*v);
+      r.mustExist("[callback] client_ca_file", c.callback_client_ca_file);
+    }
+    if (auto v = r.integer("callback", "max_body_kb", 1, 256 * 1024)) c.callback_max_body_bytes = static_cast<std::size_t>(*v) << 10;
+    if (auto v = r.integer("callback", "read_timeout_seconds", 1, 600)) c.callback_read_timeout = std::chrono::seconds(*v);
+    if (auto v = r.integer("callback", "idle_timeout_seconds", 1, 3600)) c.callback_idle_timeout = std::chrono::seconds(*v);
+    if (auto v = r.integer("callback", "max_connections", 1, 100000)) c.callback_max_connections = static_cast<std::size_t>(*v);
+    if (auto v = r.integer("callback", "threads", 1, 64)) c.callback_threads = static_cast<int>(*v);
   }
   if (auto v = r.text("log", "level")) {
     c.log_level = *v;

@@ -54,6 +54,13 @@ struct DaemonConfig {
   HostPort callback_listen{"0.0.0.0", 8443};
   std::string callback_path = "/notify";
   std::filesystem::path callback_cert, callback_key, callback_bearer_token_file, callback_hmac_secret_file;
+  std::filesystem::path callback_client_ca_file;   // mTLS: callers must show a certificate from this CA
+  std::size_t callback_max_body_bytes = 1u << 20;  // max_body_kb
+  std::chrono::seconds callback_read_timeout{10};  // headers, then body (and handshake, write)
+  std::chrono::seconds callback_idle_timeout{60};  // keep-alive between requests
+  std::size_t callback_max_connections = 256;
+  int callback_threads = 2;
+  std::size_t callback_max_batch = 256;            // notifications per commit / processing slice
   // [log]
   std::string log_level = "info";
 };

@@ -16,6 +16,7 @@
 #include "daemon/health_server.h"
 #include "daemon/logging.h"
 #include "daemon/metrics.h"
+#include "daemon/push_receiver.h"
 #include "engine/record_writer.h"
 #include "mapping/config_loader.h"
 #include "sync/http_date.h"
@@ -65,6 +66,12 @@ public:
     thread_.join();
   }
   bool stopRequested() const { return stop_; }
+  // Wakes waitFor() early without a signal (a push notification was stored).
+  void poke() {
+    std::lock_guard lock(mutex_);
+    poked_ = true;
+    wake_.notify_all();
+  }
   bool takeReload() {
     std::lock_guard lock(mutex_);
     bool r = reload_;
@@ -75,12 +82,13 @@ public:
   void waitFor(std::chrono::seconds d, const std::function<void()>& tick) {
     auto until = std::chrono::steady_clock::now() + d;
     std::unique_lock lock(mutex_);
-    while (!stop_ && !reload_ && std::chrono::steady_clock::now() < until) {
+    while (!stop_ && !reload_ && !poked_ && std::chrono::steady_clock::now() < until) {
       wake_.wait_until(lock, std::min(until, std::chrono::steady_clock::now() + std::chrono::seconds(5)));
       lock.unlock();
       tick();
       lock.lock();
     }
+    poked_ = false;
   }
 
 private:
@@ -90,6 +98,7 @@ private:
   std::condition_variable wake_;
   std::atomic<bool> stop_{false};
   bool reload_ = false;
+  bool poked_ = false;
 };
 
 void describeMetrics(Metrics& m) {
@@ -107,6 +116,7 @@ void describeMetrics(Metrics& m) {
   m.describe("fhir_adapter_last_success_timestamp_seconds", "gauge", "Unix time of the last successful sync pass");
   m.describe("fhir_adapter_sync_lag_seconds", "gauge", "Seconds between now and the oldest query watermark");
   m.describe("fhir_adapter_mappings_reloads_total", "counter", "Mappings and roster reloads by result (ok, failed)");
+  describePushMetrics(m);
 }
 
 struct TrialState {
@@ -146,6 +156,34 @@ void recompute(store::ObservationStore& store, const TrialState& trial, const Da
                                   {"updated", std::to_string(result.changes.updated)},
                                   {"removed", std::to_string(result.changes.removed)},
                                   {"mappings_hash", trial.config->content_hash}});
+}
+
+// Stores what the notifications brought, recomputes records when something is new, and says
+// whether a catch-up poll was asked for. Authentication failures go to the audit log.
+void processPush(PushReceiver& push, store::ObservationStore& store, net::FhirClient& client, const TrialState& trial,
+                 const DaemonConfig& c, Metrics& metrics, audit::AuditLog& auditLog, bool& pollRequested) {
+  for (const std::string& reason : push.takeAuthFailures())
+    auditLog.append({"fhir-adapter", "callback_unauthenticated", "", "", c.base_url, trial.config->content_hash, "minor_failure", {{"reason", reason}}});
+  callback::ProcessReport r = push.process(store, client);
+  const bool stale = store.meta(callback::kRecordsStaleKey).value_or("0") == "1";  // also after a crash
+  if (r.notifications == 0 && !stale) return;
+  if (stale) {
+    recompute(store, trial, c, metrics, auditLog);
+    store.setMeta(callback::kRecordsStaleKey, "0");
+  }
+  auditLog.commit();
+  if (r.notifications == 0) return;
+  std::string reasons;
+  for (const auto& [why, n] : r.poll_reasons) reasons += (reasons.empty() ? "" : ",") + why;
+  std::string ids;
+  for (std::size_t i = 0; i < r.new_ids.size() && i < 20; ++i) ids += (i ? "," : "") + ("Observation/" + r.new_ids[i]);
+  logInfo("push_processed", {{"notifications", std::to_string(r.notifications)},
+                             {"new_versions", std::to_string(r.new_versions)},
+                             {"known_versions", std::to_string(r.known_versions)},
+                             {"reads", std::to_string(r.reads)},
+                             {"poll", r.poll_needed ? reasons : "no"},
+                             {"observations", ids}});
+  if (r.poll_needed) pollRequested = true;
 }
 
 }  // namespace
@@ -213,7 +251,20 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
       return kExitConfig;
     }
   }
-  if (c.callback_enabled) logWarn("callback_not_available", {{"detail", "the subscription receiver is not part of this build; polling only"}});
+  // The push path: notifications are stored by the receiver's threads and processed below, on
+  // this loop; the catch-up poll stays the source of truth. Not with --once (one pass, no server).
+  std::unique_ptr<PushReceiver> push;
+  if (c.callback_enabled && !options.once) {
+    try {
+      push = std::make_unique<PushReceiver>(c, metrics, [&signals] { signals.poke(); });
+      logInfo("callback_listening", {{"address", c.callback_listen.host + ":" + std::to_string(push->port())}, {"path", c.callback_path}});
+    } catch (const std::exception& e) {
+      logError("callback_listen_failed", {{"address", c.callback_listen.host + ":" + std::to_string(c.callback_listen.port)}, {"problem", e.what()}});
+      return kExitConfig;
+    }
+  }
+  bool pollRequested = false, firstPass = true;
+  auto nextPoll = std::chrono::steady_clock::now();
 
   // The server must be FHIR R4 with Observation search. Unreachable at start: --once fails,
   // the daemon keeps trying at each interval (the server may just be restarting).
@@ -260,6 +311,7 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   int exitCode = kExitOk;
   while (!signals.stopRequested()) {
     if (signals.takeReload()) {
+      if (push) push->reloadCertificates();
       const std::string previousHash = trial.config->content_hash;
       try {
         trial = loadTrial(c);
@@ -290,13 +342,38 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
         continue;
       }
     }
+    if (push) {
+      try {
+        processPush(*push, *store, *client, trial, c, metrics, *auditLog, pollRequested);
+      } catch (const store::StoreError& e) {
+        logError("store_failed", {{"problem", e.what()}});
+        return kExitFailed;
+      } catch (const audit::AuditError& e) {
+        logError("audit_failed", {{"problem", e.what()}});
+        return kExitFailed;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (!firstPass && !pollRequested && now < nextPoll) {
+        signals.waitFor(std::chrono::duration_cast<std::chrono::seconds>(nextPoll - now) + std::chrono::seconds(1),
+                        [] { notifySystemd("WATCHDOG=1"); });
+        continue;
+      }
+    }
+    // missed_push: what a scheduled poll finds that no notification announced (not the first
+    // pass, which catches up on the time the daemon was down; not a poll a notification asked for).
+    const bool countMissed = push && !firstPass && !pollRequested;
+    pollRequested = false;
+    firstPass = false;
+    nextPoll = std::chrono::steady_clock::now() + c.interval;
     const bool rescan = options.once || std::chrono::steady_clock::now() - lastRescan >= c.rescan_interval;
     try {
       sync::PassReport report = poller.pass(*trial.config, *trial.roster, rescan);
       if (report.rescanned) lastRescan = std::chrono::steady_clock::now();
       metrics.add("fhir_adapter_observation_versions_new_total", report.new_versions);
       metrics.add("fhir_adapter_deletions_total", report.deletions);
+      if (countMissed) metrics.add("fhir_adapter_missed_push_total", report.new_versions);
       if (report.new_versions || report.deletions) recompute(*store, trial, c, metrics, *auditLog);
+      auditLog->commit();  // writes a checkpoint when one is due by time, even on a quiet pass
       metrics.add("fhir_adapter_sync_passes_total", 1, {{"result", report.interrupted ? "interrupted" : "ok"}});
       logInfo("sync_pass", {{"queries", std::to_string(report.queries)},
                             {"requests", std::to_string(report.requests)},
@@ -350,6 +427,7 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   } catch (const audit::AuditError& e) {
     logError("audit_failed", {{"problem", e.what()}});
   }
+  if (push) push->stop();  // answers requests in flight; what was accepted is processed at the next start
   if (health) health->stop();
   return exitCode;
 }

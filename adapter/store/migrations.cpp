@@ -58,6 +58,29 @@ const std::vector<std::string>& steps() {
         value TEXT NOT NULL
       );
       )SQL",
+      // 2: the subscription receiver's durable intake (adapter/callback): every accepted
+      // notification exactly as received, written before the 2xx answer; processed later.
+      R"SQL(
+      CREATE TABLE notifications (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        received_at   TEXT NOT NULL,
+        shape         TEXT NOT NULL,   -- ping | resource_put | resource_post | heartbeat | event_*
+        method        TEXT NOT NULL,
+        target        TEXT NOT NULL,   -- request path as received
+        content_type  TEXT NOT NULL,
+        body          TEXT NOT NULL,   -- raw body bytes
+        dedupe_key    TEXT UNIQUE,     -- NULL: never a duplicate (pings, heartbeats)
+        status        TEXT NOT NULL DEFAULT 'pending',  -- pending | done
+        outcome       TEXT,            -- what processing did (new, known, poll, failed: ...)
+        processed_at  TEXT
+      );
+      CREATE INDEX notifications_pending ON notifications (status, seq);
+      CREATE TABLE subscription_events (
+        subscription  TEXT PRIMARY KEY,
+        last_event    INTEGER NOT NULL,  -- highest event number seen
+        updated_at    TEXT NOT NULL
+      );
+      )SQL",
   };
   return s;
 }

@@ -5,7 +5,7 @@
 
 namespace fa::store {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Brings the database to kSchemaVersion; returns the version it found.
 int migrate(SqliteDb& db);

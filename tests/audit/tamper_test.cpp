@@ -44,14 +44,14 @@ TEST_F(Tamper, EveryByteFlipOfEveryEntryIsCaughtAtThatEntry) {
   std::size_t offset = 0;
   for (std::size_t li = 0; li < lines.size(); ++li) {
     for (std::size_t bi = 0; bi < lines[li].size(); ++bi) {
-      for (unsigned char mask : {0x01, 0x20, 0x80}) {
+      for (int mask : {0x01, 0x20, 0x80}) {
         std::string content = original;
-        content[offset + bi] = static_cast<char>(static_cast<unsigned char>(content[offset + bi]) ^ mask);
+        content[offset + bi] = static_cast<char>(static_cast<unsigned char>(content[offset + bi]) ^ static_cast<unsigned char>(mask));
         auto r = tampered(content);
         ++cases;
         if (!r.intact) ++caught;
         if (!r.intact && r.bad_file == audit::segmentName(1) && r.bad_line == li + 1) ++named;
-        else ADD_FAILURE() << "line " << li + 1 << " byte " << bi << " mask " << int(mask) << ": " << (r.intact ? "not caught" : r.firstBad());
+        else ADD_FAILURE() << "line " << li + 1 << " byte " << bi << " mask " << mask << ": " << (r.intact ? "not caught" : r.firstBad());
       }
     }
     offset += lines[li].size() + 1;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deploy_example_config_offline: deploy/adapter.toml is a working configuration.
 # The example names files of an installed system (/etc/fhir-adapter/..., /var/lib/fhir-adapter,
-# /usr/share/fhir-adapter/fhir-mappings) that do not exist here, so each run works on a copy
+# /var/log/fhir-adapter, /usr/share/fhir-adapter/fhir-mappings) that do not exist here, so each run works on a copy
 # with only those path prefixes moved into a temporary root, every file the copy names made
 # there (secrets, certificates, the roster from tests/data), and fhir-mappings/ of this checkout.
 # Checked with `fhir-adapter check-config --offline`, which must say "ready to run":
@@ -9,7 +9,9 @@
 #   2. the example with every commented-out setting switched on too (`# key = value` lines and
 #      the `# [callback]` section), once per auth mode (none, basic, bearer, smart-backend): so
 #      every key the example documents is a key the daemon knows, with a valid value;
-#   3. a copy with a misspelt key must be refused (exit 2, "unknown key"): the check is live.
+#   3. a copy with a misspelt key must be refused (exit 2, "unknown key"): the check is live;
+#   4. every key the daemon accepts (knownKeys() in adapter/daemon/daemon_config.cpp) appears in
+#      the example, set or commented out, in its section.
 set -euo pipefail
 source_dir=${FA_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 binary=${FA_BINARY:-$source_dir/build/fhir-adapter}
@@ -24,7 +26,8 @@ root=$tmp/root
 relocate() {
   sed -e "s#\"/usr/share/fhir-adapter/fhir-mappings\"#\"$source_dir/fhir-mappings\"#g" \
       -e "s#\"/etc/fhir-adapter/#\"$root/etc/fhir-adapter/#g" \
-      -e "s#\"/var/lib/fhir-adapter#\"$root/var/lib/fhir-adapter#g" "$1"
+      -e "s#\"/var/lib/fhir-adapter#\"$root/var/lib/fhir-adapter#g" \
+      -e "s#\"/var/log/fhir-adapter#\"$root/var/log/fhir-adapter#g" "$1"
 }
 
 # Every string value naming a file under the temporary root: make it (parents too).
@@ -33,7 +36,7 @@ make_named_files() {
     mkdir -p "$(dirname "$f")"
     case "$f" in
       */subjects.csv) cp "$source_dir/tests/data/cli/roster.csv" "$f" ;;
-      *) [ -e "$f" ] || { printf 'not-a-real-secret\n' >"$f"; chmod 600 "$f"; } ;;
+      *) [ -e "$f" ] || { printf 'not-a-real-secret-but-long-enough-for-any-key-check\n' >"$f"; chmod 600 "$f"; } ;;
     esac
   done
 }
@@ -89,3 +92,34 @@ if [ "$status" -ne 2 ] || ! grep -q "interval_second: unknown key" <<<"$out"; th
   exit 1
 fi
 echo "ok: a misspelt key is refused (exit 2)"
+
+# 4. Every key the daemon knows (knownKeys() in adapter/daemon/daemon_config.cpp) is documented
+#    in the example, set or commented out.
+known=$(python3 - "$source_dir/adapter/daemon/daemon_config.cpp" <<'PY' 2>/dev/null || true
+import re, sys
+src = open(sys.argv[1]).read()
+m = re.search(r'knownKeys\(\)\s*\{(.*?)return keys;', src, re.S)
+if m:
+    for section, keys in re.findall(r'\{"([a-z_]+)",\s*\{([^}]*)\}\}', m.group(1)):
+        for key in re.findall(r'"([a-z_]+)"', keys):
+            print(f"{section}.{key}")
+PY
+)
+if [ -z "$known" ]; then
+  echo "note: knownKeys() not found in adapter/daemon/daemon_config.cpp; key coverage not checked"
+  exit 0
+fi
+missing=()
+while read -r sk; do
+  section=${sk%%.*} key=${sk#*.}
+  # The key, set or commented out, inside its [section] (also a commented-out "# [section]").
+  awk -v s="$section" -v k="$key" '
+    /^#? ?\[[a-z_]+\][[:space:]]*$/ { sub(/^#? ?\[/, ""); sub(/\].*$/, ""); cur = $0; next }
+    cur == s && $0 ~ "^#? ?" k " = " { found = 1 }
+    END { exit !found }' "$example" || missing+=("[$section] $key")
+done <<<"$known"
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "FAIL: deploy/adapter.toml does not document: ${missing[*]}"
+  exit 1
+fi
+echo "ok: all $(wc -l <<<"$known") keys the daemon knows are documented in deploy/adapter.toml"

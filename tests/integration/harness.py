@@ -111,10 +111,25 @@ def write_config(work, base_url, subjects, **overrides):
               "", "[store]", 'path = "var/adapter.db"', "", "[audit]", 'dir = "var/audit"',
               "", "[http]", f'listen = "{http_listen}"', "", "[sync]"]
     lines += [f"{k} = {v}" for k, v in {"interval_seconds": 300, **sync}.items()]
+    callback = overrides.pop("callback", None)
+    if callback is not None:
+        lines += ["", "[callback]"] + [f"{k} = {json.dumps(v)}" for k, v in callback.items()]
     path = os.path.join(work, "adapter.toml")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     return path
+
+
+def make_dev_certs(out_dir):
+    """The repository's own development PKI script (ca.crt, server.crt/key, client.crt/key)."""
+    subprocess.run(["bash", os.path.join(SOURCE_DIR, "certs", "make-dev-certs.sh"), out_dir], check=True, capture_output=True)
+    return out_dir
+
+
+def callback_section(certs, listen="127.0.0.1:0", path="/notify", **extra):
+    """A [callback] section for write_config(callback=...)."""
+    return {"listen": listen, "path": path, "cert": os.path.join(certs, "server.crt"),
+            "key": os.path.join(certs, "server.key"), **extra}
 
 
 def run(*args, input_text=None, timeout=300):

@@ -1,0 +1,143 @@
+#include "daemon/push_receiver.h"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "callback/callback_server.h"
+#include "callback/caller_auth.h"
+#include "callback/notification_intake.h"
+#include "callback/notification_queue.h"
+#include "daemon/logging.h"
+
+namespace fa::daemon {
+namespace {
+
+constexpr const char* kAck = "fhir_adapter_callback_ack_seconds";
+const double kAckBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2};
+
+std::optional<std::string> readSecret(const std::filesystem::path& file, const char* what) {
+  if (file.empty()) return std::nullopt;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error(std::string("cannot read the ") + what + " file " + file.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  if (s.empty()) throw std::runtime_error(std::string("the ") + what + " file " + file.string() + " is empty");
+  return s;
+}
+
+std::string bucketLabel(double le) {
+  std::ostringstream o;
+  o << le;
+  return o.str();
+}
+
+}  // namespace
+
+void describePushMetrics(Metrics& m) {
+  m.describe("fhir_adapter_callback_notifications_total", "counter",
+             "Subscription notifications by shape (ping, resource_put, resource_post, event_full, ...) and outcome (stored, duplicate, answered, rejected, unauthenticated, failed)");
+  m.describe("fhir_adapter_callback_auth_failures_total", "counter", "Notifications refused with 401, by reason (missing_token, bad_token, missing_signature, bad_signature)");
+  m.describe("fhir_adapter_callback_connection_events_total", "counter", "Receiver connection events (tls_handshake, header_timeout, body_timeout, body_limit, too_many_connections, ...)");
+  m.describe("fhir_adapter_callback_queue_depth", "gauge", "Notifications stored and not yet processed");
+  m.describe(kAck, "histogram", "Seconds from a notification read to its answer (after the durable write)");
+  m.describe("fhir_adapter_callback_poll_requests_total", "counter", "Catch-up polls asked for by notifications, by reason (ping, event_empty, event_gap, gone, read_failed)");
+  m.describe("fhir_adapter_callback_cert_reloads_total", "counter", "Receiver certificate reloads (SIGHUP) by result (ok, failed)");
+  m.describe("fhir_adapter_missed_push_total", "counter", "New result versions found by scheduled catch-up polls that no notification announced");
+}
+
+PushReceiver::PushReceiver(const DaemonConfig& c, Metrics& metrics, std::function<void()> wake) : config_(c), metrics_(metrics) {
+  callback::CallerAuthSettings auth;
+  auth.bearer_token = readSecret(c.callback_bearer_token_file, "callback bearer token");
+  auth.hmac_secret = readSecret(c.callback_hmac_secret_file, "callback HMAC secret");
+  if (!auth.bearer_token && !auth.hmac_secret && c.callback_client_ca_file.empty())
+    logWarn("callback_unauthenticated_callers", {{"detail", "no bearer_token_file, hmac_secret_file or client_ca_file: any caller is accepted"}});
+  queue_ = std::make_unique<callback::NotificationQueue>(c.store_path.string(), c.callback_max_batch);
+  queue_->setOnStored(std::move(wake));
+  callback::IntakeObserver obs;
+  obs.on_notification = [&metrics](const std::string& shape, const std::string& outcome) {
+    metrics.add("fhir_adapter_callback_notifications_total", 1, {{"shape", shape}, {"outcome", outcome}});
+  };
+  obs.on_auth_failure = [this](const std::string& reason) {
+    metrics_.add("fhir_adapter_callback_auth_failures_total", 1, {{"reason", reason}});
+    logWarn("callback_unauthenticated", {{"reason", reason}});
+    std::lock_guard lock(mutex_);
+    if (auth_failures_.size() < 1000) auth_failures_.push_back(reason);
+  };
+  obs.on_rejected = [](int status, const std::string& problem) {
+    logWarn("notification_rejected", {{"status", std::to_string(status)}, {"problem", problem}});
+  };
+  obs.on_ack = [&metrics](double seconds) {
+    for (double le : kAckBuckets) {
+      if (seconds <= le) metrics.add(std::string(kAck) + "_bucket", 1, {{"le", bucketLabel(le)}});
+    }
+    metrics.add(std::string(kAck) + "_bucket", 1, {{"le", "+Inf"}});
+    metrics.add(std::string(kAck) + "_sum", seconds);
+    metrics.add(std::string(kAck) + "_count");
+  };
+  intake_ = std::make_unique<callback::NotificationIntake>(c.callback_path, callback::CallerAuth(std::move(auth)), *queue_, obs);
+  callback::CallbackServerSettings s;
+  s.host = c.callback_listen.host;
+  s.port = c.callback_listen.port;
+  s.cert_file = c.callback_cert.string();
+  s.key_file = c.callback_key.string();
+  s.client_ca_file = c.callback_client_ca_file.string();
+  s.max_body_bytes = c.callback_max_body_bytes;
+  s.read_timeout = c.callback_read_timeout;
+  s.write_timeout = c.callback_read_timeout;
+  s.handshake_timeout = c.callback_read_timeout;
+  s.idle_timeout = c.callback_idle_timeout;
+  s.max_connections = c.callback_max_connections;
+  s.threads = c.callback_threads;
+  server_ = std::make_unique<callback::CallbackServer>(
+      s, [this](callback::ServerRequest&& r, callback::Responder respond) { intake_->handle(std::move(r), std::move(respond)); },
+      [&metrics](const std::string& event) { metrics.add("fhir_adapter_callback_connection_events_total", 1, {{"event", event}}); });
+}
+
+PushReceiver::~PushReceiver() { stop(); }
+
+unsigned short PushReceiver::port() const { return server_->port(); }
+
+callback::ProcessReport PushReceiver::process(store::ObservationStore& store, net::FhirClient& client) {
+  callback::NotificationProcessor processor(store, config_.callback_path, [&client](const std::string& url) { return client.get(url); });
+  callback::ProcessReport total;
+  while (true) {  // in slices, so a large backlog is committed as it goes
+    callback::ProcessReport r = processor.processPending(config_.callback_max_batch);
+    total.notifications += r.notifications;
+    total.new_versions += r.new_versions;
+    total.known_versions += r.known_versions;
+    total.reads += r.reads;
+    total.poll_needed = total.poll_needed || r.poll_needed;
+    for (const auto& [why, n] : r.poll_reasons) total.poll_reasons[why] += n;
+    total.new_ids.insert(total.new_ids.end(), r.new_ids.begin(), r.new_ids.end());
+    if (r.notifications < static_cast<int>(config_.callback_max_batch)) break;
+  }
+  for (const auto& [why, n] : total.poll_reasons) metrics_.add("fhir_adapter_callback_poll_requests_total", n, {{"reason", why}});
+  metrics_.set("fhir_adapter_callback_queue_depth", static_cast<double>(processor.pending() + queue_->waiting()));
+  return total;
+}
+
+void PushReceiver::reloadCertificates() {
+  try {
+    server_->reloadCertificates();
+    metrics_.add("fhir_adapter_callback_cert_reloads_total", 1, {{"result", "ok"}});
+    logInfo("callback_certificates_reloaded", {{"cert", config_.callback_cert.string()}});
+  } catch (const std::exception& e) {
+    metrics_.add("fhir_adapter_callback_cert_reloads_total", 1, {{"result", "failed"}});
+    logError("callback_certificates_reload_failed_keeping_previous", {{"problem", e.what()}});
+  }
+}
+
+void PushReceiver::stop() {
+  if (server_) server_->stop(config_.callback_read_timeout * 2);
+  if (queue_) queue_->stop();
+}
+
+std::vector<std::string> PushReceiver::takeAuthFailures() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(auth_failures_, {});
+}
+
+}  // namespace fa::daemon

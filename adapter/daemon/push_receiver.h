@@ -1,0 +1,56 @@
+#pragma once
+// PushReceiver: the daemon's side of the push path (adapter/callback): the HTTPS receiver, its
+// durable queue and the processor, wired to the configuration, metrics and logs. The receiver
+// runs on its own threads and only stores notifications; process() runs on the daemon's work
+// loop (the one thread that uses the store, the FHIR client and the audit log), so push and poll
+// never write concurrently and end in the same record engine.
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "callback/notification_processor.h"
+#include "daemon/daemon_config.h"
+#include "daemon/metrics.h"
+#include "net/fhir_client.h"
+#include "store/observation_store.h"
+
+namespace fa::callback {
+class CallbackServer;
+class NotificationIntake;
+class NotificationQueue;
+}  // namespace fa::callback
+
+namespace fa::daemon {
+
+class PushReceiver {
+public:
+  // Starts listening. `wake` is called (from any thread) when a notification was stored.
+  // Throws std::runtime_error (certificate, key, secret files, address).
+  PushReceiver(const DaemonConfig& config, Metrics& metrics, std::function<void()> wake);
+  ~PushReceiver();
+
+  unsigned short port() const;
+  // Work loop: processes what is pending; the caller recomputes records on new versions and
+  // polls when asked.
+  callback::ProcessReport process(store::ObservationStore& store, net::FhirClient& client);
+  void reloadCertificates();
+  // Graceful: answers requests already read, writes what was accepted, then stops.
+  void stop();
+  // Authentication failures since the last call (reason labels), for the audit log.
+  std::vector<std::string> takeAuthFailures();
+
+private:
+  const DaemonConfig& config_;
+  Metrics& metrics_;
+  std::unique_ptr<callback::NotificationQueue> queue_;
+  std::unique_ptr<callback::NotificationIntake> intake_;
+  std::unique_ptr<callback::CallbackServer> server_;
+  std::mutex mutex_;
+  std::vector<std::string> auth_failures_;
+};
+
+void describePushMetrics(Metrics& m);
+
+}  // namespace fa::daemon

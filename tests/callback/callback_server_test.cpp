@@ -1,0 +1,311 @@
+// The receiver end to end over real TLS (certificates from certs/make-dev-certs.sh): server,
+// caller authentication, classification, durable queue, limits and shutdown.
+#include "callback/callback_server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "callback/callback_test_support.h"
+#include "callback/caller_auth.h"
+#include "callback/notification_intake.h"
+#include "callback/notification_queue.h"
+#include "store/observation_store.h"
+
+namespace fa::callback {
+namespace {
+
+using namespace test;
+using namespace std::chrono_literals;
+
+struct Events {
+  std::mutex m;
+  std::multiset<std::string> names;
+  void add(const std::string& e) {
+    std::lock_guard l(m);
+    names.insert(e);
+  }
+  std::size_t count(const std::string& e) {
+    std::lock_guard l(m);
+    return names.count(e);
+  }
+};
+
+class Receiver : public ::testing::Test {
+protected:
+  void start(CallerAuthSettings auth = {}, std::function<void(CallbackServerSettings&)> tweak = {}) {
+    dir_ = tempDir("recv");
+    db_ = (dir_ / "adapter.db").string();
+    store_ = std::make_unique<store::ObservationStore>(db_, store::SqliteDb::Mode::ReadWrite);
+    queue_ = std::make_unique<NotificationQueue>(db_, 256);
+    IntakeObserver obs;
+    obs.on_notification = [this](const std::string& shape, const std::string& outcome) { events_.add(shape + ":" + outcome); };
+    obs.on_auth_failure = [this](const std::string& r) { events_.add("auth:" + r); };
+    intake_ = std::make_unique<NotificationIntake>("/notify", CallerAuth(std::move(auth)), *queue_, obs);
+    CallbackServerSettings s;
+    s.host = "127.0.0.1";
+    s.port = 0;
+    s.cert_file = devCerts().file("server.crt");
+    s.key_file = devCerts().file("server.key");
+    s.max_body_bytes = 64 * 1024;
+    s.read_timeout = 400ms;
+    s.idle_timeout = 2s;
+    s.handshake_timeout = 2s;
+    if (tweak) tweak(s);
+    server_ = std::make_unique<CallbackServer>(
+        s, [this](ServerRequest&& r, Responder respond) { intake_->handle(std::move(r), std::move(respond)); },
+        [this](const std::string& e) { events_.add("conn:" + e); });
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+    if (queue_) queue_->stop();
+  }
+  std::int64_t rows(const std::string& where = "1") {
+    auto s = store_->db().prepare("SELECT COUNT(*) FROM notifications WHERE " + where);
+    s.step();
+    return s.integer(0);
+  }
+
+  std::filesystem::path dir_;
+  std::string db_;
+  std::unique_ptr<store::ObservationStore> store_;
+  std::unique_ptr<NotificationQueue> queue_;
+  std::unique_ptr<NotificationIntake> intake_;
+  std::unique_ptr<CallbackServer> server_;
+  Events events_;
+};
+
+TEST_F(Receiver, StoresHapiFirelyMedplumShapesBeforeAnswering) {
+  start();
+  TlsClient c(server_->port());
+  ASSERT_FALSE(c.connect());
+  EXPECT_EQ(c.send(http::verb::put, "/notify/Observation/h1", observation("h1", "1")).result_int(), 200);  // HAPI
+  EXPECT_EQ(c.send(http::verb::put, "/notify/Observation/f1", observation("f1", "2"), "application/fhir+json; fhirVersion=4.0").result_int(), 200);
+  EXPECT_EQ(c.send(http::verb::post, "/notify", observation("m1", "1")).result_int(), 200);  // Medplum
+  EXPECT_EQ(c.send(http::verb::post, "/notify", "").result_int(), 200);                     // R4 without payload
+  EXPECT_EQ(c.send(http::verb::post, "/notify", backportBundle("event-notification", "1", {{"1", "b1"}}, "id-only")).result_int(), 200);
+  EXPECT_EQ(c.send(http::verb::post, "/notify", r5Bundle("event-notification", "1", {{"1", "r1"}}, true)).result_int(), 200);
+  EXPECT_EQ(c.send(http::verb::post, "/notify", backportBundle("handshake", "0", {}, "empty")).result_int(), 200);  // answered, not kept
+  // Each 200 came after the commit: the rows are there now.
+  EXPECT_EQ(rows(), 6);
+  EXPECT_EQ(rows("shape = 'resource_put'"), 2);
+  EXPECT_EQ(rows("body = '" + observation("h1", "1") + "'"), 1);  // raw bytes as received
+  EXPECT_EQ(events_.count("handshake:answered"), 1u);
+}
+
+TEST_F(Receiver, DuplicatesAreAcknowledgedAndStoredOnce) {
+  start();
+  TlsClient c(server_->port());
+  ASSERT_FALSE(c.connect());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(c.send(http::verb::put, "/notify/Observation/d1", observation("d1", "4")).result_int(), 200);
+    EXPECT_EQ(c.send(http::verb::post, "/notify", backportBundle("event-notification", "5", {{"5", "d2"}}, "full-resource")).result_int(), 200);
+  }
+  EXPECT_EQ(rows(), 2);
+  EXPECT_EQ(events_.count("resource_put:duplicate"), 2u);
+}
+
+TEST_F(Receiver, BadRequestsGet400Or415AndNothingIsStored) {
+  start();
+  TlsClient c(server_->port());
+  ASSERT_FALSE(c.connect());
+  auto r = c.send(http::verb::post, "/notify", observation("x", "1"), "text/plain");
+  EXPECT_EQ(r.result_int(), 415);
+  EXPECT_NE(r.body().find("OperationOutcome"), std::string::npos);
+  EXPECT_EQ(c.send(http::verb::post, "/notify", "{oops").result_int(), 400);
+  EXPECT_EQ(c.send(http::verb::post, "/notify", R"({"resourceType":"Patient","id":"p"})").result_int(), 400);
+  EXPECT_EQ(c.send(http::verb::get, "/notify", "").result_int(), 405);
+  EXPECT_EQ(c.send(http::verb::post, "/other", "").result_int(), 404);
+  EXPECT_EQ(rows(), 0);
+  EXPECT_EQ(c.send(http::verb::post, "/notify", "").result_int(), 200);  // the connection still works
+}
+
+TEST_F(Receiver, BearerTokenAndSignature) {
+  start({.bearer_token = "tok-123", .hmac_secret = "sig-key"});
+  TlsClient c(server_->port());
+  ASSERT_FALSE(c.connect());
+  const std::string body = observation("s1", "1");
+  const std::string sig = hmacSha256Hex("sig-key", body);
+  EXPECT_EQ(c.send(http::verb::post, "/notify", body, "application/fhir+json", {{"Authorization", "Bearer tok-123"}, {"X-Signature", sig}}).result_int(), 200);
+  auto r = c.send(http::verb::post, "/notify", body, "application/fhir+json", {{"Authorization", "Bearer wrong"}, {"X-Signature", sig}});
+  EXPECT_EQ(r.result_int(), 401);
+  EXPECT_EQ(r.body().find("tok-123"), std::string::npos);
+  EXPECT_EQ(c.send(http::verb::post, "/notify", body, "application/fhir+json", {{"Authorization", "Bearer tok-123"}, {"X-Signature", hmacSha256Hex("nope", body)}}).result_int(), 401);
+  EXPECT_EQ(c.send(http::verb::post, "/notify", body, "application/fhir+json", {{"Authorization", "Bearer tok-123"}}).result_int(), 401);
+  EXPECT_EQ(c.send(http::verb::post, "/notify", "").result_int(), 401);
+  EXPECT_EQ(rows(), 1);
+  EXPECT_EQ(events_.count("auth:bad_token"), 1u);
+  EXPECT_EQ(events_.count("auth:bad_signature"), 1u);
+  EXPECT_EQ(events_.count("auth:missing_signature"), 1u);
+  EXPECT_EQ(events_.count("auth:missing_token"), 1u);
+}
+
+TEST_F(Receiver, PlainHttpToTheTlsPortIsRefused) {
+  start();
+  asio::io_context ioc;
+  beast::tcp_stream s(ioc);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  http::request<http::string_body> req{http::verb::post, "/notify", 11};
+  req.set(http::field::host, "localhost");
+  req.prepare_payload();
+  http::write(s, req);
+  beast::flat_buffer b;
+  http::response<http::string_body> res;
+  beast::error_code ec;
+  http::read(s, b, res, ec);
+  EXPECT_TRUE(ec);  // the connection is closed without an HTTP answer
+  EXPECT_EQ(rows(), 0);
+}
+
+TEST_F(Receiver, Tls11IsRefused) {
+  start();
+  TlsClient old(server_->port(), {.client_cert = "", .client_key = "", .max_version = TLS1_1_VERSION});
+  EXPECT_TRUE(old.connect());
+  TlsClient modern(server_->port(), {.client_cert = "", .client_key = "", .max_version = TLS1_2_VERSION});
+  EXPECT_FALSE(modern.connect());
+}
+
+TEST_F(Receiver, OversizedBodyGets413) {
+  start();
+  TlsClient c(server_->port());
+  ASSERT_FALSE(c.connect());
+  std::string big = observation("big", "1");
+  big.insert(big.size() - 1, R"(,"note":[{"text":")" + std::string(100 * 1024, 'x') + R"("}])");
+  EXPECT_EQ(c.send(http::verb::post, "/notify", big).result_int(), 413);
+  EXPECT_EQ(rows(), 0);
+  EXPECT_EQ(events_.count("conn:body_limit"), 1u);
+}
+
+TEST_F(Receiver, ASlowClientIsClosed) {
+  start();
+  TlsClient c(server_->port());
+  ASSERT_FALSE(c.connect());
+  const std::string partial = "POST /notify HTTP/1.1\r\nHost: localhost\r\nContent-Le";
+  asio::write(c.stream(), asio::buffer(partial));
+  std::this_thread::sleep_for(900ms);  // read_timeout is 400 ms
+  char byte;
+  beast::error_code ec;
+  c.stream().read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec);
+  EXPECT_EQ(events_.count("conn:header_timeout"), 1u);
+  // Slow body: headers on time, the body never completes.
+  TlsClient d(server_->port());
+  ASSERT_FALSE(d.connect());
+  const std::string head = "POST /notify HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/fhir+json\r\nContent-Length: 100\r\n\r\n{";
+  asio::write(d.stream(), asio::buffer(head));
+  std::this_thread::sleep_for(900ms);
+  d.stream().read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec);
+  EXPECT_EQ(events_.count("conn:body_timeout"), 1u);
+}
+
+TEST_F(Receiver, MutualTlsRequiresAClientCertificateFromTheCa) {
+  start({}, [](CallbackServerSettings& s) { s.client_ca_file = devCerts().file("ca.crt"); });
+  TlsClient without(server_->port());
+  beast::error_code ec = without.connect();
+  if (!ec) {  // TLS 1.3: the refusal arrives with the first read
+    try {
+      without.send(http::verb::post, "/notify", "");
+      ADD_FAILURE() << "a client without a certificate was answered";
+    } catch (const boost::system::system_error& e) {
+      EXPECT_NE(std::string(e.what()).find("certificate required"), std::string::npos) << e.what();
+    }
+  }
+  TlsClient with(server_->port(), {.client_cert = devCerts().file("client.crt"), .client_key = devCerts().file("client.key"), .max_version = 0});
+  ASSERT_FALSE(with.connect());
+  EXPECT_EQ(with.send(http::verb::post, "/notify", "").result_int(), 200);
+}
+
+TEST_F(Receiver, ThousandNotificationsOverFiftyConnectionsNothingLostNothingDuplicated) {
+  start();
+  std::atomic<int> okCount{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 50; ++t) {
+    threads.emplace_back([&, t] {
+      TlsClient c(server_->port());
+      if (c.connect()) return;
+      for (int i = 0; i < 20; ++i) {
+        const std::string id = "c" + std::to_string(t) + "-" + std::to_string(i);
+        if (c.send(http::verb::put, "/notify/Observation/" + id, observation(id, "1")).result_int() == 200) ++okCount;
+        if (i % 5 == 0 && c.send(http::verb::put, "/notify/Observation/" + id, observation(id, "1")).result_int() == 200) ++okCount;  // a retry
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(okCount.load(), 1200);
+  EXPECT_EQ(rows(), 1000);
+  auto s = store_->db().prepare("SELECT COUNT(DISTINCT dedupe_key) FROM notifications");
+  s.step();
+  EXPECT_EQ(s.integer(0), 1000);
+}
+
+TEST_F(Receiver, ConnectionsBeyondTheLimitAreClosed) {
+  start({}, [](CallbackServerSettings& s) { s.max_connections = 2; });
+  TlsClient a(server_->port()), b(server_->port()), c(server_->port());
+  ASSERT_FALSE(a.connect());
+  ASSERT_FALSE(b.connect());
+  EXPECT_TRUE(c.connect());
+  EXPECT_EQ(a.send(http::verb::post, "/notify", "").result_int(), 200);
+}
+
+TEST_F(Receiver, CertificatesReloadAndABrokenFileIsRefused) {
+  const auto dir = tempDir("reload");
+  std::filesystem::copy_file(devCerts().file("server.crt"), dir / "server.crt");
+  std::filesystem::copy_file(devCerts().file("server.key"), dir / "server.key");
+  start({}, [&](CallbackServerSettings& s) {
+    s.cert_file = (dir / "server.crt").string();
+    s.key_file = (dir / "server.key").string();
+  });
+  { std::ofstream((dir / "server.crt").string()) << "garbage"; }
+  EXPECT_THROW(server_->reloadCertificates(), std::runtime_error);
+  TlsClient a(server_->port());
+  EXPECT_FALSE(a.connect());  // the previous certificate is still served
+  std::filesystem::copy_file(devCerts().file("server.crt"), dir / "server.crt", std::filesystem::copy_options::overwrite_existing);
+  EXPECT_NO_THROW(server_->reloadCertificates());
+  TlsClient b(server_->port());
+  EXPECT_FALSE(b.connect());
+}
+
+TEST_F(Receiver, StopAnswersRequestsInFlight) {
+  // A handler that answers late: stop() must wait for it.
+  dir_ = tempDir("stop");
+  std::atomic<bool> answered{false};
+  std::thread late;
+  CallbackServerSettings s;
+  s.host = "127.0.0.1";
+  s.port = 0;
+  s.cert_file = devCerts().file("server.crt");
+  s.key_file = devCerts().file("server.key");
+  std::promise<void> inHandler;
+  server_ = std::make_unique<CallbackServer>(s, [&](ServerRequest&&, Responder respond) {
+    inHandler.set_value();
+    late = std::thread([&answered, respond] {
+      std::this_thread::sleep_for(300ms);
+      answered = true;
+      respond(ServerResponse{200, "", "", {}});
+    });
+  });
+  TlsClient idle(server_->port());
+  ASSERT_FALSE(idle.connect());
+  TlsClient c(server_->port());
+  ASSERT_FALSE(c.connect());
+  std::thread client([&] {
+    auto r = c.send(http::verb::post, "/notify", "");
+    EXPECT_EQ(r.result_int(), 200);
+    EXPECT_FALSE(r.keep_alive());
+  });
+  inHandler.get_future().wait();
+  server_->stop();
+  EXPECT_TRUE(answered.load());
+  client.join();
+  late.join();
+  EXPECT_EQ(server_->connections(), 0u);
+}
+
+}  // namespace
+}  // namespace fa::callback

@@ -1,0 +1,156 @@
+"""End-to-end tests of the push path: the daemon's HTTPS receiver (certificates from
+certs/make-dev-certs.sh) in front of the real sandbox FHIR server. The test plays the FHIR
+server's subscription delivery: it creates an Observation in the sandbox, then announces it."""
+import http.client
+import json
+import os
+import signal
+import ssl
+import subprocess
+import threading
+import time
+import unittest
+
+import harness as h
+
+SUBJECTS = "subject_id,patient,dose1_date,dose2_date\nS01,Patient/push-p1,2026-01-10,2026-02-07\n"
+
+
+def observation(value):
+    return {"resourceType": "Observation", "status": "final",
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}]}],
+            "code": {"coding": [{"system": "http://loinc.org", "code": "1975-2"}]},
+            "subject": {"reference": "Patient/push-p1"}, "effectiveDateTime": "2026-02-10T08:00:00+08:00",
+            "valueQuantity": {"value": value, "unit": "umol/L", "system": "http://unitsofmeasure.org", "code": "umol/L"}}
+
+
+class Daemon:
+    def __init__(self, config):
+        self.proc = subprocess.Popen([h.BINARY, "run", "--config", config], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.lines = []
+        self.port = None
+        self.ready = threading.Event()
+        self.synced = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self.ready.wait(30):
+            raise RuntimeError("no callback_listening line:\n" + "\n".join(self.lines[-20:]))
+        if not self.synced.wait(60):
+            raise RuntimeError("no first sync_pass:\n" + "\n".join(self.lines[-20:]))
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.append(line.rstrip())
+            if '"event":"callback_listening"' in line:
+                self.port = int(json.loads(line)["address"].rsplit(":", 1)[1])
+                self.ready.set()
+            if '"event":"sync_pass"' in line:
+                self.synced.set()
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        rc = self.proc.wait(30)
+        self.proc.stderr.close()
+        return rc
+
+
+class PushTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = h.TempDir()
+        cls.work = cls.tmp.__enter__()
+        cls.certs = h.make_dev_certs(os.path.join(cls.work, "certs"))
+        cls.sandbox = h.Sandbox()
+        cls.subjects = os.path.join(cls.work, "subjects.csv")
+        with open(cls.subjects, "w") as f:
+            f.write(SUBJECTS)
+        with open(os.path.join(cls.work, "token"), "w") as f:
+            f.write("push-token-1\n")
+        cls.tls = ssl.create_default_context(cafile=os.path.join(cls.certs, "ca.crt"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sandbox.stop()
+        cls.tmp.__exit__(None, None, None)
+
+    def config(self, name):
+        work = os.path.join(self.work, name)
+        os.makedirs(work)
+        return h.write_config(work, self.sandbox.base, self.subjects, sync={"interval_seconds": 300},
+                              callback=h.callback_section(self.certs, bearer_token_file=os.path.join(self.work, "token")))
+
+    def notify(self, port, method, path, body, token="push-token-1"):
+        conn = http.client.HTTPSConnection("localhost", port, context=self.tls, timeout=10)
+        headers = {"Content-Type": "application/fhir+json"}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        conn.request(method, path, body=json.dumps(body) if body is not None else b"", headers=headers)
+        r = conn.getresponse()
+        r.read()
+        conn.close()
+        return r.status
+
+    def wait_for_record(self, config, observation_id, limit):
+        start = time.monotonic()
+        while time.monotonic() - start < limit:
+            if any(r["observation"].startswith("Observation/" + observation_id) for r in h.records(config)):
+                return time.monotonic() - start
+            time.sleep(0.02)
+        return None
+
+    def test_an_announced_observation_becomes_a_record_in_under_a_second(self):
+        config = self.config("e2e")
+        daemon = Daemon(config)
+        try:
+            # R4 rest-hook with payload, as HAPI sends it.
+            status, created = self.sandbox.request("POST", "Observation", observation(30.5))
+            self.assertEqual(status, 201)
+            start = time.monotonic()
+            self.assertEqual(self.notify(daemon.port, "PUT", "/notify/Observation/" + created["id"], created), 200)
+            took = self.wait_for_record(config, created["id"], 5)
+            self.assertIsNotNone(took, "\n".join(daemon.lines[-20:]))
+            self.assertLess(time.monotonic() - start, 1.0)
+            # Backport id-only: the daemon reads the resource from the server.
+            status, second = self.sandbox.request("POST", "Observation", observation(41.0))
+            bundle = {"resourceType": "Bundle", "type": "history", "entry": [
+                {"resource": {"resourceType": "Parameters", "parameter": [
+                    {"name": "subscription", "valueReference": {"reference": "Subscription/s1"}},
+                    {"name": "type", "valueCode": "event-notification"},
+                    {"name": "events-since-subscription-start", "valueString": "1"},
+                    {"name": "notification-event", "part": [{"name": "event-number", "valueString": "1"},
+                                                            {"name": "focus", "valueReference": {"reference": "Observation/" + second["id"]}}]}]}},
+                {"fullUrl": self.sandbox.base + "/Observation/" + second["id"]}]}
+            start = time.monotonic()
+            self.assertEqual(self.notify(daemon.port, "POST", "/notify", bundle), 200)
+            self.assertIsNotNone(self.wait_for_record(config, second["id"], 5))
+            self.assertLess(time.monotonic() - start, 1.0)
+            # Unauthenticated and malformed notifications change nothing.
+            before = h.records(config)
+            self.assertEqual(self.notify(daemon.port, "POST", "/notify", None, token="wrong"), 401)
+            self.assertEqual(self.notify(daemon.port, "POST", "/notify", {"resourceType": "Patient", "id": "x"}), 400)
+            self.assertEqual(h.records(config), before)
+        finally:
+            self.assertEqual(daemon.stop(), 0)
+        log = "\n".join(daemon.lines)
+        self.assertNotIn("push-token-1", log)
+        self.assertIn('"event":"push_processed"', log)
+
+    def test_a_notification_accepted_before_a_kill_is_processed_after_the_restart(self):
+        config = self.config("kill")
+        daemon = Daemon(config)
+        status, created = self.sandbox.request("POST", "Observation", observation(55.0))
+        self.assertEqual(self.notify(daemon.port, "PUT", "/notify/Observation/" + created["id"], created), 200)
+        daemon.stop(signal.SIGKILL)  # at once: processing may or may not have run
+        # Restart: whatever was pending is processed (the notification was durable before the 200).
+        daemon = Daemon(config)
+        try:
+            self.assertIsNotNone(self.wait_for_record(config, created["id"], 5), "\n".join(daemon.lines[-30:]))
+            import sqlite3
+            db = sqlite3.connect(os.path.join(os.path.dirname(config), "var", "adapter.db"))
+            self.assertEqual(db.execute("SELECT COUNT(*) FROM notifications WHERE status = 'pending'").fetchone()[0], 0)
+            self.assertEqual(db.execute("SELECT COUNT(*) FROM notifications").fetchone()[0], 1)
+        finally:
+            self.assertEqual(daemon.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

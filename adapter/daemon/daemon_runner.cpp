@@ -284,13 +284,16 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
     }
   };
 
-  // Records made under other mappings (or never made) are re-evaluated before the first sync.
+  // Records are recomputed from the store before the first sync, always: the mappings or the
+  // roster may have changed while the daemon was down, and a crash between committing a page
+  // and recomputing its records must not leave them stale. With nothing changed it writes
+  // nothing (and fills the records gauges).
   if (store->meta("mappings_hash").value_or("") != trial.config->content_hash) {
     logInfo("mappings_changed", {{"previous", store->meta("mappings_hash").value_or("none")}, {"current", trial.config->content_hash}});
     auditLog->append({"fhir-adapter", "mappings_reevaluated", "", "", c.base_url, trial.config->content_hash, "success",
                    {{"previous", store->meta("mappings_hash").value_or("none")}, {"current", trial.config->content_hash}}});
-    recompute(*store, trial, c, metrics, *auditLog);
   }
+  recompute(*store, trial, c, metrics, *auditLog);
 
   sync::SyncSettings settings;
   settings.page_size = c.page_size;
@@ -306,7 +309,8 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   };
   sync::Poller poller(*client, *store, settings, observer, [&signals] { return signals.stopRequested(); });
 
-  auto lastRescan = std::chrono::steady_clock::time_point{};
+  // The first pass after a start rescans: deletions may have happened while the daemon was down.
+  std::optional<std::chrono::steady_clock::time_point> lastRescan;
   bool readySent = false;
   int exitCode = kExitOk;
   while (!signals.stopRequested()) {
@@ -365,7 +369,7 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
     pollRequested = false;
     firstPass = false;
     nextPoll = std::chrono::steady_clock::now() + c.interval;
-    const bool rescan = options.once || std::chrono::steady_clock::now() - lastRescan >= c.rescan_interval;
+    const bool rescan = options.once || !lastRescan || std::chrono::steady_clock::now() - *lastRescan >= c.rescan_interval;
     try {
       sync::PassReport report = poller.pass(*trial.config, *trial.roster, rescan);
       if (report.rescanned) lastRescan = std::chrono::steady_clock::now();

@@ -164,6 +164,29 @@ class ChangesPropagateTest(unittest.TestCase):
         self.assertEqual(rec["value"], 40)
         self.assertIn("deleted", rec["reason"])
 
+    def test_first_pass_after_a_restart_finds_deletions_made_while_down(self):
+        self.put(self.bilirubin("o6", 40))
+        self.assertEqual(self.once()["Observation/o6"]["status"], "final")
+        status, _ = self.sandbox.request("DELETE", "Observation/o6")
+        self.assertIn(status, (200, 204))
+        # the daemon (not --once) starts: its first pass must be a rescan, whatever rescan_hours says
+        proc = subprocess.Popen([h.BINARY, "run", "--config", self.config], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            retracted = False
+            deadline = time.time() + 20
+            while time.time() < deadline and not retracted:
+                time.sleep(0.3)
+                retracted = by_id(h.records(self.config))["Observation/o6"]["status"] == "retracted"
+            self.assertTrue(retracted, "a deletion made while the daemon was down was not found by its first pass")
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(20), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stderr.close()
+
     def test_daemon_serves_health_picks_up_new_results_and_stops_on_sigterm(self):
         proc = subprocess.Popen([h.BINARY, "run", "--config", self.config], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)

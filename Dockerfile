@@ -64,7 +64,8 @@ WORKDIR /var/lib/fhir-adapter
 # The store ([store] path) and the audit directory ([audit] dir), as in deploy/adapter.toml, and
 # the TLS material. Configuration (adapter.toml, subjects.csv, secrets/) is mounted read-only.
 VOLUME ["/var/lib/fhir-adapter", "/var/lib/fhir-adapter/audit", "/etc/fhir-adapter/certs"]
-EXPOSE 9464
+# 9464: health and metrics ([http] listen); 8443: the subscription receiver ([callback] listen).
+EXPOSE 9464 8443
 # No shell and no curl: busybox's wget exits non-zero unless /healthz answers 2xx; --timeout
 # bounds it (busybox 1.35's own `wget -T` crashes with SIGSEGV: not used).
 # Keep the port in step with [http] listen.

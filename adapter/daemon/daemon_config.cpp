@@ -24,7 +24,7 @@ const std::map<std::string, std::set<std::string>>& knownKeys() {
       {"http", {"listen", "ready_max_age_seconds"}},
       {"sync", {"interval_seconds", "overlap_seconds", "lag_seconds", "rescan_hours"}},
       {"callback", {"listen", "path", "cert", "key", "bearer_token_file", "hmac_secret_file", "client_ca_file", "max_body_kb",
-                    "read_timeout_seconds", "idle_timeout_seconds", "max_connections", "threads"}},
+                    "read_timeout_seconds", "idle_timeout_seconds", "max_connections", "threads", "public_url", "payload"}},
       {"log", {"level"}},
   };
   return keys;
@@ -269,6 +269,17 @@ DaemonConfig loadDaemonConfig(const std::filesystem::path& file) {
     if (auto v = r.text("callback", "client_ca_file")) {
       c.callback_client_ca_file = r.path(*v);
       r.mustExist("[callback] client_ca_file", c.callback_client_ca_file);
+    }
+    if (auto v = r.text("callback", "public_url")) {
+      // What the FHIR server will call: https://, or http:// to a loopback address (tests only).
+      c.callback_public_url = *v;
+      const bool https = v->rfind("https://", 0) == 0 && v->size() > 8;
+      const bool loopbackHttp = v->rfind("http://127.0.0.1", 0) == 0 || v->rfind("http://localhost", 0) == 0 || v->rfind("http://[::1]", 0) == 0;
+      if (!https && !loopbackHttp) r.problem("[callback] public_url", "must be an https:// URL (http:// only to 127.0.0.1, localhost or [::1], for tests)");
+    }
+    if (auto v = r.text("callback", "payload")) {
+      c.callback_payload = *v;
+      if (*v != "full-resource" && *v != "id-only" && *v != "empty") r.problem("[callback] payload", "must be full-resource, id-only or empty");
     }
     if (auto v = r.integer("callback", "max_body_kb", 1, 256 * 1024)) c.callback_max_body_bytes = static_cast<std::size_t>(*v) << 10;
     if (auto v = r.integer("callback", "read_timeout_seconds", 1, 600)) c.callback_read_timeout = std::chrono::seconds(*v);

@@ -55,6 +55,8 @@ struct DaemonConfig {
   std::string callback_path = "/notify";
   std::filesystem::path callback_cert, callback_key, callback_bearer_token_file, callback_hmac_secret_file;
   std::filesystem::path callback_client_ca_file;   // mTLS: callers must show a certificate from this CA
+  std::string callback_public_url;                 // the URL the FHIR server calls (subscription register); "" = unset
+  std::string callback_payload = "full-resource";  // full-resource | id-only | empty (subscription register)
   std::size_t callback_max_body_bytes = 1u << 20;  // max_body_kb
   std::chrono::seconds callback_read_timeout{10};  // headers, then body (and handshake, write)
   std::chrono::seconds callback_idle_timeout{60};  // keep-alive between requests

@@ -8,7 +8,8 @@ namespace fa::cli {
 void addDaemonCommands(CLI::App& app, DaemonArguments& args) {
   CLI::App* run = app.add_subcommand("run", "Run the daemon: poll the FHIR server, store records, serve health and metrics");
   run->add_option("--config", args.config, "configuration file (TOML)")->required();
-  run->add_flag("--once", args.once, "one complete sync pass (including deletions), then exit");
+  CLI::Option* once = run->add_flag("--once", args.once, "one complete sync pass (including deletions), then exit");
+  run->add_flag("--skip-rescan", args.skip_rescan, "with --once: an incremental pass only, without the deletion check")->needs(once);
 
   CLI::App* records = app.add_subcommand("records", "Print the stored records exactly as map prints them");
   records->add_option("--config", args.config, "configuration file (TOML)")->required();
@@ -32,6 +33,7 @@ std::optional<int> runDaemonCommand(const CLI::App& app, const DaemonArguments& 
   if (app.got_subcommand("records")) return daemon::printRecords(config, args.format == "csv");
   daemon::RunOptions options;
   options.once = args.once;
+  options.skip_rescan = args.skip_rescan;
   return daemon::runDaemon(config, options);
 }
 

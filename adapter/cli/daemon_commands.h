@@ -10,6 +10,7 @@ namespace fa::cli {
 struct DaemonArguments {
   std::string config;
   bool once = false;
+  bool skip_rescan = false;
   bool offline = false;
   std::string format = "ndjson";
 };

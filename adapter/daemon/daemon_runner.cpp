@@ -369,7 +369,8 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
     pollRequested = false;
     firstPass = false;
     nextPoll = std::chrono::steady_clock::now() + c.interval;
-    const bool rescan = options.once || !lastRescan || std::chrono::steady_clock::now() - *lastRescan >= c.rescan_interval;
+    const bool rescan = options.once ? !options.skip_rescan
+                                     : !lastRescan || std::chrono::steady_clock::now() - *lastRescan >= c.rescan_interval;
     try {
       sync::PassReport report = poller.pass(*trial.config, *trial.roster, rescan);
       if (report.rescanned) lastRescan = std::chrono::steady_clock::now();

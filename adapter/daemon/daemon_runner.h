@@ -10,6 +10,7 @@ namespace fa::daemon {
 
 struct RunOptions {
   bool once = false;
+  bool skip_rescan = false;  // with once: an incremental pass only (no deletion check)
 };
 
 // Returns the process exit code.

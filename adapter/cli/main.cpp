@@ -6,6 +6,7 @@
 #include "cli/exit_codes.h"
 #include "cli/map_command.h"
 #include "cli/report_command.h"
+#include "cli/subscription_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"fhir-adapter: FHIR R4 lab Observations to clinical-trial outcome records"};
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
   fa::cli::addDaemonCommands(app, daemon);
   fa::cli::AuditArguments audit;
   fa::cli::addAuditCommands(app, audit);
+  fa::cli::SubscriptionArguments subscription;
+  fa::cli::addSubscriptionCommands(app, subscription);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -35,6 +38,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("report")) return fa::cli::runReport(report);
     if (auto rc = fa::cli::runDaemonCommand(app, daemon)) return *rc;
     if (auto rc = fa::cli::runAuditCommand(app, audit)) return *rc;
+    if (auto rc = fa::cli::runSubscriptionCommand(app, subscription)) return *rc;
   } catch (const std::exception& e) {
     // A bug or a broken environment, not bad input: say so plainly.
     std::fprintf(stderr, "fhir-adapter: internal error: %s\n", e.what());

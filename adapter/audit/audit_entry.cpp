@@ -11,32 +11,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "fhir/json_text.h"
+
 namespace fa::audit {
 namespace {
 
-void appendJsonString(std::string& out, std::string_view s) {
-  static const char* hex = "0123456789abcdef";
-  out.push_back('"');
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(hex[c >> 4]);
-          out.push_back(hex[c & 0xf]);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-}
+// One JSON string escaper for records, logs and audit entries.
+using fhir::appendJsonString;
+
 
 void appendField(std::string& out, std::string_view key, std::string_view value) {
   out.push_back(',');

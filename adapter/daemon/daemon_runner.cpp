@@ -229,7 +229,14 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
     logError("audit_error", {{"problem", e.what()}});
     return kExitConfig;
   }
-  auto client = connectFhir(c, &metrics);
+  // Unreadable CA or client certificate, a bad SMART key: configuration, found at start-up.
+  std::unique_ptr<net::FhirClient> client;
+  try {
+    client = connectFhir(c, &metrics);
+  } catch (const std::exception& e) {
+    logError("fhir_client_setup_failed", {{"base_url", c.base_url}, {"problem", e.what()}});
+    return kExitConfig;
+  }
 
   std::atomic<std::int64_t> lastSuccess{0};
   std::unique_ptr<HealthServer> health;

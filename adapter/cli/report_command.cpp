@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include "audit/audit_query.h"
 #include "cli/exit_codes.h"
 #include "cli/input_files.h"
 #include "engine/outcome_tables.h"
@@ -25,6 +26,7 @@ void addReportCommand(CLI::App& app, ReportArguments& args) {
   CLI::App* report = app.add_subcommand("report", "Outcome tables from records printed by map or records");
   report->add_option("--mappings", args.mappings, "fhir-mappings folder")->required();
   report->add_option("RECORDS", args.records, "records NDJSON file, or - for standard input (default)");
+  report->add_option("--audit-dir", args.audit_dir, "audit log folder ([audit] dir): also list reviewer decisions");
 }
 
 int runReport(const ReportArguments& args) {
@@ -67,6 +69,27 @@ int runReport(const ReportArguments& args) {
   }
   std::free(line);
   std::fputs(engine::renderOutcomeTables(engine::buildOutcomeTables(rows, *config), *config).c_str(), stdout);
+  if (!args.audit_dir.empty()) {
+    // Reviews annotate: the counts above are the adapter's flags; a reviewer's override is shown
+    // beside them, never folded into them.
+    std::vector<audit::AuditEntry> entries;
+    std::vector<std::string> problems;
+    audit::readEntries(args.audit_dir, [&](const audit::AuditEntry& e) { entries.push_back(e); }, &problems);
+    for (const std::string& p : problems) std::fprintf(stderr, "fhir-adapter report: %s\n", p.c_str());
+    auto reviews = audit::latestReviews(entries);
+    std::string out = "\nReviewer decisions (latest per record; from " + args.audit_dir + "):\n";
+    if (reviews.empty()) out += "  none\n";
+    for (const audit::ReviewState& r : reviews) {
+      out += "  " + r.subject_id + " " + r.analyte + " " + r.observation + ": " + r.decision;
+      if (r.decision == "overridden") out += " flag " + r.flag + " -> " + r.override_flag;
+      else out += " flag " + r.flag;
+      out += " by " + r.reviewer + " at " + r.time;
+      if (!r.reason.empty()) out += " (" + r.reason + ")";
+      out += "\n";
+    }
+    std::fputs(out.c_str(), stdout);
+    if (!problems.empty()) bad = true;
+  }
   return bad ? kExitRejected : kExitOk;
 }
 

@@ -10,6 +10,7 @@ namespace fa::cli {
 struct ReportArguments {
   std::string mappings;
   std::string records = "-";
+  std::string audit_dir;  // optional: show reviewer decisions from this audit log
 };
 
 void addReportCommand(CLI::App& app, ReportArguments& args);

@@ -65,6 +65,13 @@ std::vector<std::string> ObservationStore::observationIds() {
   return out;
 }
 
+bool ObservationStore::hasUsableVersion(const std::string& id) {
+  Statement s = db_.prepare(
+      "SELECT 1 FROM observation_versions WHERE id = ?1 AND status IN ('final', 'amended', 'corrected') LIMIT 1");
+  s.bind(1, id);
+  return s.step();
+}
+
 std::size_t ObservationStore::versionCount() {
   Statement s = db_.prepare("SELECT COUNT(*) FROM observation_versions");
   s.step();

@@ -57,6 +57,8 @@ public:
   void forEachVersion(const std::function<void(const ObservationVersion&)>& visit);
   std::vector<Deletion> deletions();
   std::vector<std::string> observationIds();
+  // True when some stored version of the id has status final, amended or corrected.
+  bool hasUsableVersion(const std::string& id);
   std::size_t versionCount();
 
   std::optional<std::string> watermark(const std::string& query_key);

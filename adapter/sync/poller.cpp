@@ -93,10 +93,12 @@ std::vector<std::string> Poller::runQuery(const std::string& key, const std::str
       v.status = e.status;
       v.resource = std::string(e.resource);
       v.source = with_watermark ? "poll" : "rescan";
-      if (store_.putVersion(v, stamp)) {
-        ++report.new_versions;
-        if (e.status == "entered-in-error") withdrawn.push_back(e.id);
-      }
+      const bool fresh = store_.putVersion(v, stamp);
+      if (fresh) ++report.new_versions;
+      // A withdrawn result keeps the values of its last usable version, which only the history
+      // holds when the search (or a push notification, which may have stored it first) showed
+      // just the entered-in-error version.
+      if (e.status == "entered-in-error" && !store_.hasUsableVersion(e.id)) withdrawn.push_back(e.id);
       if (e.last_updated) {
         if (auto lu = parseInstant(*e.last_updated); lu && (!newest || *lu > *newest)) newest = lu;
       }

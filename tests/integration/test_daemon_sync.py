@@ -138,6 +138,24 @@ class ChangesPropagateTest(unittest.TestCase):
         self.assertEqual((rec["value"], rec["status"], rec["flag"]), (15, "amended", "normal"))
         self.assertEqual(rec["observation"], "Observation/o1/_history/2")
 
+    def test_reviewer_override_annotates_the_report_without_changing_the_record(self):
+        self.put(self.bilirubin("o7", 40))
+        self.assertEqual(self.once()["Observation/o7"]["flag"], "high")
+        r = h.run("review", "override", "--config", self.config, "--reviewer", "Dr Reviewer", "--observation", "o7",
+                  "--flag", "normal", "--reason", "haemolysed sample")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.once()["Observation/o7"]["flag"], "high")  # the source data stands
+        records = os.path.join(self.work, "records.ndjson")
+        with open(records, "w") as f:
+            f.write(h.run("records", "--config", self.config).stdout)
+        report = h.run("report", "--mappings", h.MAPPINGS, "--audit-dir", os.path.join(self.work, "var", "audit"), records)
+        self.assertEqual(report.returncode, 0, report.stderr)
+        self.assertIn("BILI", report.stdout)
+        line = [l for l in report.stdout.splitlines() if "Observation/o7" in l]
+        self.assertEqual(len(line), 1, report.stdout)
+        self.assertIn("overridden flag high -> normal by Dr Reviewer", line[0])
+        self.assertIn("haemolysed sample", line[0])
+
     def test_entered_in_error_retracts_with_the_last_usable_values(self):
         self.put(self.bilirubin("o2", 30))
         self.put(self.bilirubin("o3", 25, day="2026-02-08"))  # also W4: takes over the selection

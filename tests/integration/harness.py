@@ -120,6 +120,27 @@ def write_config(work, base_url, subjects, **overrides):
     return path
 
 
+class CallbackWorkspace:
+    """What the push tests share: a temp folder with the repository's development certificates,
+    a roster, a bearer token file, and a fresh sandbox FHIR server. close() undoes it."""
+
+    def __init__(self, subjects_text, token):
+        self.tmp = TempDir()
+        self.work = self.tmp.__enter__()
+        self.certs = make_dev_certs(os.path.join(self.work, "certs"))
+        self.sandbox = Sandbox()
+        self.subjects = os.path.join(self.work, "subjects.csv")
+        with open(self.subjects, "w") as f:
+            f.write(subjects_text)
+        self.token_file = os.path.join(self.work, "token")
+        with open(self.token_file, "w") as f:
+            f.write(token + "\n")
+
+    def close(self):
+        self.sandbox.stop()
+        self.tmp.__exit__(None, None, None)
+
+
 def make_dev_certs(out_dir):
     """The repository's own development PKI script (ca.crt, server.crt/key, client.crt/key)."""
     subprocess.run(["bash", os.path.join(SOURCE_DIR, "certs", "make-dev-certs.sh"), out_dir], check=True, capture_output=True)

@@ -56,27 +56,19 @@ class Daemon:
 class PushTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = h.TempDir()
-        cls.work = cls.tmp.__enter__()
-        cls.certs = h.make_dev_certs(os.path.join(cls.work, "certs"))
-        cls.sandbox = h.Sandbox()
-        cls.subjects = os.path.join(cls.work, "subjects.csv")
-        with open(cls.subjects, "w") as f:
-            f.write(SUBJECTS)
-        with open(os.path.join(cls.work, "token"), "w") as f:
-            f.write("push-token-1\n")
+        cls.space = h.CallbackWorkspace(SUBJECTS, "push-token-1")
+        cls.work, cls.certs, cls.sandbox, cls.subjects = cls.space.work, cls.space.certs, cls.space.sandbox, cls.space.subjects
         cls.tls = ssl.create_default_context(cafile=os.path.join(cls.certs, "ca.crt"))
 
     @classmethod
     def tearDownClass(cls):
-        cls.sandbox.stop()
-        cls.tmp.__exit__(None, None, None)
+        cls.space.close()
 
     def config(self, name):
         work = os.path.join(self.work, name)
         os.makedirs(work)
         return h.write_config(work, self.sandbox.base, self.subjects, sync={"interval_seconds": 300},
-                              callback=h.callback_section(self.certs, bearer_token_file=os.path.join(self.work, "token")))
+                              callback=h.callback_section(self.certs, bearer_token_file=self.space.token_file))
 
     def notify(self, port, method, path, body, token="push-token-1"):
         conn = http.client.HTTPSConnection("localhost", port, context=self.tls, timeout=10)

@@ -16,16 +16,9 @@ PUBLIC_URL = "https://adapter.hospital.example:8443/notify"
 class SubscriptionTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = h.TempDir()
-        cls.work = cls.tmp.__enter__()
-        cls.certs = h.make_dev_certs(os.path.join(cls.work, "certs"))
-        cls.sandbox = h.Sandbox()
-        cls.subjects = os.path.join(cls.work, "subjects.csv")
-        with open(cls.subjects, "w") as f:
-            f.write(SUBJECTS)
-        token = os.path.join(cls.work, "token")
-        with open(token, "w") as f:
-            f.write(TOKEN + "\n")
+        cls.space = h.CallbackWorkspace(SUBJECTS, TOKEN)
+        cls.work, cls.certs, cls.sandbox, cls.subjects = cls.space.work, cls.space.certs, cls.space.sandbox, cls.space.subjects
+        token = cls.space.token_file
         cls.config = h.write_config(cls.work, cls.sandbox.base, cls.subjects,
                                     callback=h.callback_section(cls.certs, bearer_token_file=token, public_url=PUBLIC_URL))
         with open(os.path.join(h.MAPPINGS, "analytes.json")) as f:
@@ -33,8 +26,7 @@ class SubscriptionTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.sandbox.stop()
-        cls.tmp.__exit__(None, None, None)
+        cls.space.close()
 
     def all_subscriptions(self):
         status, bundle = self.sandbox.request("GET", "Subscription?_count=1000")

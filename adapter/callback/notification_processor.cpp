@@ -4,7 +4,10 @@
 #include <exception>
 #include <optional>
 
+#include <sqlite3.h>
+
 #include "callback/notification_classifier.h"
+#include "core/civil_time.h"
 #include "callback/notification_queue.h"
 #include "fhir/bundle_page.h"
 
@@ -125,6 +128,16 @@ ProcessReport NotificationProcessor::processPending(std::size_t max) {
     t.commit();
   }
   return report;
+}
+
+std::size_t NotificationProcessor::pruneProcessed(std::chrono::hours keep) {
+  // processed_at is a UTC instant in one fixed format, so text order is time order.
+  const std::string cutoff = core::formatInstantUtc(
+      std::chrono::duration_cast<std::chrono::microseconds>((std::chrono::system_clock::now() - keep).time_since_epoch()).count());
+  store::Statement s = store_.db().prepare("DELETE FROM notifications WHERE status = 'done' AND processed_at < ?1");
+  s.bind(1, cutoff);
+  s.run();
+  return static_cast<std::size_t>(sqlite3_changes(store_.db().handle()));
 }
 
 }  // namespace fa::callback

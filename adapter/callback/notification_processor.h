@@ -12,6 +12,7 @@
 //
 // Thread-safety: one thread (the daemon's work loop), the same one that uses `store`.
 #include <cstddef>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -45,6 +46,11 @@ public:
   // Processes up to `max` pending notifications.
   ProcessReport processPending(std::size_t max);
   std::size_t pending();
+  // Deletes processed notifications older than `keep` (their versions stay in the store and
+  // their effects in the audit log); returns how many. The table would otherwise only grow.
+  // A duplicate arriving after that is processed again, which changes nothing: versions are
+  // deduplicated on (id, versionId).
+  std::size_t pruneProcessed(std::chrono::hours keep);
 
 private:
   store::ObservationStore& store_;

@@ -45,4 +45,8 @@ struct SiteTime {
 };
 SiteTime toSiteTime(const FhirDateTime& value, int site_offset_minutes);
 
+// A FHIR instant in UTC with milliseconds, "2026-03-01T00:00:00.000Z": one fixed format, so the
+// text order of stored timestamps is their time order.
+std::string formatInstantUtc(InstantMicros t);
+
 }  // namespace fa::core

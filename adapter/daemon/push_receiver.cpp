@@ -116,6 +116,13 @@ callback::ProcessReport PushReceiver::process(store::ObservationStore& store, ne
   }
   for (const auto& [why, n] : total.poll_reasons) metrics_.add("fhir_adapter_callback_poll_requests_total", n, {{"reason", why}});
   metrics_.set("fhir_adapter_callback_queue_depth", static_cast<double>(processor.pending() + queue_->waiting()));
+  // Processed notifications are kept a week (to answer "what did the server send?"), then pruned.
+  constexpr auto kKeepProcessed = std::chrono::hours(24 * 7);
+  if (std::chrono::steady_clock::now() - last_prune_ >= std::chrono::hours(1)) {
+    last_prune_ = std::chrono::steady_clock::now();
+    if (std::size_t n = processor.pruneProcessed(kKeepProcessed))
+      logInfo("callback_notifications_pruned", {{"notifications", std::to_string(n)}});
+  }
   return total;
 }
 

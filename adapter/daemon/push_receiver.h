@@ -5,6 +5,7 @@
 // loop (the one thread that uses the store, the FHIR client and the audit log), so push and poll
 // never write concurrently and end in the same record engine.
 #include <functional>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,6 +50,7 @@ private:
   std::unique_ptr<callback::CallbackServer> server_;
   std::mutex mutex_;
   std::vector<std::string> auth_failures_;
+  std::chrono::steady_clock::time_point last_prune_{};  // process() prunes at most hourly
 };
 
 void describePushMetrics(Metrics& m);

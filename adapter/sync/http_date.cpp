@@ -8,14 +8,7 @@
 namespace fa::sync {
 
 std::string formatInstant(TimePoint t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
+  return core::formatInstantUtc(std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
 }
 
 std::optional<TimePoint> parseInstant(const std::string& fhir_instant) {

@@ -120,5 +120,22 @@ TEST_F(Processing, WhatWasAcceptedBeforeACrashIsProcessedAfterTheRestart) {
   EXPECT_EQ(store_->versionCount(), 2u);
 }
 
+TEST_F(Processing, ProcessedNotificationsAreKeptAWeekThenPruned) {
+  receive("PUT", "/notify/Observation/old", observation("old", "1"));
+  receive("PUT", "/notify/Observation/recent", observation("recent", "1"));
+  auto p = processor();
+  ASSERT_EQ(p.processPending(100).notifications, 2);
+  receive("PUT", "/notify/Observation/waiting", observation("waiting", "1"));  // stays pending
+  // One was processed long ago, one just now.
+  store_->db().exec("UPDATE notifications SET processed_at = '2020-01-01T00:00:00.000Z' WHERE target LIKE '%/old'");
+  EXPECT_EQ(p.pruneProcessed(std::chrono::hours(24 * 7)), 1u);
+  EXPECT_EQ(p.pruneProcessed(std::chrono::hours(24 * 7)), 0u);
+  store::Statement left = store_->db().prepare("SELECT target, status FROM notifications ORDER BY seq");
+  std::vector<std::string> rows;
+  while (left.step()) rows.push_back(left.text(0) + " " + left.text(1));
+  EXPECT_EQ(rows, (std::vector<std::string>{"/notify/Observation/recent done", "/notify/Observation/waiting pending"}));
+  EXPECT_EQ(p.pending(), 1u);
+}
+
 }  // namespace
 }  // namespace fa::callback

@@ -114,3 +114,11 @@ TEST(CivilTime, InstantsOrderAcrossZones) {
 
 }  // namespace
 }  // namespace fa::core
+
+TEST(CivilTime, FormatInstantUtcWithMilliseconds) {
+  // 2026-03-01 is day 20513 after 1970-01-01: 20513 * 86400 = 1772323200 s.
+  EXPECT_EQ(fa::core::formatInstantUtc(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(fa::core::formatInstantUtc(1772323200LL * 1000000 + 123456), "2026-03-01T00:00:00.123Z");
+  EXPECT_EQ(fa::core::formatInstantUtc((1772323200LL + 86399) * 1000000 + 999999), "2026-03-01T23:59:59.999Z");
+  EXPECT_EQ(fa::core::formatInstantUtc(-1), "1969-12-31T23:59:59.999Z");  // floor, not truncation
+}

@@ -125,12 +125,56 @@ private:
   void onRun() {
     state_ = State::Handshake;
     beast::get_lowest_layer(stream_).expires_after(settings().handshake_timeout);
-    stream_.async_handshake(ssl::stream_base::server, beast::bind_front_handler(&Session::onHandshake, shared_from_this()));
+    // Look at the first bytes before the handshake (Beast's server-flex pattern): plain HTTP on
+    // this port gets a plain 400 saying why, rather than a silent reset.
+    beast::async_detect_ssl(beast::get_lowest_layer(stream_), buffer_,
+                            beast::bind_front_handler(&Session::onDetect, shared_from_this()));
   }
 
-  void onHandshake(beast::error_code ec) {
-    // Plain HTTP on this port, TLS 1.1, no client certificate under mTLS, a timeout: all end here.
+  void onDetect(beast::error_code ec, bool tls) {
+    if (ec) return server_->event("tls_handshake");  // closed or timed out before a byte came
+    if (!tls) return refusePlainHttp();
+    stream_.async_handshake(ssl::stream_base::server, buffer_.data(),
+                            beast::bind_front_handler(&Session::onHandshake, shared_from_this()));
+  }
+
+  void refusePlainHttp() {
+    server_->event("plain_http");
+    static const std::string body =
+        R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"security",)"
+        R"("diagnostics":"this endpoint accepts HTTPS only"}]})";
+    auto answer = std::make_shared<std::string>("HTTP/1.1 400 Bad Request\r\nContent-Type: application/fhir+json\r\n"
+                                                "Connection: close\r\nContent-Length: " +
+                                                std::to_string(body.size()) + "\r\n\r\n" + body);
+    state_ = State::Closing;
+    auto& tcp = beast::get_lowest_layer(stream_);
+    tcp.expires_after(settings().write_timeout);
+    asio::async_write(tcp, asio::buffer(*answer), [self = shared_from_this(), answer](beast::error_code wec, std::size_t) {
+      if (wec) return;
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->buffer_.consume(self->buffer_.size());
+      self->drainPlain();
+    });
+  }
+
+  // Reads and drops what the plain client still sends until it closes (bounded by the read
+  // timeout and the body limit), so it reads our answer instead of a connection reset.
+  void drainPlain() {
+    if (lingered_ > 2 * settings().max_body_bytes) return;
+    auto& tcp = beast::get_lowest_layer(stream_);
+    tcp.expires_after(settings().read_timeout);
+    tcp.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) return;
+      self->lingered_ += n;
+      self->drainPlain();
+    });
+  }
+
+  void onHandshake(beast::error_code ec, std::size_t used) {
+    // TLS 1.1, no client certificate under mTLS, a timeout: all end here.
     if (ec) return server_->event("tls_handshake");
+    buffer_.consume(used);
     X509* peer = SSL_get1_peer_certificate(stream_.native_handle());
     clientCertificate_ = peer && SSL_get_verify_result(stream_.native_handle()) == X509_V_OK;
     if (peer) X509_free(peer);

@@ -158,8 +158,12 @@ TEST_F(Receiver, PlainHttpToTheTlsPortIsRefused) {
   http::response<http::string_body> res;
   beast::error_code ec;
   http::read(s, b, res, ec);
-  EXPECT_TRUE(ec);  // the connection is closed without an HTTP answer
-  EXPECT_EQ(rows(), 0);
+  ASSERT_FALSE(ec) << ec.message();  // a plain answer saying why, not a reset
+  EXPECT_EQ(res.result_int(), 400);
+  EXPECT_NE(res.body().find("OperationOutcome"), std::string::npos);
+  EXPECT_NE(res.body().find("HTTPS only"), std::string::npos);
+  EXPECT_EQ(rows(), 0);  // nothing stored
+  EXPECT_EQ(events_.count("conn:plain_http"), 1u);
 }
 
 TEST_F(Receiver, Tls11IsRefused) {

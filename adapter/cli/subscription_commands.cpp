@@ -22,19 +22,6 @@ int fail(const std::string& command, const std::string& message, int code) {
   return code;
 }
 
-// A secret file's content, trailing newline stripped; "" when no file is configured.
-std::string readSecret(const std::filesystem::path& file, const char* what) {
-  if (file.empty()) return "";
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::runtime_error(std::string("cannot read the ") + what + " file " + file.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  if (s.empty()) throw std::runtime_error(std::string("the ") + what + " file " + file.string() + " is empty");
-  return s;
-}
-
 // subscription_registered / subscription_removed, actor "cli"; ids, analyte and endpoint only.
 void auditChanges(const daemon::DaemonConfig& c, const std::string& rule_version,
                   const std::vector<daemon::SubscriptionManager::Change>& changes, const std::string& form, const std::string& payload) {
@@ -81,8 +68,8 @@ int run(const std::string& command, const SubscriptionArguments& args) {
     settings.endpoint = c.callback_public_url;
     settings.payload = c.callback_payload;
     try {
-      settings.bearer_token = readSecret(c.callback_bearer_token_file, "callback bearer token");
-      settings.hmac_secret = readSecret(c.callback_hmac_secret_file, "callback HMAC secret");
+      settings.bearer_token = daemon::readSecretFile(c.callback_bearer_token_file, "callback bearer token").value_or("");
+      settings.hmac_secret = daemon::readSecretFile(c.callback_hmac_secret_file, "callback HMAC secret").value_or("");
     } catch (const std::exception& e) {
       return fail(command, e.what(), kExitUsage);
     }

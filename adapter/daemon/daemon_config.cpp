@@ -83,17 +83,12 @@ public:
     auto file = text(section, file_key);
     auto env = text(section, env_key);
     if (file) {
-      std::ifstream in(path(*file), std::ios::binary);
-      if (!in) {
-        problem("[" + section + "] " + file_key, std::string("cannot read the ") + what + " file " + path(*file).string());
+      try {
+        return readSecretFile(path(*file), what).value_or("");
+      } catch (const std::runtime_error& e) {
+        problem("[" + section + "] " + file_key, e.what());
         return "";
       }
-      std::stringstream ss;
-      ss << in.rdbuf();
-      std::string s = ss.str();
-      while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-      if (s.empty()) problem("[" + section + "] " + file_key, std::string("the ") + what + " file is empty");
-      return s;
     }
     if (env) {
       const char* v = std::getenv(env->c_str());
@@ -117,6 +112,18 @@ private:
 };
 
 }  // namespace
+
+std::optional<std::string> readSecretFile(const std::filesystem::path& file, const char* what) {
+  if (file.empty()) return std::nullopt;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error(std::string("cannot read the ") + what + " file " + file.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  if (s.empty()) throw std::runtime_error(std::string("the ") + what + " file " + file.string() + " is empty");
+  return s;
+}
 
 std::optional<HostPort> parseHostPort(const std::string& text) {
   auto colon = text.rfind(':');

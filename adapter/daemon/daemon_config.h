@@ -82,4 +82,9 @@ DaemonConfig loadDaemonConfig(const std::filesystem::path& file);
 
 std::optional<HostPort> parseHostPort(const std::string& text);
 
+// A secret file's content, trailing newline stripped; nullopt when no file is configured.
+// Throws std::runtime_error naming the file (never its content) when it cannot be read or is
+// empty. `what` says which secret ("callback bearer token").
+std::optional<std::string> readSecretFile(const std::filesystem::path& file, const char* what);
+
 }  // namespace fa::daemon

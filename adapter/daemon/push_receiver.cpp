@@ -16,18 +16,6 @@ namespace {
 constexpr const char* kAck = "fhir_adapter_callback_ack_seconds";
 const double kAckBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2};
 
-std::optional<std::string> readSecret(const std::filesystem::path& file, const char* what) {
-  if (file.empty()) return std::nullopt;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::runtime_error(std::string("cannot read the ") + what + " file " + file.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  if (s.empty()) throw std::runtime_error(std::string("the ") + what + " file " + file.string() + " is empty");
-  return s;
-}
-
 std::string bucketLabel(double le) {
   std::ostringstream o;
   o << le;
@@ -50,8 +38,8 @@ void describePushMetrics(Metrics& m) {
 
 PushReceiver::PushReceiver(const DaemonConfig& c, Metrics& metrics, std::function<void()> wake) : config_(c), metrics_(metrics) {
   callback::CallerAuthSettings auth;
-  auth.bearer_token = readSecret(c.callback_bearer_token_file, "callback bearer token");
-  auth.hmac_secret = readSecret(c.callback_hmac_secret_file, "callback HMAC secret");
+  auth.bearer_token = readSecretFile(c.callback_bearer_token_file, "callback bearer token");
+  auth.hmac_secret = readSecretFile(c.callback_hmac_secret_file, "callback HMAC secret");
   if (!auth.bearer_token && !auth.hmac_secret && c.callback_client_ca_file.empty())
     logWarn("callback_unauthenticated_callers", {{"detail", "no bearer_token_file, hmac_secret_file or client_ca_file: any caller is accepted"}});
   queue_ = std::make_unique<callback::NotificationQueue>(c.store_path.string(), c.callback_max_batch);

@@ -313,29 +313,25 @@ std::vector<SubscriptionManager::Change> SubscriptionManager::registerAll(const 
     if (c.subscription.endpoint.empty()) c.subscription.endpoint = settings.endpoint;
     changes.push_back(std::move(c));
   }
-  for (SubscriptionInfo& info : extra) {
-    net::HttpRequest req;
-    req.method = "DELETE";
-    req.url = "Subscription/" + info.id;
-    net::HttpResponse r = client_.send(req);
-    if (!ok(r.status) && r.status != 404 && r.status != 410) fail("DELETE " + req.url, r);
-    changes.push_back({"removed", std::move(info)});
-  }
+  for (SubscriptionInfo& info : extra) changes.push_back(remove(std::move(info)));
   return changes;
 }
 
 std::vector<SubscriptionManager::Change> SubscriptionManager::removeAll() {
   std::vector<Change> changes;
   for (SubscriptionInfo& info : list()) {
-    if (info.id.empty()) continue;
-    net::HttpRequest req;
-    req.method = "DELETE";
-    req.url = "Subscription/" + info.id;
-    net::HttpResponse r = client_.send(req);
-    if (!ok(r.status) && r.status != 404 && r.status != 410) fail("DELETE " + req.url, r);
-    changes.push_back({"removed", std::move(info)});
+    if (!info.id.empty()) changes.push_back(remove(std::move(info)));
   }
   return changes;
+}
+
+SubscriptionManager::Change SubscriptionManager::remove(SubscriptionInfo info) {
+  net::HttpRequest req;
+  req.method = "DELETE";
+  req.url = "Subscription/" + info.id;
+  net::HttpResponse r = client_.send(req);
+  if (!ok(r.status) && r.status != 404 && r.status != 410) fail("DELETE " + req.url, r);
+  return {"removed", std::move(info)};
 }
 
 }  // namespace fa::daemon

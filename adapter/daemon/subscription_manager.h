@@ -96,6 +96,8 @@ public:
 
 private:
   SubscriptionInfo parseWritten(const net::HttpResponse& response);
+  // DELETE Subscription/{id}; already gone (404, 410) counts as removed.
+  Change remove(SubscriptionInfo info);
   net::FhirClient& client_;
   std::string trial_id_;
 };

@@ -32,7 +32,9 @@ using Clock = std::chrono::steady_clock;
 
 const std::string kKey = "bench-key-bench-key-bench-key-bench-key-0123456789";
 
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
 
 fa::audit::AuditEvent event(std::size_t i) {
   fa::audit::AuditEvent e;
@@ -70,7 +72,8 @@ fa::audit::AuditSettings settings(const fs::path& dir, fa::audit::FsyncPolicy po
 
 std::uint64_t dirBytes(const fs::path& dir) {
   std::uint64_t n = 0;
-  for (const auto& seg : fa::audit::listSegments(dir)) n += fs::file_size(seg.path);
+  for (const auto& seg : fa::audit::listSegments(dir))
+    n += fs::file_size(seg.path);
   return n;
 }
 
@@ -101,11 +104,16 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--entries") entries = std::stoul(next());
-    else if (a == "--batch") batch = std::stoul(next());
-    else if (a == "--fsync-entries") fsyncEntries = std::stoul(next());
-    else if (a == "--tmpdir") tmpdir = next();
-    else if (a == "--keep") keep = true;
+    if (a == "--entries")
+      entries = std::stoul(next());
+    else if (a == "--batch")
+      batch = std::stoul(next());
+    else if (a == "--fsync-entries")
+      fsyncEntries = std::stoul(next());
+    else if (a == "--tmpdir")
+      tmpdir = next();
+    else if (a == "--keep")
+      keep = true;
     else {
       std::fprintf(stderr, "usage: bench_audit [--entries N] [--batch N] [--fsync-entries N] [--tmpdir DIR] [--keep]\n");
       return 2;
@@ -174,19 +182,23 @@ int main(int argc, char** argv) {
 
     const double total = static_cast<double>(report.entries);
     const double baseRate = total / tBase;
-    std::printf("bench_audit: %zu record events (%llu entries with checkpoints), %.1f MB in %zu segments, avg %.0f bytes/entry\n", entries,
-                static_cast<unsigned long long>(report.entries), static_cast<double>(bytes) / 1e6, report.segments,
+    std::printf("bench_audit: %zu record events (%llu entries with checkpoints), %.1f MB in %zu segments, avg %.0f bytes/entry\n",
+                entries, static_cast<unsigned long long>(report.entries), static_cast<double>(bytes) / 1e6, report.segments,
                 static_cast<double>(bytes) / total);
-    std::printf("baseline  plain buffered fwrite + 1 fsync      %10.0f lines/s  %7.1f MB/s\n", baseRate, static_cast<double>(bytes) / 1e6 / tBase);
-    std::printf("append    fsync never (hash+HMAC+write(2))     %10.0f entries/s  ratio %.3f x baseline\n", static_cast<double>(entries) / tNever,
-                static_cast<double>(entries) / tNever / baseRate);
+    std::printf("baseline  plain buffered fwrite + 1 fsync      %10.0f lines/s  %7.1f MB/s\n", baseRate,
+                static_cast<double>(bytes) / 1e6 / tBase);
+    std::printf("append    fsync never (hash+HMAC+write(2))     %10.0f entries/s  ratio %.3f x baseline\n",
+                static_cast<double>(entries) / tNever, static_cast<double>(entries) / tNever / baseRate);
     std::printf("append    fsync on commit, every %-5zu entries %10.0f entries/s  ratio %.3f x baseline (%zu entries)\n", batch,
-                static_cast<double>(commitEntries) / tCommit, static_cast<double>(commitEntries) / tCommit / baseRate, commitEntries);
+                static_cast<double>(commitEntries) / tCommit, static_cast<double>(commitEntries) / tCommit / baseRate,
+                commitEntries);
     std::printf("append    fsync every entry                    %10.0f entries/s  ratio %.4f x baseline (%zu entries)\n",
                 static_cast<double>(fsyncEntries) / tEvery, static_cast<double>(fsyncEntries) / tEvery / baseRate, fsyncEntries);
-    std::printf("verify    chain + HMAC + checkpoints           %10.0f entries/s  %7.1f MB/s  ratio %.3f x plain line read (%.0f lines/s)\n",
-                total / tVerify, static_cast<double>(bytes) / 1e6 / tVerify, (total / tVerify) / (static_cast<double>(lines) / tRead),
-                static_cast<double>(lines) / tRead);
+    std::printf(
+        "verify    chain + HMAC + checkpoints           %10.0f entries/s  %7.1f MB/s  ratio %.3f x plain line read (%.0f "
+        "lines/s)\n",
+        total / tVerify, static_cast<double>(bytes) / 1e6 / tVerify, (total / tVerify) / (static_cast<double>(lines) / tRead),
+        static_cast<double>(lines) / tRead);
     std::printf("verify    %llu entries in %.2f s\n", static_cast<unsigned long long>(report.entries), tVerify);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_audit: %s\n", e.what());

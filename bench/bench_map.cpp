@@ -76,18 +76,30 @@ Options parseOptions(int argc, char** argv) {
       if (i + 1 >= argc) usage(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--size-mb") o.size_mb = std::strtoull(value().c_str(), nullptr, 10);
-    else if (a == "--variant") o.variant = value();
-    else if (a == "--repeat") o.repeat = std::atoi(value().c_str());
-    else if (a == "--input") o.input = value();
-    else if (a == "--subjects") o.subjects = value();
-    else if (a == "--mappings") o.mappings = value();
-    else if (a == "--adapter") o.adapter = value();
-    else if (a == "--tmpdir") o.tmpdir = value();
-    else if (a == "--keep") o.keep = true;
-    else if (a == "--no-goals") o.goals = false;
-    else if (a == "--help" || a == "-h") usage("help");
-    else usage("unknown argument " + a);
+    if (a == "--size-mb")
+      o.size_mb = std::strtoull(value().c_str(), nullptr, 10);
+    else if (a == "--variant")
+      o.variant = value();
+    else if (a == "--repeat")
+      o.repeat = std::atoi(value().c_str());
+    else if (a == "--input")
+      o.input = value();
+    else if (a == "--subjects")
+      o.subjects = value();
+    else if (a == "--mappings")
+      o.mappings = value();
+    else if (a == "--adapter")
+      o.adapter = value();
+    else if (a == "--tmpdir")
+      o.tmpdir = value();
+    else if (a == "--keep")
+      o.keep = true;
+    else if (a == "--no-goals")
+      o.goals = false;
+    else if (a == "--help" || a == "-h")
+      usage("help");
+    else
+      usage("unknown argument " + a);
   }
   if (o.size_mb == 0 || o.repeat < 1) usage("--size-mb and --repeat must be positive");
   if (o.variant != "both" && o.variant != "mixed" && o.variant != "trial-only") usage("bad --variant " + o.variant);
@@ -95,7 +107,9 @@ Options parseOptions(int argc, char** argv) {
   return o;
 }
 
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
 
 long selfRssHighWaterKb() {
   rusage u{};
@@ -136,8 +150,10 @@ Measurement baselineParse(const std::string& path) {
   auto parse = [&](char* line, std::size_t n) {
     line[n] = '\0';
     doc.ParseInsitu<kFlags>(line);
-    if (doc.HasParseError()) ++m.rejected;
-    else ++m.resources;
+    if (doc.HasParseError())
+      ++m.rejected;
+    else
+      ++m.resources;
     doc.SetNull();
     pool.Clear();
   };
@@ -254,10 +270,11 @@ Measurement runAdapter(const Options& o, const std::string& path, const std::str
     if (devnull < 0 || err < 0) _exit(126);
     dup2(devnull, 1);
     dup2(err, 2);
-    std::vector<std::string> args = {o.adapter, "map", "--mappings", o.mappings, "--subjects", subjects,
-                                      "--output", "/dev/null", path};
+    std::vector<std::string> args = {o.adapter, "map",      "--mappings", o.mappings, "--subjects",
+                                     subjects,  "--output", "/dev/null",  path};
     std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
+    for (std::string& a : args)
+      argv.push_back(a.data());
     argv.push_back(nullptr);
     execv(o.adapter.c_str(), argv.data());
     _exit(127);
@@ -272,13 +289,16 @@ Measurement runAdapter(const Options& o, const std::string& path, const std::str
   summary.clear();
   if (std::FILE* f = std::fopen(stderr_path.c_str(), "r")) {
     char line[1024];
-    while (std::fgets(line, sizeof line, f)) summary = line;
+    while (std::fgets(line, sizeof line, f))
+      summary = line;
     std::fclose(f);
-    while (!summary.empty() && summary.back() == '\n') summary.pop_back();
+    while (!summary.empty() && summary.back() == '\n')
+      summary.pop_back();
   }
   // "... N resources read, M records written, ..."
   unsigned long long resources = 0, records = 0;
-  if (auto p = summary.find(": "); p != std::string::npos &&
+  if (auto p = summary.find(": ");
+      p != std::string::npos &&
       std::sscanf(summary.c_str() + p + 2, "%llu resources read, %llu records written", &resources, &records) == 2) {
     m.resources = resources;
     m.records = records;
@@ -288,7 +308,8 @@ Measurement runAdapter(const Options& o, const std::string& path, const std::str
 
 Measurement best(const std::vector<Measurement>& runs) {
   Measurement b = *std::min_element(runs.begin(), runs.end(), [](auto& x, auto& y) { return x.seconds < y.seconds; });
-  for (const Measurement& r : runs) b.rss_kb = std::max(b.rss_kb, r.rss_kb);
+  for (const Measurement& r : runs)
+    b.rss_kb = std::max(b.rss_kb, r.rss_kb);
   return b;
 }
 
@@ -372,13 +393,12 @@ int main(int argc, char** argv) {
 
     char host[256] = "";
     gethostname(host, sizeof host);
-    std::printf("\nbench_map: %d run(s) each, best time; MB = 2^20 bytes; RSS = peak resident set (wait4 ru_maxrss)\n",
-                o.repeat);
+    std::printf("\nbench_map: %d run(s) each, best time; MB = 2^20 bytes; RSS = peak resident set (wait4 ru_maxrss)\n", o.repeat);
     for (VariantResult& v : results) {
-      const double ratio = (static_cast<double>(v.map.bytes) / v.map.seconds) /
-                           (static_cast<double>(v.baseline.bytes) / v.baseline.seconds);
-      const double ratioBin = (static_cast<double>(v.binary.bytes) / v.binary.seconds) /
-                              (static_cast<double>(v.baseline.bytes) / v.baseline.seconds);
+      const double ratio =
+          (static_cast<double>(v.map.bytes) / v.map.seconds) / (static_cast<double>(v.baseline.bytes) / v.baseline.seconds);
+      const double ratioBin =
+          (static_cast<double>(v.binary.bytes) / v.binary.seconds) / (static_cast<double>(v.baseline.bytes) / v.baseline.seconds);
       const double rss = static_cast<double>(std::max(v.map.rss_kb, v.binary.rss_kb)) / 1024.0;
       std::printf("\n[%s] %.1f MB, %llu resources, %llu records\n", v.name.c_str(), static_cast<double>(v.baseline.bytes) / kMiB,
                   static_cast<unsigned long long>(v.baseline.resources), static_cast<unsigned long long>(v.map.records));
@@ -400,7 +420,8 @@ int main(int argc, char** argv) {
                 static_cast<double>(selfRssHighWaterKb()) / 1024.0);
     for (const VariantResult& v : results) {
       std::string why;
-      for (const std::string& p : v.problems) why += (why.empty() ? "" : "; ") + p;
+      for (const std::string& p : v.problems)
+        why += (why.empty() ? "" : "; ") + p;
       if (!o.goals) {
         bool broken = v.binary.exit_code != 0 || v.binary.records != v.map.records || v.map.rejected != 0;
         std::printf("%s %s (goals not enforced%s%s)\n", broken ? "FAIL" : "DONE", v.name.c_str(), why.empty() ? "" : ": ",

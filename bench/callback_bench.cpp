@@ -56,7 +56,8 @@ struct Result {
   double percentile(double p) {
     std::sort(latencies_ms.begin(), latencies_ms.end());
     if (latencies_ms.empty()) return 0;
-    return latencies_ms[std::min(latencies_ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(latencies_ms.size())))];
+    return latencies_ms[std::min(latencies_ms.size() - 1,
+                                 static_cast<std::size_t>(p * static_cast<double>(latencies_ms.size())))];
   }
 };
 
@@ -93,11 +94,13 @@ Result load(unsigned short port, const std::string& ca, int connections, int req
       }
     });
   }
-  for (auto& th : threads) th.join();
+  for (auto& th : threads)
+    th.join();
   Result r;
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   r.ok = ok;
-  for (auto& v : lat) r.latencies_ms.insert(r.latencies_ms.end(), v.begin(), v.end());
+  for (auto& v : lat)
+    r.latencies_ms.insert(r.latencies_ms.end(), v.begin(), v.end());
   return r;
 }
 
@@ -108,9 +111,12 @@ int main(int argc, char** argv) {
   bool goals = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--connections" && i + 1 < argc) connections = std::atoi(argv[++i]);
-    else if (a == "--requests" && i + 1 < argc) requests = std::atoi(argv[++i]);
-    else if (a == "--no-goals") goals = false;
+    if (a == "--connections" && i + 1 < argc)
+      connections = std::atoi(argv[++i]);
+    else if (a == "--requests" && i + 1 < argc)
+      requests = std::atoi(argv[++i]);
+    else if (a == "--no-goals")
+      goals = false;
     else {
       std::fprintf(stderr, "usage: bench_callback [--connections N] [--requests N] [--no-goals]\n");
       return 2;
@@ -142,7 +148,8 @@ int main(int argc, char** argv) {
     fa::store::ObservationStore store(db, fa::store::SqliteDb::Mode::ReadWrite);
     NotificationQueue queue(db, 256);
     NotificationIntake intake("/notify", CallerAuth({.bearer_token = "bench-token", .hmac_secret = std::nullopt}), queue);
-    CallbackServer server(s, [&intake](ServerRequest&& r, Responder respond) { intake.handle(std::move(r), std::move(respond)); });
+    CallbackServer server(s,
+                          [&intake](ServerRequest&& r, Responder respond) { intake.handle(std::move(r), std::move(respond)); });
     load(server.port(), certs + "/ca.crt", connections, requests / 10, "warm");
     receiver = load(server.port(), certs + "/ca.crt", connections, requests, "recv");
     server.stop();
@@ -155,7 +162,8 @@ int main(int argc, char** argv) {
   const double ratio = receiver.rate() / bare.rate();
   const double p99 = receiver.percentile(0.99);
   std::printf("connections %d, requests %d per server, TLS keep-alive\n", connections, requests);
-  std::printf("bare 200 server:  %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms\n", bare.rate(), bare.percentile(0.5), bare.percentile(0.99));
+  std::printf("bare 200 server:  %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms\n", bare.rate(), bare.percentile(0.5),
+              bare.percentile(0.99));
   std::printf("receiver:         %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  (%zu stored durably)\n", receiver.rate(),
               receiver.percentile(0.5), p99, stored);
   std::printf("throughput ratio: %.2f (goal >= 0.5); receiver p99 %.2f ms (goal < 20 ms)\n", ratio, p99);

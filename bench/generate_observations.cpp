@@ -14,7 +14,7 @@ namespace {
 
 // splitmix64: small, fast, and the same sequence on every platform.
 class Rng {
-public:
+ public:
   explicit Rng(std::uint64_t seed) : state_(seed) {}
   std::uint64_t next() {
     std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
@@ -26,7 +26,7 @@ public:
   double unit() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
   bool chance(double p) { return unit() < p; }
 
-private:
+ private:
   std::uint64_t state_;
 };
 
@@ -61,10 +61,10 @@ struct LabCode {
   const char* display;
   const char* local_code;  // the LIS's own code, sent as a second coding
   const char* text;
-  const char* unit;        // UCUM code (also the display unit)
-  double low, high;        // reference interval in `unit`
+  const char* unit;  // UCUM code (also the display unit)
+  double low, high;  // reference interval in `unit`
   int decimals;
-  int weight;              // relative frequency in a hospital export
+  int weight;  // relative frequency in a hospital export
   bool trial;
 };
 
@@ -74,12 +74,12 @@ constexpr std::array<LabCode, 36> kCodes = {{
     {"1751-7", "Albumin [Mass/volume] in Serum or Plasma", "ALB", "Albumin", "g/L", 40, 55, 1, 6, true},
     {"5902-2", "Prothrombin time (PT)", "PT", "Prothrombin time", "s", 11.0, 14.5, 1, 4, true},
     {"6301-6", "INR in Platelet poor plasma by Coagulation assay", "INR", "INR", "{INR}", 0.8, 1.2, 2, 4, true},
-    {"5894-1", "Prothrombin time actual/normal in Platelet poor plasma by Coagulation assay", "PTA", "Prothrombin activity",
-     "%", 70, 120, 0, 3, true},
+    {"5894-1", "Prothrombin time actual/normal in Platelet poor plasma by Coagulation assay", "PTA", "Prothrombin activity", "%",
+     70, 120, 0, 3, true},
     {"3173-2", "aPTT in Blood by Coagulation assay", "APTT", "Activated partial thromboplastin time", "s", 25.0, 37.0, 1, 4,
      true},
-    {"3255-7", "Fibrinogen [Mass/volume] in Platelet poor plasma by Coagulation assay", "FIB", "Fibrinogen", "g/L", 2.0, 4.0,
-     2, 3, true},
+    {"3255-7", "Fibrinogen [Mass/volume] in Platelet poor plasma by Coagulation assay", "FIB", "Fibrinogen", "g/L", 2.0, 4.0, 2,
+     3, true},
     {"2465-3", "IgG [Mass/volume] in Serum", "IGG", "Immunoglobulin G", "g/L", 7.0, 16.0, 2, 1, true},
     {"2458-8", "IgA [Mass/volume] in Serum", "IGA", "Immunoglobulin A", "g/L", 0.7, 4.0, 2, 1, true},
     {"2472-9", "IgM [Mass/volume] in Serum", "IGM", "Immunoglobulin M", "g/L", 0.4, 2.3, 2, 1, true},
@@ -93,42 +93,37 @@ constexpr std::array<LabCode, 36> kCodes = {{
     {"17861-6", "Calcium [Mass/volume] in Serum or Plasma", "CA", "Calcium", "mmol/L", 2.11, 2.52, 2, 6, false},
     {"3094-0", "Urea nitrogen [Mass/volume] in Serum or Plasma", "BUN", "Urea", "mmol/L", 2.9, 8.2, 2, 8, false},
     {"718-7", "Hemoglobin [Mass/volume] in Blood", "HGB", "Hemoglobin", "g/L", 115, 150, 0, 10, false},
-    {"6690-2", "Leukocytes [#/volume] in Blood by Automated count", "WBC", "White blood cells", "10*9/L", 3.5, 9.5, 2, 10,
-     false},
-    {"789-8", "Erythrocytes [#/volume] in Blood by Automated count", "RBC", "Red blood cells", "10*12/L", 3.8, 5.1, 2, 8,
-     false},
+    {"6690-2", "Leukocytes [#/volume] in Blood by Automated count", "WBC", "White blood cells", "10*9/L", 3.5, 9.5, 2, 10, false},
+    {"789-8", "Erythrocytes [#/volume] in Blood by Automated count", "RBC", "Red blood cells", "10*12/L", 3.8, 5.1, 2, 8, false},
     {"777-3", "Platelets [#/volume] in Blood by Automated count", "PLT", "Platelets", "10*9/L", 125, 350, 0, 10, false},
     {"4544-3", "Hematocrit [Volume Fraction] of Blood by Automated count", "HCT", "Hematocrit", "%", 35, 45, 1, 8, false},
     {"1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma", "ALT", "ALT", "U/L", 9, 50, 0, 8,
      false},
     {"1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma", "AST", "AST", "U/L", 15, 40, 0, 8,
      false},
-    {"6768-6", "Alkaline phosphatase [Enzymatic activity/volume] in Serum or Plasma", "ALP", "Alkaline phosphatase", "U/L",
-     45, 125, 0, 5, false},
+    {"6768-6", "Alkaline phosphatase [Enzymatic activity/volume] in Serum or Plasma", "ALP", "Alkaline phosphatase", "U/L", 45,
+     125, 0, 5, false},
     {"2324-2", "Gamma glutamyl transferase [Enzymatic activity/volume] in Serum or Plasma", "GGT", "GGT", "U/L", 10, 60, 0, 5,
      false},
-    {"1968-7", "Bilirubin.direct [Mass/volume] in Serum or Plasma", "DBIL", "Direct bilirubin", "umol/L", 0, 6.8, 1, 5,
-     false},
+    {"1968-7", "Bilirubin.direct [Mass/volume] in Serum or Plasma", "DBIL", "Direct bilirubin", "umol/L", 0, 6.8, 1, 5, false},
     {"2885-2", "Protein [Mass/volume] in Serum or Plasma", "TP", "Total protein", "g/L", 65, 85, 1, 5, false},
     {"2093-3", "Cholesterol [Mass/volume] in Serum or Plasma", "CHOL", "Cholesterol", "mmol/L", 2.8, 5.2, 2, 4, false},
     {"2571-8", "Triglyceride [Mass/volume] in Serum or Plasma", "TG", "Triglycerides", "mmol/L", 0.5, 1.7, 2, 4, false},
-    {"1988-5", "C reactive protein [Mass/volume] in Serum or Plasma", "CRP", "C-reactive protein", "mg/L", 0, 10, 1, 5,
-     false},
+    {"1988-5", "C reactive protein [Mass/volume] in Serum or Plasma", "CRP", "C-reactive protein", "mg/L", 0, 10, 1, 5, false},
     {"4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", "HBA1C", "HbA1c", "%", 4.0, 6.0, 1, 3, false},
     {"3016-3", "Thyrotropin [Units/volume] in Serum or Plasma", "TSH", "TSH", "m[IU]/L", 0.27, 4.2, 2, 3, false},
     {"14804-9", "Lactate dehydrogenase [Enzymatic activity/volume] in Serum or Plasma by Lactate to pyruvate reaction", "LDH",
      "LDH", "U/L", 120, 250, 0, 4, false},
-    {"2532-0", "Lactate dehydrogenase [Enzymatic activity/volume] in Serum or Plasma", "LD", "LD", "U/L", 120, 250, 0, 1,
-     false},
+    {"2532-0", "Lactate dehydrogenase [Enzymatic activity/volume] in Serum or Plasma", "LD", "LD", "U/L", 120, 250, 0, 1, false},
 }};
 
 constexpr std::array<const char*, 4> kPerformers = {"Organization/lab-central", "Organization/lab-emergency",
-                                                     "Organization/lab-hepatology", "Organization/lab-outpatient"};
-constexpr std::array<const char*, 4> kPerformerNames = {"Central Laboratory", "Emergency Laboratory",
-                                                         "Hepatology Laboratory", "Outpatient Laboratory"};
+                                                    "Organization/lab-hepatology", "Organization/lab-outpatient"};
+constexpr std::array<const char*, 4> kPerformerNames = {"Central Laboratory", "Emergency Laboratory", "Hepatology Laboratory",
+                                                        "Outpatient Laboratory"};
 
 class Writer {
-public:
+ public:
   explicit Writer(const std::string& path) : file_(std::fopen(path.c_str(), "wb")), path_(path) {
     if (!file_) throw std::runtime_error(path + ": " + std::strerror(errno));
     buffer_.reserve(1 << 20);
@@ -152,7 +147,7 @@ public:
     file_ = nullptr;
   }
 
-private:
+ private:
   void flush() {
     if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size())
       throw std::runtime_error(path_ + ": " + std::strerror(errno));
@@ -176,7 +171,8 @@ void appendNumber(std::string& out, double value, int decimals) {
 
 void appendHex(std::string& out, std::uint64_t v, int digits) {
   static const char* hex = "0123456789abcdef";
-  for (int i = digits - 1; i >= 0; --i) out.push_back(hex[(v >> (4 * i)) & 15]);
+  for (int i = digits - 1; i >= 0; --i)
+    out.push_back(hex[(v >> (4 * i)) & 15]);
 }
 
 void appendUuid(std::string& out, Rng& rng) {
@@ -233,8 +229,9 @@ void appendObservation(std::string& out, Rng& rng, const Line& l, const std::str
   appendf(out, "\"identifier\":[{\"system\":\"urn:oid:1.2.156.112635.1.2.4\",\"value\":\"LIS%010llu\"}],",
           static_cast<unsigned long long>(serial));
   appendf(out, "\"status\":\"%s\",", status);
-  out += "\"category\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\","
-         "\"code\":\"laboratory\",\"display\":\"Laboratory\"}],\"text\":\"Laboratory\"}],";
+  out +=
+      "\"category\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\","
+      "\"code\":\"laboratory\",\"display\":\"Laboratory\"}],\"text\":\"Laboratory\"}],";
   appendf(out, "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"%s\",\"display\":\"%s\"}", c.loinc, c.display);
   if (rng.chance(0.3)) {
     appendf(out, ",{\"system\":\"http://hospital.example.cn/fhir/CodeSystem/lis-test-codes\",\"code\":\"%s\",\"display\":\"%s\"}",
@@ -257,8 +254,9 @@ void appendObservation(std::string& out, Rng& rng, const Line& l, const std::str
   std::size_t performer = rng.below(kPerformers.size());
   appendf(out, "\"performer\":[{\"reference\":\"%s\",\"display\":\"%s\"}],", kPerformers[performer], kPerformerNames[performer]);
   if (std::string_view(c.loinc) == "42595-9" && l.value < 20) {
-    out += "\"valueQuantity\":{\"value\":20,\"comparator\":\"<\",\"unit\":\"IU/mL\",\"system\":\"http://unitsofmeasure.org\","
-           "\"code\":\"[IU]/mL\"}";
+    out +=
+        "\"valueQuantity\":{\"value\":20,\"comparator\":\"<\",\"unit\":\"IU/mL\",\"system\":\"http://unitsofmeasure.org\","
+        "\"code\":\"[IU]/mL\"}";
   } else {
     out += "\"valueQuantity\":";
     appendQuantity(out, l.value, c);
@@ -266,10 +264,11 @@ void appendObservation(std::string& out, Rng& rng, const Line& l, const std::str
   const char* interpretation = l.value > c.high ? "H" : (l.value < c.low ? "L" : "N");
   const char* interpretationText = *interpretation == 'H' ? "High" : (*interpretation == 'L' ? "Low" : "Normal");
   if (*interpretation != 'N')
-    appendf(out,
-          ",\"interpretation\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation\","
-          "\"code\":\"%s\",\"display\":\"%s\"}]}]",
-          interpretation, interpretationText);
+    appendf(
+        out,
+        ",\"interpretation\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation\","
+        "\"code\":\"%s\",\"display\":\"%s\"}]}]",
+        interpretation, interpretationText);
   if (rng.chance(0.35)) {
     out += ",\"referenceRange\":[{";
     if (c.low > 0) {
@@ -294,7 +293,9 @@ void appendObservation(std::string& out, Rng& rng, const Line& l, const std::str
 
 }  // namespace
 
-const char* variantName(Variant v) { return v == Variant::Mixed ? "mixed" : "trial-only"; }
+const char* variantName(Variant v) {
+  return v == Variant::Mixed ? "mixed" : "trial-only";
+}
 
 GeneratorResult generateObservations(const GeneratorOptions& options, const std::string& ndjson_path,
                                      const std::string& subjects_path) {

@@ -18,8 +18,8 @@ struct GeneratorOptions {
   std::uint64_t target_bytes = 256ull << 20;  // stops at the first line ending past this size
   Variant variant = Variant::Mixed;
   std::uint64_t seed = 20240501;
-  int patients = 8000;       // all patients of the export (mixed variant)
-  int roster_size = 30;      // rostered patients, the first of them
+  int patients = 8000;   // all patients of the export (mixed variant)
+  int roster_size = 30;  // rostered patients, the first of them
 };
 
 struct GeneratorResult {

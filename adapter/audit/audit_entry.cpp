@@ -1,8 +1,8 @@
 #include "audit/audit_entry.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <rapidjson/document.h>
 
@@ -18,7 +18,6 @@ namespace {
 
 // One JSON string escaper for records, logs and audit entries.
 using fhir::appendJsonString;
-
 
 void appendField(std::string& out, std::string_view key, std::string_view value) {
   out.push_back(',');
@@ -107,8 +106,8 @@ std::string sha256Hex(std::string_view data) {
   thread_local DigestCache cache;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (!cache.md || !cache.ctx || !EVP_DigestInit_ex(cache.ctx, cache.md, nullptr) || !EVP_DigestUpdate(cache.ctx, data.data(), data.size()) ||
-      !EVP_DigestFinal_ex(cache.ctx, md, &len))
+  if (!cache.md || !cache.ctx || !EVP_DigestInit_ex(cache.ctx, cache.md, nullptr) ||
+      !EVP_DigestUpdate(cache.ctx, data.data(), data.size()) || !EVP_DigestFinal_ex(cache.ctx, md, &len))
     throw AuditError("SHA-256 failed (OpenSSL)");
   return toHex(md, len);
 }
@@ -171,7 +170,9 @@ std::string canonicalBody(const AuditEntry& e) {
   return out;
 }
 
-std::string canonicalLine(const AuditEntry& e) { return lineFromBody(canonicalBody(e), e); }
+std::string canonicalLine(const AuditEntry& e) {
+  return lineFromBody(canonicalBody(e), e);
+}
 
 std::string lineFromBody(std::string body, const AuditEntry& e) {
   std::string out = std::move(body);
@@ -206,10 +207,11 @@ std::optional<AuditEntry> parseEntry(std::string_view line, std::string* why) {
     return std::nullopt;
   }
   e.seq = seq->value.GetUint64();
-  if (!readString(doc, "time", e.time, why) || !readString(doc, "actor", e.actor, why) || !readString(doc, "action", e.action, why) ||
-      !readString(doc, "record_key", e.record_key, why) || !readString(doc, "source_ref", e.source_ref, why) ||
-      !readString(doc, "source_server", e.source_server, why) || !readString(doc, "rule_version", e.rule_version, why) ||
-      !readString(doc, "outcome", e.outcome, why) || !readString(doc, "prev", e.prev, why) || !readString(doc, "hash", e.hash, why))
+  if (!readString(doc, "time", e.time, why) || !readString(doc, "actor", e.actor, why) ||
+      !readString(doc, "action", e.action, why) || !readString(doc, "record_key", e.record_key, why) ||
+      !readString(doc, "source_ref", e.source_ref, why) || !readString(doc, "source_server", e.source_server, why) ||
+      !readString(doc, "rule_version", e.rule_version, why) || !readString(doc, "outcome", e.outcome, why) ||
+      !readString(doc, "prev", e.prev, why) || !readString(doc, "hash", e.hash, why))
     return std::nullopt;
   if (doc.HasMember("mac") && !readString(doc, "mac", e.mac, why)) return std::nullopt;
   auto details = doc.FindMember("details");
@@ -240,7 +242,8 @@ std::string sanitizeUtf8(std::string_view s) {
     const auto c = static_cast<unsigned char>(s[i]);
     std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
     bool ok = n > 0 && i + n <= s.size();
-    for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
+    for (std::size_t k = 1; ok && k < n; ++k)
+      ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
     if (ok && n == 2) ok = c >= 0xc2;
     if (ok && n == 3) {
       const auto c1 = static_cast<unsigned char>(s[i + 1]);
@@ -268,8 +271,8 @@ std::string utcNow() {
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                tm.tm_sec, static_cast<int>(ms % 1000));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   return buf;
 }
 
@@ -279,7 +282,8 @@ std::string loadKeyFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   std::string key = ss.str();
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ' || key.back() == '\t')) key.pop_back();
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ' || key.back() == '\t'))
+    key.pop_back();
   if (key.size() < 32)
     throw AuditError("the audit key file " + path + " holds " + std::to_string(key.size()) +
                      " bytes; at least 32 are needed (e.g. `openssl rand -hex 32 > FILE`)");

@@ -22,7 +22,7 @@
 namespace fa::audit {
 
 class AuditError : public std::runtime_error {
-public:
+ public:
   using std::runtime_error::runtime_error;
 };
 

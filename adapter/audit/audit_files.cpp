@@ -85,7 +85,8 @@ void forEachLine(const std::filesystem::path& file,
 }
 
 std::string CheckpointHead::line() const {
-  std::string out = "{\"seq\":" + std::to_string(seq) + ",\"hash\":\"" + hash + "\",\"time\":\"" + time + "\",\"segment\":\"" + segment + "\"";
+  std::string out =
+      "{\"seq\":" + std::to_string(seq) + ",\"hash\":\"" + hash + "\",\"time\":\"" + time + "\",\"segment\":\"" + segment + "\"";
   if (!mac.empty()) out += ",\"mac\":\"" + mac + "\"";
   out += "}";
   return out;

@@ -31,11 +31,11 @@ void forEachLine(const std::filesystem::path& file,
 
 // The head of the latest checkpoint: what audit.head holds and what is exported for anchoring.
 struct CheckpointHead {
-  std::uint64_t seq = 0;   // the checkpoint entry's own sequence number
-  std::string hash;        // and its hash
+  std::uint64_t seq = 0;  // the checkpoint entry's own sequence number
+  std::string hash;       // and its hash
   std::string time;
   std::string segment;
-  std::string mac;         // HMAC-SHA256 over the fields above; empty without a key
+  std::string mac;  // HMAC-SHA256 over the fields above; empty without a key
 
   std::string line() const;  // one JSON line, no newline
   static std::optional<CheckpointHead> parse(std::string_view line);

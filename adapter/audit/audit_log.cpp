@@ -11,12 +11,14 @@
 namespace fa::audit {
 namespace {
 
-std::string errnoText() { return std::strerror(errno); }
+std::string errnoText() {
+  return std::strerror(errno);
+}
 
 }  // namespace
 
 class AuditLog::FileLock {
-public:
+ public:
   explicit FileLock(int fd) : fd_(fd) {
     while (::flock(fd_, LOCK_EX) != 0) {
       if (errno != EINTR) throw AuditError("cannot lock the audit log: " + errnoText());
@@ -26,7 +28,7 @@ public:
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
 
-private:
+ private:
   int fd_;
 };
 
@@ -134,7 +136,8 @@ void AuditLog::loadTail() {
     if (it == segments.rbegin()) seg_size_ = size - partial.size();
     if (last.empty()) {
       if (lastNumber != 0)
-        throw AuditError(it->path.string() + " line " + std::to_string(lastNumber) + " is empty; run `fhir-adapter audit verify`");
+        throw AuditError(it->path.string() + " line " + std::to_string(lastNumber) +
+                         " is empty; run `fhir-adapter audit verify`");
       continue;  // an empty segment (rotation just happened): the chain ends in the one before
     }
     std::string why;
@@ -218,7 +221,8 @@ std::uint64_t AuditLog::appendLocked(AuditEvent event) {
   e.source_server = sanitizeUtf8(event.source_server);
   e.rule_version = sanitizeUtf8(event.rule_version);
   e.outcome = sanitizeUtf8(event.outcome);
-  for (auto& [k, v] : event.details) e.details[sanitizeUtf8(k)] = sanitizeUtf8(v);
+  for (auto& [k, v] : event.details)
+    e.details[sanitizeUtf8(k)] = sanitizeUtf8(v);
   e.prev = last_hash_;
   std::string line = seal(e, key_);
   line.push_back('\n');
@@ -263,9 +267,7 @@ CheckpointHead AuditLog::checkpointLocked(const std::string& reason) {
   AuditEvent e;
   e.actor = settings_.actor;
   e.action = std::string(kCheckpointAction);
-  e.details = {{"head_seq", std::to_string(last_seq_)},
-               {"reason", reason},
-               {"mode", key_.empty() ? "hash-only" : "hmac-sha256"}};
+  e.details = {{"head_seq", std::to_string(last_seq_)}, {"reason", reason}, {"mode", key_.empty() ? "hash-only" : "hmac-sha256"}};
   appendLocked(std::move(e));
   syncSegment();
   CheckpointHead head;

@@ -55,19 +55,19 @@ struct AuditSettings {
   std::chrono::seconds checkpoint_every{300};     // 0: no time rule
   std::optional<std::filesystem::path> anchor_path;
   FsyncPolicy fsync = FsyncPolicy::OnCommit;
-  std::string actor = "fhir-adapter";             // actor of the log's own entries
+  std::string actor = "fhir-adapter";                        // actor of the log's own entries
   std::function<void(const CheckpointHead&)> on_checkpoint;  // called with the log locked
 };
 
 // One event as the caller knows it; seq, time, prev, hash and mac are added by the log.
 struct AuditEvent {
-  std::string actor;          // component (fhir-adapter/sync) or a named reviewer
-  std::string action;         // record_created, record_updated, review_overridden, ...
-  std::string record_key;     // observation id
-  std::string source_ref;     // Observation/{id}/_history/{v}
-  std::string source_server;  // FHIR base URL
-  std::string rule_version;   // mappings hash
-  std::string outcome = "success";  // success | minor_failure | serious_failure | major_failure
+  std::string actor;                           // component (fhir-adapter/sync) or a named reviewer
+  std::string action;                          // record_created, record_updated, review_overridden, ...
+  std::string record_key;                      // observation id
+  std::string source_ref;                      // Observation/{id}/_history/{v}
+  std::string source_server;                   // FHIR base URL
+  std::string rule_version;                    // mappings hash
+  std::string outcome = "success";             // success | minor_failure | serious_failure | major_failure
   std::map<std::string, std::string> details;  // no PHI: pseudonymous subject ids, codes, values
 };
 
@@ -79,7 +79,7 @@ struct Recovery {
 };
 
 class AuditLog {
-public:
+ public:
   // Creates the folder when absent, recovers a partial last line, checks the key matches the
   // log (a keyed log is never continued without its key, nor a keyless one with a key).
   static std::unique_ptr<AuditLog> open(AuditSettings settings);
@@ -101,7 +101,7 @@ public:
   std::uint64_t lastSeq() const;
   std::string lastHash() const;
 
-private:
+ private:
   explicit AuditLog(AuditSettings settings);
   class FileLock;
   void loadTail();

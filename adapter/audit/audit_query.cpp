@@ -43,8 +43,10 @@ EventKind kindOf(const AuditEntry& e) {
   if (a == kReviewAccepted || a == kReviewOverridden) return {patientRecord, std::nullopt, true};
   if (a == "config_loaded") return {appActivity, Code{kDcm, "110120", "Application Start"}, false};
   if (a == "daemon_stopped") return {appActivity, Code{kDcm, "110121", "Application Stop"}, false};
-  if (a == "subscription_registered") return {Code{kEventType, "rest", "RESTful Operation"}, Code{kRestful, "create", "create"}, false};
-  if (a == "subscription_removed") return {Code{kEventType, "rest", "RESTful Operation"}, Code{kRestful, "delete", "delete"}, false};
+  if (a == "subscription_registered")
+    return {Code{kEventType, "rest", "RESTful Operation"}, Code{kRestful, "create", "create"}, false};
+  if (a == "subscription_removed")
+    return {Code{kEventType, "rest", "RESTful Operation"}, Code{kRestful, "delete", "delete"}, false};
   if (a == "callback_rejected") {
     if (e.detail("reason") == "auth") return {Code{kDcm, "110114", "User Authentication"}, std::nullopt, false};
     return {Code{kEventType, "rest", "RESTful Operation"}, std::nullopt, false};
@@ -52,7 +54,9 @@ EventKind kindOf(const AuditEntry& e) {
   return {appActivity, std::nullopt, false};
 }
 
-bool isReviewer(const AuditEntry& e) { return e.action == kReviewAccepted || e.action == kReviewOverridden; }
+bool isReviewer(const AuditEntry& e) {
+  return e.action == kReviewAccepted || e.action == kReviewOverridden;
+}
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
@@ -214,7 +218,8 @@ std::string stripObservation(std::string id) {
 
 }  // namespace
 
-void readEntries(const std::filesystem::path& dir, const std::function<void(const AuditEntry&)>& visit, std::vector<std::string>* problems) {
+void readEntries(const std::filesystem::path& dir, const std::function<void(const AuditEntry&)>& visit,
+                 std::vector<std::string>* problems) {
   for (const SegmentFile& seg : listSegments(dir)) {
     const std::string name = seg.path.filename().string();
     forEachLine(seg.path, [&](std::string_view line, std::size_t number, bool terminated) {
@@ -238,7 +243,8 @@ bool EntryFilter::matches(const AuditEntry& e) const {
   if (!action.empty()) {
     bool any = false;
     std::stringstream ss(action);
-    for (std::string a; std::getline(ss, a, ',');) any = any || a == e.action;
+    for (std::string a; std::getline(ss, a, ',');)
+      any = any || a == e.action;
     if (!any) return false;
   }
   if (!observation.empty()) {
@@ -251,7 +257,8 @@ bool EntryFilter::matches(const AuditEntry& e) const {
 }
 
 std::string fhirAction(const std::string& action) {
-  if (action == "record_created" || action == "subscription_registered" || action == kReviewAccepted || action == kReviewOverridden)
+  if (action == "record_created" || action == "subscription_registered" || action == kReviewAccepted ||
+      action == kReviewOverridden)
     return "C";
   if (action == "record_updated" || action == "record_retracted") return "U";
   if (action == "record_removed" || action == "subscription_removed") return "D";
@@ -287,7 +294,8 @@ std::string fhirBundle(const std::vector<AuditEntry>& entries, const std::string
     w.StartObject();
     // A stable urn:uuid from the entry's hash.
     const std::string& h = e.hash;
-    std::string uuid = h.size() >= 32 ? h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20, 12)
+    std::string uuid = h.size() >= 32 ? h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+                                            "-" + h.substr(20, 12)
                                       : std::string("00000000-0000-0000-0000-000000000000");
     str(w, "fullUrl", "urn:uuid:" + uuid);
     w.Key("resource");
@@ -301,22 +309,26 @@ std::string fhirBundle(const std::vector<AuditEntry>& entries, const std::string
 
 std::string formatJsonLines(const std::vector<AuditEntry>& entries) {
   std::string out;
-  for (const AuditEntry& e : entries) out += canonicalLine(e) + "\n";
+  for (const AuditEntry& e : entries)
+    out += canonicalLine(e) + "\n";
   return out;
 }
 
 std::string formatCsv(const std::vector<AuditEntry>& entries) {
-  std::string out = "seq,time,actor,action,record_key,source_ref,source_server,rule_version,outcome,subject_id,analyte,details,hash\n";
+  std::string out =
+      "seq,time,actor,action,record_key,source_ref,source_server,rule_version,outcome,subject_id,analyte,details,hash\n";
   for (const AuditEntry& e : entries) {
-    out += std::to_string(e.seq) + "," + csvField(e.time) + "," + csvField(e.actor) + "," + csvField(e.action) + "," + csvField(e.record_key) +
-           "," + csvField(e.source_ref) + "," + csvField(e.source_server) + "," + csvField(e.rule_version) + "," + csvField(e.outcome) + "," +
-           csvField(e.detail("subject_id")) + "," + csvField(e.detail("analyte")) + "," + csvField(detailsJson(e, true)) + "," + e.hash + "\n";
+    out += std::to_string(e.seq) + "," + csvField(e.time) + "," + csvField(e.actor) + "," + csvField(e.action) + "," +
+           csvField(e.record_key) + "," + csvField(e.source_ref) + "," + csvField(e.source_server) + "," +
+           csvField(e.rule_version) + "," + csvField(e.outcome) + "," + csvField(e.detail("subject_id")) + "," +
+           csvField(e.detail("analyte")) + "," + csvField(detailsJson(e, true)) + "," + e.hash + "\n";
   }
   return out;
 }
 
 std::string formatTable(const std::vector<AuditEntry>& entries) {
-  const std::vector<std::string> header = {"seq", "time", "actor", "action", "record", "subject", "analyte", "outcome", "details"};
+  const std::vector<std::string> header = {"seq",     "time",    "actor",   "action", "record",
+                                           "subject", "analyte", "outcome", "details"};
   std::vector<std::vector<std::string>> rows;
   rows.reserve(entries.size());
   for (const AuditEntry& e : entries) {
@@ -331,20 +343,24 @@ std::string formatTable(const std::vector<AuditEntry>& entries) {
                     e.detail("subject_id"), e.detail("analyte"), e.outcome, details});
   }
   std::vector<std::size_t> width(header.size());
-  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (std::size_t i = 0; i < header.size(); ++i)
+    width[i] = header[i].size();
   for (const auto& row : rows)
-    for (std::size_t i = 0; i + 1 < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    for (std::size_t i = 0; i + 1 < row.size(); ++i)
+      width[i] = std::max(width[i], row[i].size());
   auto line = [&](const std::vector<std::string>& row) {
     std::string out;
     for (std::size_t i = 0; i < row.size(); ++i) {
       out += row[i];
       if (i + 1 < row.size()) out += std::string(width[i] - row[i].size() + 2, ' ');
     }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
+    while (!out.empty() && out.back() == ' ')
+      out.pop_back();
     return out + "\n";
   };
   std::string out = line(header);
-  for (const auto& row : rows) out += line(row);
+  for (const auto& row : rows)
+    out += line(row);
   return out;
 }
 
@@ -367,7 +383,8 @@ std::vector<ReviewState> latestReviews(const std::vector<AuditEntry>& entries) {
     latest[e.record_key] = std::move(s);
   }
   std::vector<ReviewState> out;
-  for (auto& [k, v] : latest) out.push_back(std::move(v));
+  for (auto& [k, v] : latest)
+    out.push_back(std::move(v));
   return out;
 }
 

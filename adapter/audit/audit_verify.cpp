@@ -43,8 +43,9 @@ std::string VerifyReport::firstBad() const {
 std::string VerifyReport::summary() const {
   std::string s = std::to_string(entries) + " entries in " + std::to_string(segments) + " segment" + (segments == 1 ? "" : "s");
   if (last_checkpoint) {
-    s += ", last checkpoint entry " + std::to_string(last_checkpoint->seq) + " at " + last_checkpoint->time + " (" + last_checkpoint->file +
-         " line " + std::to_string(last_checkpoint->line) + ", head " + last_checkpoint->hash.substr(0, 16) + ")";
+    s += ", last checkpoint entry " + std::to_string(last_checkpoint->seq) + " at " + last_checkpoint->time + " (" +
+         last_checkpoint->file + " line " + std::to_string(last_checkpoint->line) + ", head " +
+         last_checkpoint->hash.substr(0, 16) + ")";
   } else {
     s += ", no checkpoint yet";
   }
@@ -88,7 +89,8 @@ VerifyReport verifyLog(const VerifyOptions& options) {
       fail(kHeadFileName, 1, "not a valid checkpoint head");
     } else {
       if (!options.key.empty() && head->mac != head->expectedMac(options.key))
-        fail(kHeadFileName, 1, head->mac.empty() ? "checkpoint head has no MAC" : "checkpoint head MAC does not match (edited or wrong key)");
+        fail(kHeadFileName, 1,
+             head->mac.empty() ? "checkpoint head has no MAC" : "checkpoint head MAC does not match (edited or wrong key)");
       heads.push_back({kHeadFileName, *head, false});
     }
   }
@@ -120,8 +122,8 @@ VerifyReport verifyLog(const VerifyOptions& options) {
     const SegmentFile& seg = segments[si];
     const std::string name = seg.path.filename().string();
     if (seg.number != expectedNumber) {
-      fail(segmentName(expectedNumber), 0, "missing (segments " + std::to_string(expectedNumber - 1) + " and " + std::to_string(seg.number) +
-                                               " exist)");
+      fail(segmentName(expectedNumber), 0,
+           "missing (segments " + std::to_string(expectedNumber - 1) + " and " + std::to_string(seg.number) + " exist)");
       break;
     }
     ++expectedNumber;
@@ -129,8 +131,9 @@ VerifyReport verifyLog(const VerifyOptions& options) {
     forEachLine(seg.path, [&](std::string_view line, std::size_t number, bool terminated) {
       if (!terminated) {
         if (lastSegment) {
-          fail(name, number, "partial last line (" + std::to_string(line.size()) +
-                                 " bytes, an interrupted write): every entry before it is intact; `fhir-adapter audit repair` drops it");
+          fail(name, number,
+               "partial last line (" + std::to_string(line.size()) +
+                   " bytes, an interrupted write): every entry before it is intact; `fhir-adapter audit repair` drops it");
           r.partial_tail = true;
         } else {
           fail(name, number, "line not terminated inside the log (truncated segment)");
@@ -150,7 +153,8 @@ VerifyReport verifyLog(const VerifyOptions& options) {
         return false;
       }
       if (e->prev != prevHash) {
-        fail(name, number, "prev does not match the hash of the entry before (chain broken: entries removed, inserted or reordered)");
+        fail(name, number,
+             "prev does not match the hash of the entry before (chain broken: entries removed, inserted or reordered)");
         return false;
       }
       // The line is canonical (parseEntry checked), so the body is its bytes before ,"hash":
@@ -204,9 +208,9 @@ VerifyReport verifyLog(const VerifyOptions& options) {
       if (h.matched) continue;
       const std::string where = lastFile.empty() ? segmentName(1) : lastFile;
       fail(where, lastLine + 1,
-           "the log ends at entry " + std::to_string(r.entries) + " but " + h.source + " records checkpoint entry " + std::to_string(h.head.seq) +
-               " (" + h.head.segment + "): entries " + std::to_string(r.entries + 1) + ".." + std::to_string(h.head.seq) +
-               " were removed (truncated)");
+           "the log ends at entry " + std::to_string(r.entries) + " but " + h.source + " records checkpoint entry " +
+               std::to_string(h.head.seq) + " (" + h.head.segment + "): entries " + std::to_string(r.entries + 1) + ".." +
+               std::to_string(h.head.seq) + " were removed (truncated)");
       break;
     }
   }
@@ -218,7 +222,8 @@ VerifyReport verifyLog(const VerifyOptions& options) {
   if (r.macs_present && options.key.empty())
     r.notes.push_back("entries carry HMACs but no key was given: only the hash chain was checked");
   if (!r.macs_present && r.entries > 0 && options.key.empty())
-    r.notes.push_back("hash-only log (no key): an edit that rewrites every later hash and audit.head is caught only by an anchored head");
+    r.notes.push_back(
+        "hash-only log (no key): an edit that rewrites every later hash and audit.head is caught only by an anchored head");
   if (segments.empty()) r.notes.push_back("no audit entries yet");
   return r;
 }

@@ -37,8 +37,9 @@ constexpr const char* kTls12Ciphers =
 std::shared_ptr<ssl::context> makeContext(const CallbackServerSettings& s) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   try {
-    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                     ssl::context::no_tlsv1_1 | ssl::context::single_dh_use | ssl::context::no_compression);
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use |
+                     ssl::context::no_compression);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
     if (SSL_CTX_set_cipher_list(ctx->native_handle(), kTls12Ciphers) != 1) throw std::runtime_error("cipher list refused");
     ctx->use_certificate_chain_file(s.cert_file);
@@ -58,7 +59,8 @@ std::shared_ptr<ssl::context> makeContext(const CallbackServerSettings& s) {
     } catch (const boost::system::system_error& e) {
       throw std::runtime_error("cannot load the client CA " + s.client_ca_file + ": " + e.code().message());
     }
-    if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(s.client_ca_file.c_str())) SSL_CTX_set_client_CA_list(ctx->native_handle(), names);
+    if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(s.client_ca_file.c_str()))
+      SSL_CTX_set_client_CA_list(ctx->native_handle(), names);
     ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
   }
   // Needed for session resumption when client certificates are verified.
@@ -102,7 +104,7 @@ struct CallbackServer::Impl : std::enable_shared_from_this<CallbackServer::Impl>
 
 // One TLS connection: handshake, then requests while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {
-public:
+ public:
   Session(tcp::socket&& socket, std::shared_ptr<ssl::context> ctx, std::shared_ptr<CallbackServer::Impl> server)
       : ctx_(std::move(ctx)), stream_(std::move(socket), *ctx_), server_(std::move(server)) {}
   ~Session() { server_->remove(this); }
@@ -118,7 +120,7 @@ public:
     });
   }
 
-private:
+ private:
   enum class State { Handshake, Idle, Reading, Busy, Closing };
   const CallbackServerSettings& settings() const { return server_->settings; }
 
@@ -140,12 +142,12 @@ private:
 
   void refusePlainHttp() {
     server_->event("plain_http");
-    static const std::string body =
-        R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"security",)"
-        R"("diagnostics":"this endpoint accepts HTTPS only"}]})";
-    auto answer = std::make_shared<std::string>("HTTP/1.1 400 Bad Request\r\nContent-Type: application/fhir+json\r\n"
-                                                "Connection: close\r\nContent-Length: " +
-                                                std::to_string(body.size()) + "\r\n\r\n" + body);
+    static const std::string body = R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"security",)"
+                                    R"("diagnostics":"this endpoint accepts HTTPS only"}]})";
+    auto answer = std::make_shared<std::string>(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/fhir+json\r\n"
+        "Connection: close\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body);
     state_ = State::Closing;
     auto& tcp = beast::get_lowest_layer(stream_);
     tcp.expires_after(settings().write_timeout);
@@ -213,7 +215,7 @@ private:
 
   void onHeader(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream || ec == ssl::error::stream_truncated) return;  // closed between requests
-    if (ec == beast::error::timeout) return server_->event("header_timeout");  // a slow client is closed
+    if (ec == beast::error::timeout) return server_->event("header_timeout");            // a slow client is closed
     if (ec == http::error::header_limit) return reject(431, "header_limit", "request headers too large");
     if (ec == http::error::body_limit) return reject(413, "body_limit", "request body too large");
     if (ec) return reject(400, "bad_request", "malformed HTTP request");
@@ -234,7 +236,8 @@ private:
     r.target = std::string(req.target());
     for (const auto& field : req) {
       std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       auto [it, inserted] = r.headers.emplace(name, std::string(field.value()));
       if (!inserted) it->second += "," + std::string(field.value());
     }
@@ -244,7 +247,8 @@ private:
     auto self = shared_from_this();
     try {
       server_->handler(std::move(r), [self](ServerResponse response) {
-        asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+        asio::post(self->stream_.get_executor(),
+                   [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
       });
     } catch (const std::exception&) {
       write(ServerResponse{500, "application/fhir+json", operationOutcome({500, "exception", "internal error"}), {}});
@@ -255,14 +259,17 @@ private:
     server_->event(event);
     keepAlive_ = false;  // the rest of the stream cannot be trusted
     rejected_ = true;
-    write(ServerResponse{status, "application/fhir+json", operationOutcome({status, status == 413 ? "too-long" : "invalid", why}), {}});
+    write(ServerResponse{
+        status, "application/fhir+json", operationOutcome({status, status == 413 ? "too-long" : "invalid", why}), {}});
   }
 
   void write(ServerResponse response) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version_ ? version_ : 11);
+    auto res =
+        std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version_ ? version_ : 11);
     res->set(http::field::server, "fhir-adapter");
     if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.headers) res->set(name, value);
+    for (const auto& [name, value] : response.headers)
+      res->set(name, value);
     res->body() = std::move(response.body);
     res->keep_alive(keepAlive_ && !server_->stopping);
     res->prepare_payload();
@@ -370,10 +377,13 @@ CallbackServer::CallbackServer(CallbackServerSettings settings, RequestHandler h
   }
   impl_->accept();
   const int n = std::max(1, s.threads);
-  for (int i = 0; i < n; ++i) impl_->threads.emplace_back([impl = impl_] { impl->ioc.run(); });
+  for (int i = 0; i < n; ++i)
+    impl_->threads.emplace_back([impl = impl_] { impl->ioc.run(); });
 }
 
-CallbackServer::~CallbackServer() { stop(); }
+CallbackServer::~CallbackServer() {
+  stop();
+}
 
 unsigned short CallbackServer::port() const {
   beast::error_code ec;
@@ -412,7 +422,8 @@ void CallbackServer::stop(std::chrono::milliseconds grace) {
       if (auto s = weak.lock()) live.push_back(std::move(s));
     }
   }
-  for (auto& s : live) s->stopGracefully();
+  for (auto& s : live)
+    s->stopGracefully();
   live.clear();  // sessions must be able to end
   {
     std::unique_lock lock(impl_->mutex);
@@ -420,7 +431,8 @@ void CallbackServer::stop(std::chrono::milliseconds grace) {
   }
   impl_->work.reset();
   impl_->ioc.stop();
-  for (auto& t : impl_->threads) t.join();
+  for (auto& t : impl_->threads)
+    t.join();
   impl_->threads.clear();
 }
 

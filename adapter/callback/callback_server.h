@@ -45,7 +45,7 @@ struct ServerRequest {
   std::string method, target;
   net::Headers headers;  // lower-case names; repeated headers joined with ","
   std::string body;
-  bool client_certificate = false;  // a verified client certificate was presented (mTLS)
+  bool client_certificate = false;                 // a verified client certificate was presented (mTLS)
   std::chrono::steady_clock::time_point received;  // when the request was completely read
 };
 
@@ -53,7 +53,7 @@ struct ServerResponse {
   int status = 200;
   std::string content_type;  // "" = no body type
   std::string body;
-  net::Headers headers;      // extra headers (e.g. www-authenticate, retry-after)
+  net::Headers headers;  // extra headers (e.g. www-authenticate, retry-after)
 };
 
 using Responder = std::function<void(ServerResponse)>;
@@ -64,7 +64,7 @@ using RequestHandler = std::function<void(ServerRequest&&, Responder)>;
 using ServerEventHandler = std::function<void(const std::string& event)>;
 
 class CallbackServer {
-public:
+ public:
   // Binds and starts; throws std::runtime_error (certificate, key, CA or address problems).
   CallbackServer(CallbackServerSettings settings, RequestHandler handler, ServerEventHandler events = {});
   ~CallbackServer();  // stop()
@@ -80,7 +80,7 @@ public:
 
   struct Impl;  // implementation detail (shared with the sessions)
 
-private:
+ private:
   std::shared_ptr<Impl> impl_;
 };
 

@@ -25,8 +25,10 @@ void sha256(std::string_view data, unsigned char (&out)[EVP_MAX_MD_SIZE], unsign
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -34,11 +36,16 @@ std::string_view trim(std::string_view s) {
 
 const char* authFailureName(AuthFailure f) {
   switch (f) {
-    case AuthFailure::None: return "none";
-    case AuthFailure::MissingToken: return "missing_token";
-    case AuthFailure::BadToken: return "bad_token";
-    case AuthFailure::MissingSignature: return "missing_signature";
-    case AuthFailure::BadSignature: return "bad_signature";
+    case AuthFailure::None:
+      return "none";
+    case AuthFailure::MissingToken:
+      return "missing_token";
+    case AuthFailure::BadToken:
+      return "bad_token";
+    case AuthFailure::MissingSignature:
+      return "missing_signature";
+    case AuthFailure::BadSignature:
+      return "bad_signature";
   }
   return "unknown";
 }
@@ -46,7 +53,8 @@ const char* authFailureName(AuthFailure f) {
 std::string hmacSha256Hex(std::string_view key, std::string_view data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &n);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+       mac, &n);
   return hex(mac, n);
 }
 
@@ -60,8 +68,8 @@ bool secretsEqual(std::string_view a, std::string_view b) {
 
 CallerAuth::CallerAuth(CallerAuthSettings settings) : settings_(std::move(settings)) {}
 
-AuthFailure CallerAuth::check(const std::optional<std::string_view>& authorization, const std::optional<std::string_view>& signature,
-                              std::string_view body) const {
+AuthFailure CallerAuth::check(const std::optional<std::string_view>& authorization,
+                              const std::optional<std::string_view>& signature, std::string_view body) const {
   if (settings_.bearer_token) {
     if (!authorization) return AuthFailure::MissingToken;
     std::string_view value = trim(*authorization);
@@ -75,7 +83,8 @@ AuthFailure CallerAuth::check(const std::optional<std::string_view>& authorizati
   if (settings_.hmac_secret) {
     if (!signature) return AuthFailure::MissingSignature;
     std::string given(trim(*signature));
-    for (char& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : given)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (!secretsEqual(given, hmacSha256Hex(*settings_.hmac_secret, body))) return AuthFailure::BadSignature;
   }
   return AuthFailure::None;

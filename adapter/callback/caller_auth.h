@@ -23,14 +23,14 @@ enum class AuthFailure { None, MissingToken, BadToken, MissingSignature, BadSign
 const char* authFailureName(AuthFailure f);  // metric label: missing_token, bad_token, ...
 
 class CallerAuth {
-public:
+ public:
   explicit CallerAuth(CallerAuthSettings settings);
   bool anyConfigured() const { return settings_.bearer_token || settings_.hmac_secret; }
   // `authorization` / `signature`: the header values, nullopt when absent.
   AuthFailure check(const std::optional<std::string_view>& authorization, const std::optional<std::string_view>& signature,
                     std::string_view body) const;
 
-private:
+ private:
   CallerAuthSettings settings_;
 };
 

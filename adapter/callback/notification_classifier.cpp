@@ -17,11 +17,14 @@ using fhir::findMember;
 using fhir::JsonValue;
 using fhir::stringMember;
 
-Problem problem(int status, std::string code, std::string diagnostics) { return Problem{status, std::move(code), std::move(diagnostics)}; }
+Problem problem(int status, std::string code, std::string diagnostics) {
+  return Problem{status, std::move(code), std::move(diagnostics)};
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -33,14 +36,16 @@ bool isBlank(std::string_view body) {
 // older ones the DSTU2 application/json+fhir. Parameters (charset, fhirVersion) are ignored.
 bool isFhirJson(std::string_view content_type) {
   std::string type = lower(content_type.substr(0, content_type.find(';')));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
+  while (!type.empty() && type.back() == ' ')
+    type.pop_back();
   return type == "application/fhir+json" || type == "application/json" || type == "application/json+fhir";
 }
 
 std::optional<std::int64_t> parseCount(std::string_view text) {
   if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
   std::int64_t v = 0;
-  for (char c : text) v = v * 10 + (c - '0');
+  for (char c : text)
+    v = v * 10 + (c - '0');
   return v;
 }
 
@@ -75,14 +80,17 @@ CarriedResource carried(const fhir::PageEntry& e) {
   return CarriedResource{e.id, e.version_id, e.last_updated, e.status, std::string(e.resource)};
 }
 
-std::string versionKeyOf(const CarriedResource& r) { return !r.version_id.empty() ? r.version_id : "@" + r.last_updated.value_or(""); }
+std::string versionKeyOf(const CarriedResource& r) {
+  return !r.version_id.empty() ? r.version_id : "@" + r.last_updated.value_or("");
+}
 
 // The status (entry 0): R4 backport Parameters or R4B/R5 SubscriptionStatus, read into `n`.
 std::optional<Problem> readStatus(const JsonValue& status, Notification& n, std::string& type) {
   const std::string resourceType(stringMember(status, "resourceType").value_or(""));
   if (resourceType == "Parameters") {
     const JsonValue* parameters = findMember(status, "parameter");
-    if (!parameters || !parameters->IsArray()) return problem(400, "invalid", "Bundle.entry[0].resource (Parameters) has no parameter");
+    if (!parameters || !parameters->IsArray())
+      return problem(400, "invalid", "Bundle.entry[0].resource (Parameters) has no parameter");
     for (const auto& p : parameters->GetArray()) {
       if (!p.IsObject()) continue;
       const std::string_view name = stringMember(p, "name").value_or("");
@@ -145,14 +153,16 @@ std::optional<Problem> readStatus(const JsonValue& status, Notification& n, std:
 
 std::variant<Notification, Problem> classifyBundle(std::string_view body, const fhir::BundlePage& page) {
   if (page.bundle_type != "history" && page.bundle_type != "subscription-notification")
-    return problem(400, "invalid", "Bundle.type must be history or subscription-notification for a notification, not " +
-                                       (page.bundle_type.empty() ? std::string("(missing)") : page.bundle_type));
+    return problem(400, "invalid",
+                   "Bundle.type must be history or subscription-notification for a notification, not " +
+                       (page.bundle_type.empty() ? std::string("(missing)") : page.bundle_type));
   if (page.entries.empty() || page.entries.front().resource.empty())
     return problem(400, "invalid", "Bundle.entry[0].resource: a notification Bundle starts with its subscription status");
   rapidjson::Document status;
   const std::string_view statusText = page.entries.front().resource;
   status.Parse<rapidjson::kParseNumbersAsStringsFlag>(statusText.data(), statusText.size());
-  if (status.HasParseError() || !status.IsObject()) return problem(400, "invalid", "Bundle.entry[0].resource is not a JSON object");
+  if (status.HasParseError() || !status.IsObject())
+    return problem(400, "invalid", "Bundle.entry[0].resource is not a JSON object");
   Notification n;
   std::string type;
   if (auto p = readStatus(status, n, type)) return *p;
@@ -183,7 +193,8 @@ std::variant<Notification, Problem> classifyBundle(std::string_view body, const 
           if (!entry.IsObject() || findMember(entry, "resource")) continue;
           auto url = stringMember(entry, "fullUrl");
           if (!url) {
-            if (const JsonValue* request = findMember(entry, "request"); request && request->IsObject()) url = stringMember(*request, "url");
+            if (const JsonValue* request = findMember(entry, "request"); request && request->IsObject())
+              url = stringMember(*request, "url");
           }
           if (url) {
             if (auto id = observationIdOf(*url)) n.observation_ids.push_back(*id);
@@ -202,18 +213,22 @@ std::variant<Notification, Problem> classifyBundle(std::string_view body, const 
       n.shape = Shape::EventEmpty;
     }
   } else {
-    return problem(400, "invalid", "subscription status type must be handshake, heartbeat, event-notification or query-status, not " +
-                                       (type.empty() ? std::string("(missing)") : type));
+    return problem(400, "invalid",
+                   "subscription status type must be handshake, heartbeat, event-notification or query-status, not " +
+                       (type.empty() ? std::string("(missing)") : type));
   }
   // A retry repeats the subscription, the event numbers and the resources (id and version):
   // that is a duplicate. A server that restarted its counters sends other resources under the
   // same numbers: a new key, processed.
   if (n.shape == Shape::EventIdOnly || n.shape == Shape::EventFull) {
     std::string what;
-    for (auto e : n.event_numbers) what += std::to_string(e) + ",";
+    for (auto e : n.event_numbers)
+      what += std::to_string(e) + ",";
     what += "|";
-    for (const auto& r : n.resources) what += r.id + "/" + versionKeyOf(r) + ",";
-    for (const auto& id : n.observation_ids) what += id + ",";
+    for (const auto& r : n.resources)
+      what += r.id + "/" + versionKeyOf(r) + ",";
+    for (const auto& id : n.observation_ids)
+      what += id + ",";
     n.dedupe_key = "event:" + n.subscription + ":" + sha256Hex(what);
   }
   return n;
@@ -223,22 +238,32 @@ std::variant<Notification, Problem> classifyBundle(std::string_view body, const 
 
 const char* shapeName(Shape shape) {
   switch (shape) {
-    case Shape::Ping: return "ping";
-    case Shape::ResourcePut: return "resource_put";
-    case Shape::ResourcePost: return "resource_post";
-    case Shape::Handshake: return "handshake";
-    case Shape::Heartbeat: return "heartbeat";
-    case Shape::QueryStatus: return "query_status";
-    case Shape::EventEmpty: return "event_empty";
-    case Shape::EventIdOnly: return "event_id_only";
-    case Shape::EventFull: return "event_full";
+    case Shape::Ping:
+      return "ping";
+    case Shape::ResourcePut:
+      return "resource_put";
+    case Shape::ResourcePost:
+      return "resource_post";
+    case Shape::Handshake:
+      return "handshake";
+    case Shape::Heartbeat:
+      return "heartbeat";
+    case Shape::QueryStatus:
+      return "query_status";
+    case Shape::EventEmpty:
+      return "event_empty";
+    case Shape::EventIdOnly:
+      return "event_id_only";
+    case Shape::EventFull:
+      return "event_full";
   }
   return "unknown";
 }
 
 std::variant<Notification, Problem> classifyNotification(const CallbackRequest& request, std::string_view endpoint_path) {
   std::string_view path = request.target.substr(0, request.target.find('?'));
-  while (endpoint_path.size() > 1 && endpoint_path.back() == '/') endpoint_path.remove_suffix(1);
+  while (endpoint_path.size() > 1 && endpoint_path.back() == '/')
+    endpoint_path.remove_suffix(1);
   if (path.size() > endpoint_path.size() && path.back() == '/') path.remove_suffix(1);
   std::optional<std::string> pathId;  // {endpoint}/Observation/{id}
   if (path != endpoint_path) {
@@ -248,8 +273,7 @@ std::variant<Notification, Problem> classifyNotification(const CallbackRequest& 
       return problem(404, "not-found", "no notification endpoint at this path");
     pathId = std::string(path.substr(prefix.size()));
   }
-  if (request.method != "POST" && request.method != "PUT")
-    return problem(405, "not-supported", "notifications are POST or PUT");
+  if (request.method != "POST" && request.method != "PUT") return problem(405, "not-supported", "notifications are POST or PUT");
   if (pathId && request.method != "PUT") return problem(405, "not-supported", "{endpoint}/Observation/{id} takes PUT");
   if (isBlank(request.body)) {
     if (pathId || request.method != "POST") return problem(400, "required", "a PUT notification carries the resource");

@@ -22,15 +22,15 @@
 namespace fa::callback {
 
 enum class Shape {
-  Ping,           // empty POST: poll
-  ResourcePut,    // PUT {endpoint}/Observation/{id} (HAPI, Firely)
-  ResourcePost,   // POST {endpoint} with the resource (Medplum)
+  Ping,          // empty POST: poll
+  ResourcePut,   // PUT {endpoint}/Observation/{id} (HAPI, Firely)
+  ResourcePost,  // POST {endpoint} with the resource (Medplum)
   Handshake,
   Heartbeat,
   QueryStatus,
-  EventEmpty,     // event-notification, content empty: poll
-  EventIdOnly,    // event-notification, content id-only: read each resource
-  EventFull,      // event-notification, content full-resource
+  EventEmpty,   // event-notification, content empty: poll
+  EventIdOnly,  // event-notification, content id-only: read each resource
+  EventFull,    // event-notification, content full-resource
 };
 const char* shapeName(Shape shape);  // metric label: ping, resource_put, ..., event_full
 
@@ -45,11 +45,11 @@ struct CarriedResource {
 
 struct Notification {
   Shape shape = Shape::Ping;
-  std::string subscription;                 // Subscription reference, when the shape carries one
+  std::string subscription;                        // Subscription reference, when the shape carries one
   std::optional<std::int64_t> events_since_start;  // the status's events-since-subscription-start
-  std::vector<std::int64_t> event_numbers;  // notification events, in order
-  std::vector<CarriedResource> resources;   // full-resource / resource shapes: Observations only
-  std::vector<std::string> observation_ids; // id-only: Observation ids to read
+  std::vector<std::int64_t> event_numbers;         // notification events, in order
+  std::vector<CarriedResource> resources;          // full-resource / resource shapes: Observations only
+  std::vector<std::string> observation_ids;        // id-only: Observation ids to read
   // Deduplication key: the same key means the same notification (a retry); "" = never deduped.
   std::string dedupe_key;
 };

@@ -13,11 +13,14 @@ std::optional<std::string_view> header(const net::Headers& h, const std::string&
   return std::string_view(it->second);
 }
 
-ServerResponse problemResponse(const Problem& p) { return ServerResponse{p.status, "application/fhir+json", operationOutcome(p), {}}; }
+ServerResponse problemResponse(const Problem& p) {
+  return ServerResponse{p.status, "application/fhir+json", operationOutcome(p), {}};
+}
 
 }  // namespace
 
-NotificationIntake::NotificationIntake(std::string endpoint_path, CallerAuth auth, NotificationQueue& queue, IntakeObserver observer)
+NotificationIntake::NotificationIntake(std::string endpoint_path, CallerAuth auth, NotificationQueue& queue,
+                                       IntakeObserver observer)
     : path_(std::move(endpoint_path)), auth_(std::move(auth)), queue_(queue), observer_(std::move(observer)) {}
 
 void NotificationIntake::handle(ServerRequest&& request, Responder respond) {
@@ -26,7 +29,8 @@ void NotificationIntake::handle(ServerRequest&& request, Responder respond) {
     if (observer_.on_ack) observer_.on_ack(std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
     respond(std::move(r));
   };
-  const AuthFailure failure = auth_.check(header(request.headers, "authorization"), header(request.headers, "x-signature"), request.body);
+  const AuthFailure failure =
+      auth_.check(header(request.headers, "authorization"), header(request.headers, "x-signature"), request.body);
   if (failure != AuthFailure::None) {
     if (observer_.on_auth_failure) observer_.on_auth_failure(authFailureName(failure));
     if (observer_.on_notification) observer_.on_notification("unknown", "unauthenticated");
@@ -47,7 +51,8 @@ void NotificationIntake::handle(ServerRequest&& request, Responder respond) {
     if (observer_.on_notification) observer_.on_notification(shape, "answered");
     return answer(ServerResponse{200, "", "", {}});
   }
-  QueuedNotification q{shape, std::move(request.method), std::move(request.target), contentType, std::move(request.body), n.dedupe_key};
+  QueuedNotification q{shape,       std::move(request.method), std::move(request.target),
+                       contentType, std::move(request.body),   n.dedupe_key};
   queue_.enqueue(std::move(q), [this, shape, answer](EnqueueResult result) {
     if (result == EnqueueResult::Failed) {
       if (observer_.on_notification) observer_.on_notification(shape, "failed");

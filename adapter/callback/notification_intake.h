@@ -26,11 +26,11 @@ struct IntakeObserver {
 };
 
 class NotificationIntake {
-public:
+ public:
   NotificationIntake(std::string endpoint_path, CallerAuth auth, NotificationQueue& queue, IntakeObserver observer = {});
   void handle(ServerRequest&& request, Responder respond);
 
-private:
+ private:
   std::string path_;
   CallerAuth auth_;
   NotificationQueue& queue_;

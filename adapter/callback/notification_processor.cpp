@@ -7,8 +7,8 @@
 #include <sqlite3.h>
 
 #include "callback/notification_classifier.h"
-#include "core/civil_time.h"
 #include "callback/notification_queue.h"
+#include "core/civil_time.h"
 #include "fhir/bundle_page.h"
 
 namespace fa::callback {
@@ -20,8 +20,8 @@ struct Row {
 };
 
 store::ObservationVersion versionOf(const CarriedResource& r) {
-  return store::ObservationVersion{r.id, !r.version_id.empty() ? r.version_id : "@" + r.last_updated.value_or(""), r.last_updated,
-                                   r.status, r.json, "push"};
+  return store::ObservationVersion{
+      r.id, !r.version_id.empty() ? r.version_id : "@" + r.last_updated.value_or(""), r.last_updated, r.status, r.json, "push"};
 }
 
 }  // namespace
@@ -42,7 +42,8 @@ ProcessReport NotificationProcessor::processPending(std::size_t max) {
     store::Statement s = store_.db().prepare(
         "SELECT seq, method, target, content_type, body FROM notifications WHERE status = 'pending' ORDER BY seq LIMIT ?1");
     s.bind(1, static_cast<std::int64_t>(max));
-    while (s.step()) rows.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4)});
+    while (s.step())
+      rows.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4)});
   }
   auto askPoll = [&report](const std::string& why) {
     report.poll_needed = true;
@@ -80,7 +81,7 @@ ProcessReport NotificationProcessor::processPending(std::size_t max) {
         }
       }
     }
-    store::SqliteDb::Transaction t(store_.db());
+    auto t = store_.transaction();
     const std::string now = nowInstant();
     int fresh = 0;
     for (const CarriedResource& r : resources) {
@@ -121,8 +122,10 @@ ProcessReport NotificationProcessor::processPending(std::size_t max) {
       up.bind(1, n->subscription).bind(2, highest).bind(3, now);
       up.run();
     }
-    if (outcome.empty()) outcome = std::to_string(fresh) + " new, " + std::to_string(resources.size() - static_cast<std::size_t>(fresh)) + " known";
-    store::Statement done = store_.db().prepare("UPDATE notifications SET status = 'done', outcome = ?1, processed_at = ?2 WHERE seq = ?3");
+    if (outcome.empty())
+      outcome = std::to_string(fresh) + " new, " + std::to_string(resources.size() - static_cast<std::size_t>(fresh)) + " known";
+    store::Statement done =
+        store_.db().prepare("UPDATE notifications SET status = 'done', outcome = ?1, processed_at = ?2 WHERE seq = ?3");
     done.bind(1, outcome).bind(2, now).bind(3, row.seq);
     done.run();
     t.commit();
@@ -133,7 +136,8 @@ ProcessReport NotificationProcessor::processPending(std::size_t max) {
 std::size_t NotificationProcessor::pruneProcessed(std::chrono::hours keep) {
   // processed_at is a UTC instant in one fixed format, so text order is time order.
   const std::string cutoff = core::formatInstantUtc(
-      std::chrono::duration_cast<std::chrono::microseconds>((std::chrono::system_clock::now() - keep).time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::microseconds>((std::chrono::system_clock::now() - keep).time_since_epoch())
+          .count());
   store::Statement s = store_.db().prepare("DELETE FROM notifications WHERE status = 'done' AND processed_at < ?1");
   s.bind(1, cutoff);
   s.run();

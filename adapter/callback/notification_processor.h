@@ -11,8 +11,8 @@
 // them on restart) is taken as the new start.
 //
 // Thread-safety: one thread (the daemon's work loop), the same one that uses `store`.
-#include <cstddef>
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <string>
@@ -41,7 +41,7 @@ inline constexpr const char* kRecordsStaleKey = "push_records_stale";
 using ResourceReader = std::function<net::HttpResponse(const std::string& relative_url)>;
 
 class NotificationProcessor {
-public:
+ public:
   NotificationProcessor(store::ObservationStore& store, std::string endpoint_path, ResourceReader read);
   // Processes up to `max` pending notifications.
   ProcessReport processPending(std::size_t max);
@@ -52,7 +52,7 @@ public:
   // deduplicated on (id, versionId).
   std::size_t pruneProcessed(std::chrono::hours keep);
 
-private:
+ private:
   store::ObservationStore& store_;
   std::string path_;
   ResourceReader read_;

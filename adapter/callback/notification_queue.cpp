@@ -22,7 +22,9 @@ NotificationQueue::NotificationQueue(const std::string& store_path, std::size_t 
   writer_ = std::thread([this] { run(); });
 }
 
-NotificationQueue::~NotificationQueue() { stop(); }
+NotificationQueue::~NotificationQueue() {
+  stop();
+}
 
 void NotificationQueue::setOnStored(std::function<void()> on_stored) {
   std::lock_guard lock(mutex_);
@@ -68,7 +70,8 @@ void NotificationQueue::run() {
       wake_.wait(lock, [this] { return stopping_ || !items_.empty(); });
       if (items_.empty()) return;  // stopping, and everything handed in is written
       const std::size_t n = std::min(items_.size(), max_batch_);
-      batch.assign(std::make_move_iterator(items_.begin()), std::make_move_iterator(items_.begin() + static_cast<std::ptrdiff_t>(n)));
+      batch.assign(std::make_move_iterator(items_.begin()),
+                   std::make_move_iterator(items_.begin() + static_cast<std::ptrdiff_t>(n)));
       items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(n));
       onStored = on_stored_;
     }
@@ -80,8 +83,10 @@ void NotificationQueue::run() {
       for (std::size_t i = 0; i < batch.size(); ++i) {
         const QueuedNotification& q = batch[i].n;
         insert.bind(1, now).bind(2, q.shape).bind(3, q.method).bind(4, q.target).bind(5, q.content_type).bind(6, q.body);
-        if (q.dedupe_key.empty()) insert.bindNull(7);
-        else insert.bind(7, q.dedupe_key);
+        if (q.dedupe_key.empty())
+          insert.bindNull(7);
+        else
+          insert.bind(7, q.dedupe_key);
         insert.run();
         const bool stored = sqlite3_changes(db_.handle()) > 0;
         results[i] = stored ? EnqueueResult::Stored : EnqueueResult::Duplicate;
@@ -93,7 +98,8 @@ void NotificationQueue::run() {
       results.assign(batch.size(), EnqueueResult::Failed);  // the caller answers 503: the server retries
       anyNew = false;
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(results[i]);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      batch[i].done(results[i]);
     batch.clear();
     if (anyNew && onStored) onStored();
   }

@@ -32,7 +32,7 @@ struct QueuedNotification {
 enum class EnqueueResult { Stored, Duplicate, Failed };
 
 class NotificationQueue {
-public:
+ public:
   // Opens (and migrates) the store at `store_path`. `max_batch`: most notifications per commit.
   NotificationQueue(const std::string& store_path, std::size_t max_batch);
   ~NotificationQueue();  // stop()
@@ -46,7 +46,7 @@ public:
   void stop();
   std::size_t waiting() const;
 
-private:
+ private:
   void run();
 
   struct Item {

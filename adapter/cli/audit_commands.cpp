@@ -38,7 +38,8 @@ std::optional<daemon::DaemonConfig> loadConfig(const char* command, const std::s
   try {
     return daemon::loadDaemonConfig(file);
   } catch (const daemon::DaemonConfigError& e) {
-    for (const std::string& p : e.problems()) std::fprintf(stderr, "fhir-adapter %s: %s\n", command, p.c_str());
+    for (const std::string& p : e.problems())
+      std::fprintf(stderr, "fhir-adapter %s: %s\n", command, p.c_str());
     return std::nullopt;
   }
 }
@@ -57,16 +58,21 @@ std::vector<audit::AuditEntry> selectEntries(const daemon::DaemonConfig& c, cons
   audit::EntryFilter filter{args.subject, args.analyte, args.action, args.observation, args.since, args.until, args.checkpoints};
   std::vector<audit::AuditEntry> out;
   std::vector<std::string> problems;
-  audit::readEntries(c.audit_dir, [&](const audit::AuditEntry& e) {
-    if (filter.matches(e)) out.push_back(e);
-  }, &problems);
-  for (const std::string& p : problems) std::fprintf(stderr, "fhir-adapter %s: warning: %s (run `fhir-adapter audit verify`)\n", command, p.c_str());
+  audit::readEntries(
+      c.audit_dir,
+      [&](const audit::AuditEntry& e) {
+        if (filter.matches(e)) out.push_back(e);
+      },
+      &problems);
+  for (const std::string& p : problems)
+    std::fprintf(stderr, "fhir-adapter %s: warning: %s (run `fhir-adapter audit verify`)\n", command, p.c_str());
   return out;
 }
 
 int runVerify(const daemon::DaemonConfig& c) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(c.audit_dir, ec)) return fail("audit verify", c.audit_dir.string() + ": no audit log here", kExitUsage);
+  if (!std::filesystem::is_directory(c.audit_dir, ec))
+    return fail("audit verify", c.audit_dir.string() + ": no audit log here", kExitUsage);
   audit::VerifyOptions o;
   o.dir = c.audit_dir;
   if (!c.audit_key_file.empty()) {
@@ -78,12 +84,14 @@ int runVerify(const daemon::DaemonConfig& c) {
   }
   if (!c.audit_anchor_path.empty()) o.anchor = c.audit_anchor_path;
   audit::VerifyReport r = audit::verifyLog(o);
-  for (const std::string& n : r.notes) std::fprintf(stderr, "fhir-adapter audit verify: note: %s\n", n.c_str());
+  for (const std::string& n : r.notes)
+    std::fprintf(stderr, "fhir-adapter audit verify: note: %s\n", n.c_str());
   if (!r.intact) {
     const std::filesystem::path file = r.bad_file.empty() ? c.audit_dir : c.audit_dir / r.bad_file;
     std::fprintf(stderr, "fhir-adapter audit verify: BROKEN: %s%s: %s\n", file.string().c_str(),
                  r.bad_line ? (" line " + std::to_string(r.bad_line)).c_str() : "", r.problem.c_str());
-    std::fprintf(stderr, "fhir-adapter audit verify: %llu entries before it verified\n", static_cast<unsigned long long>(r.entries));
+    std::fprintf(stderr, "fhir-adapter audit verify: %llu entries before it verified\n",
+                 static_cast<unsigned long long>(r.entries));
     return kExitAuditBroken;
   }
   std::printf("audit log intact: %s\n", r.summary().c_str());
@@ -92,7 +100,8 @@ int runVerify(const daemon::DaemonConfig& c) {
 
 int runRepair(const daemon::DaemonConfig& c) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(c.audit_dir, ec)) return fail("audit repair", c.audit_dir.string() + ": no audit log here", kExitUsage);
+  if (!std::filesystem::is_directory(c.audit_dir, ec))
+    return fail("audit repair", c.audit_dir.string() + ": no audit log here", kExitUsage);
   auto partial = audit::findPartialTail(c.audit_dir);
   if (!partial) {
     std::printf("nothing to repair: no partial last line in %s\n", c.audit_dir.string().c_str());
@@ -103,8 +112,10 @@ int runRepair(const daemon::DaemonConfig& c) {
     const auto recovered = log->recovered();
     log->close();
     if (recovered) {
-      std::printf("dropped the partial last line %s line %zu (%zu bytes, sha256 %s); committed entries untouched; an audit_recovered entry records it\n",
-                  recovered->segment.c_str(), recovered->line, recovered->dropped_bytes, recovered->dropped_sha256.c_str());
+      std::printf(
+          "dropped the partial last line %s line %zu (%zu bytes, sha256 %s); committed entries untouched; an audit_recovered "
+          "entry records it\n",
+          recovered->segment.c_str(), recovered->line, recovered->dropped_bytes, recovered->dropped_sha256.c_str());
     }
     return kExitOk;
   } catch (const audit::AuditError& e) {
@@ -129,11 +140,15 @@ bool validText(const std::string& s, std::size_t max) {
 
 int runReviewDecision(const daemon::DaemonConfig& c, const AuditArguments& args, bool isOverride) {
   const char* command = isOverride ? "review override" : "review accept";
-  if (!validText(args.reviewer, 100)) return fail(command, "--reviewer must be a staff name of 1 to 100 characters, one line", kExitUsage);
-  if (isOverride && !validText(args.reason, 500)) return fail(command, "--reason is required: 1 to 500 characters, one line, no patient data", kExitUsage);
-  if (!args.reason.empty() && !validText(args.reason, 500)) return fail(command, "--reason: 1 to 500 characters, one line", kExitUsage);
+  if (!validText(args.reviewer, 100))
+    return fail(command, "--reviewer must be a staff name of 1 to 100 characters, one line", kExitUsage);
+  if (isOverride && !validText(args.reason, 500))
+    return fail(command, "--reason is required: 1 to 500 characters, one line, no patient data", kExitUsage);
+  if (!args.reason.empty() && !validText(args.reason, 500))
+    return fail(command, "--reason: 1 to 500 characters, one line", kExitUsage);
   std::error_code ec;
-  if (!std::filesystem::exists(c.store_path, ec)) return fail(command, c.store_path.string() + ": no store yet (run the daemon first)", kExitUsage);
+  if (!std::filesystem::exists(c.store_path, ec))
+    return fail(command, c.store_path.string() + ": no store yet (run the daemon first)", kExitUsage);
   std::string id = args.observation;
   if (id.rfind("Observation/", 0) == 0) id = id.substr(12);
   if (auto slash = id.find('/'); slash != std::string::npos) id = id.substr(0, slash);
@@ -151,7 +166,8 @@ int runReviewDecision(const daemon::DaemonConfig& c, const AuditArguments& args,
   if (!record) return fail(command, "no record for Observation/" + id, kExitUsage);
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseNumbersAsStringsFlag>(record->ndjson.c_str());
-  if (doc.HasParseError() || !doc.IsObject()) return fail(command, "the stored record of Observation/" + id + " is not JSON", kExitUsage);
+  if (doc.HasParseError() || !doc.IsObject())
+    return fail(command, "the stored record of Observation/" + id + " is not JSON", kExitUsage);
 
   audit::AuditEvent e;
   e.actor = args.reviewer;
@@ -160,17 +176,19 @@ int runReviewDecision(const daemon::DaemonConfig& c, const AuditArguments& args,
   e.source_ref = record->observation;
   e.source_server = c.base_url;
   e.rule_version = rules;
-  e.details = {{"subject_id", record->subject_id}, {"analyte", record->analyte}, {"flag", jsonText(doc, "flag")},
-               {"ctcae_grade", jsonText(doc, "ctcae_grade")}, {"value", jsonText(doc, "value")}, {"unit", jsonText(doc, "unit")}};
+  e.details = {{"subject_id", record->subject_id}, {"analyte", record->analyte},
+               {"flag", jsonText(doc, "flag")},    {"ctcae_grade", jsonText(doc, "ctcae_grade")},
+               {"value", jsonText(doc, "value")},  {"unit", jsonText(doc, "unit")}};
   if (!args.reason.empty()) e.details["reason"] = args.reason;
   if (isOverride && !args.flag.empty()) e.details["override_flag"] = args.flag;
   try {
     auto log = audit::AuditLog::open(daemon::auditSettings(c, "fhir-adapter review"));
     const std::uint64_t seq = log->append(e);
     log->close();
-    std::printf("%s: Observation/%s (%s %s, flag %s) by %s: audit entry %llu\n", isOverride ? "overridden" : "accepted", id.c_str(),
-                record->subject_id.c_str(), record->analyte.c_str(), jsonText(doc, "flag").empty() ? "null" : jsonText(doc, "flag").c_str(),
-                args.reviewer.c_str(), static_cast<unsigned long long>(seq));
+    std::printf("%s: Observation/%s (%s %s, flag %s) by %s: audit entry %llu\n", isOverride ? "overridden" : "accepted",
+                id.c_str(), record->subject_id.c_str(), record->analyte.c_str(),
+                jsonText(doc, "flag").empty() ? "null" : jsonText(doc, "flag").c_str(), args.reviewer.c_str(),
+                static_cast<unsigned long long>(seq));
     return kExitOk;
   } catch (const audit::AuditError& err) {
     return fail(command, err.what(), kExitAuditBroken);
@@ -192,8 +210,10 @@ int runReviewList(const daemon::DaemonConfig& c, const AuditArguments& args) {
       w.StartObject();
       auto kv = [&w](const char* k, const std::string& v) {
         w.Key(k);
-        if (v.empty()) w.Null();
-        else w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+        if (v.empty())
+          w.Null();
+        else
+          w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
       };
       kv("observation", r.observation);
       kv("record_key", r.record_key);
@@ -211,16 +231,20 @@ int runReviewList(const daemon::DaemonConfig& c, const AuditArguments& args) {
       out += std::string(buf.GetString()) + "\n";
     }
   } else {
-    std::vector<std::vector<std::string>> rows = {{"observation", "subject", "analyte", "flag", "decision", "override", "reviewer", "time", "reason"}};
+    std::vector<std::vector<std::string>> rows = {
+        {"observation", "subject", "analyte", "flag", "decision", "override", "reviewer", "time", "reason"}};
     for (const auto& r : reviews)
       rows.push_back({r.observation, r.subject_id, r.analyte, r.flag, r.decision, r.override_flag, r.reviewer, r.time, r.reason});
     std::vector<std::size_t> width(rows[0].size(), 0);
     for (const auto& row : rows)
-      for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+      for (std::size_t i = 0; i < row.size(); ++i)
+        width[i] = std::max(width[i], row[i].size());
     for (const auto& row : rows) {
       std::string line;
-      for (std::size_t i = 0; i < row.size(); ++i) line += row[i] + (i + 1 < row.size() ? std::string(width[i] - row[i].size() + 2, ' ') : "");
-      while (!line.empty() && line.back() == ' ') line.pop_back();
+      for (std::size_t i = 0; i < row.size(); ++i)
+        line += row[i] + (i + 1 < row.size() ? std::string(width[i] - row[i].size() + 2, ' ') : "");
+      while (!line.empty() && line.back() == ' ')
+        line.pop_back();
       out += line + "\n";
     }
   }
@@ -261,12 +285,14 @@ void addAuditCommands(CLI::App& app, AuditArguments& args) {
   accept->add_option("--reviewer", args.reviewer, "the reviewer's staff name")->required();
   accept->add_option("--observation", args.observation, "Observation id")->required();
   accept->add_option("--reason", args.reason, "optional note (no patient data)");
-  CLI::App* over = review->add_subcommand("override", "Override a record's flag with a reason (annotates; the source data is unchanged)");
+  CLI::App* over =
+      review->add_subcommand("override", "Override a record's flag with a reason (annotates; the source data is unchanged)");
   over->add_option("--config", args.config, "configuration file (TOML)")->required();
   over->add_option("--reviewer", args.reviewer, "the reviewer's staff name")->required();
   over->add_option("--observation", args.observation, "Observation id")->required();
   over->add_option("--reason", args.reason, "why, e.g. \"haemolysed sample\" (no patient data)")->required();
-  over->add_option("--flag", args.flag, "the reviewer's flag")->check(CLI::IsMember({"low", "normal", "high", "indeterminate", "not_assessable"}));
+  over->add_option("--flag", args.flag, "the reviewer's flag")
+      ->check(CLI::IsMember({"low", "normal", "high", "indeterminate", "not_assessable"}));
 }
 
 std::optional<int> runAuditCommand(const CLI::App& app, const AuditArguments& args) {
@@ -274,7 +300,8 @@ std::optional<int> runAuditCommand(const CLI::App& app, const AuditArguments& ar
   if (!isAudit && !isReview) return std::nullopt;
   const CLI::App* parent = app.get_subcommand(isAudit ? "audit" : "review");
   auto chosen = [parent](const char* name) { return parent->got_subcommand(name); };
-  const std::string name = std::string(isAudit ? "audit " : "review ") + (parent->get_subcommands().empty() ? "" : parent->get_subcommands().front()->get_name());
+  const std::string name = std::string(isAudit ? "audit " : "review ") +
+                           (parent->get_subcommands().empty() ? "" : parent->get_subcommands().front()->get_name());
   auto config = loadConfig(name.c_str(), args.config);
   if (!config) return kExitUsage;
   try {

@@ -9,13 +9,15 @@ void addDaemonCommands(CLI::App& app, DaemonArguments& args) {
   CLI::App* run = app.add_subcommand("run", "Run the daemon: poll the FHIR server, store records, serve health and metrics");
   run->add_option("--config", args.config, "configuration file (TOML)")->required();
   CLI::Option* once = run->add_flag("--once", args.once, "one complete sync pass (including deletions), then exit");
-  run->add_flag("--skip-rescan", args.skip_rescan, "with --once: an incremental pass only, without the deletion check")->needs(once);
+  run->add_flag("--skip-rescan", args.skip_rescan, "with --once: an incremental pass only, without the deletion check")
+      ->needs(once);
 
   CLI::App* records = app.add_subcommand("records", "Print the stored records exactly as map prints them");
   records->add_option("--config", args.config, "configuration file (TOML)")->required();
   records->add_option("--format", args.format, "ndjson (default) or csv")->check(CLI::IsMember({"ndjson", "csv"}));
 
-  CLI::App* check = app.add_subcommand("check-config", "Validate configuration, mappings, roster and (unless --offline) the server");
+  CLI::App* check =
+      app.add_subcommand("check-config", "Validate configuration, mappings, roster and (unless --offline) the server");
   check->add_option("--config", args.config, "configuration file (TOML)")->required();
   check->add_flag("--offline", args.offline, "do not contact the FHIR server");
 }
@@ -27,7 +29,8 @@ std::optional<int> runDaemonCommand(const CLI::App& app, const DaemonArguments& 
   try {
     config = daemon::loadDaemonConfig(args.config);
   } catch (const daemon::DaemonConfigError& e) {
-    for (const std::string& p : e.problems()) std::fprintf(stderr, "fhir-adapter: %s\n", p.c_str());
+    for (const std::string& p : e.problems())
+      std::fprintf(stderr, "fhir-adapter: %s\n", p.c_str());
     return kExitUsage;
   }
   if (app.got_subcommand("records")) return daemon::printRecords(config, args.format == "csv");

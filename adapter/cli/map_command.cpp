@@ -19,7 +19,9 @@ bool looksLikeBaseUrl(const std::string& url) {
 
 // Writes in large blocks; the output is only opened once every input has been read, so a usage
 // or configuration error never leaves a half-written file behind.
-bool writeAll(std::FILE* out, const std::string& text) { return std::fwrite(text.data(), 1, text.size(), out) == text.size(); }
+bool writeAll(std::FILE* out, const std::string& text) {
+  return std::fwrite(text.data(), 1, text.size(), out) == text.size();
+}
 
 }  // namespace
 
@@ -55,7 +57,8 @@ int runMap(const MapArguments& args) {
     config = mapping::loadTrialConfig(args.mappings);
     roster = std::make_shared<const mapping::Roster>(mapping::Roster::load(args.subjects));
   } catch (const mapping::ConfigError& e) {
-    for (const std::string& p : e.problems()) std::fprintf(stderr, "fhir-adapter map: %s\n", p.c_str());
+    for (const std::string& p : e.problems())
+      std::fprintf(stderr, "fhir-adapter map: %s\n", p.c_str());
     return usageError();
   }
   if (!args.base.empty() && !looksLikeBaseUrl(args.base)) {
@@ -63,7 +66,8 @@ int runMap(const MapArguments& args) {
     return usageError();
   }
   int stdinUses = 0;
-  for (const std::string& input : args.inputs) stdinUses += input == "-";
+  for (const std::string& input : args.inputs)
+    stdinUses += input == "-";
   if (stdinUses > 1) {
     std::fprintf(stderr, "fhir-adapter map: standard input (-) can be read only once\n");
     return usageError();
@@ -101,8 +105,10 @@ int runMap(const MapArguments& args) {
   if (csv) buffer = engine::csvHeader();
   bool ok = true;
   for (const engine::OutcomeRecord& r : records) {
-    if (csv) engine::appendCsv(buffer, r);
-    else engine::appendNdjson(buffer, r);
+    if (csv)
+      engine::appendCsv(buffer, r);
+    else
+      engine::appendNdjson(buffer, r);
     if (buffer.size() > (1 << 20)) {
       ok = ok && writeAll(out, buffer);
       buffer.clear();

@@ -34,7 +34,8 @@ int runReport(const ReportArguments& args) {
   try {
     config = mapping::loadTrialConfig(args.mappings);
   } catch (const mapping::ConfigError& e) {
-    for (const std::string& p : e.problems()) std::fprintf(stderr, "fhir-adapter report: %s\n", p.c_str());
+    for (const std::string& p : e.problems())
+      std::fprintf(stderr, "fhir-adapter report: %s\n", p.c_str());
     return kExitUsage;
   }
   auto input = openInput(args.records);
@@ -74,15 +75,19 @@ int runReport(const ReportArguments& args) {
     // beside them, never folded into them.
     std::vector<audit::AuditEntry> entries;
     std::vector<std::string> problems;
-    audit::readEntries(args.audit_dir, [&](const audit::AuditEntry& e) { entries.push_back(e); }, &problems);
-    for (const std::string& p : problems) std::fprintf(stderr, "fhir-adapter report: %s\n", p.c_str());
+    audit::readEntries(
+        args.audit_dir, [&](const audit::AuditEntry& e) { entries.push_back(e); }, &problems);
+    for (const std::string& p : problems)
+      std::fprintf(stderr, "fhir-adapter report: %s\n", p.c_str());
     auto reviews = audit::latestReviews(entries);
     std::string out = "\nReviewer decisions (latest per record; from " + args.audit_dir + "):\n";
     if (reviews.empty()) out += "  none\n";
     for (const audit::ReviewState& r : reviews) {
       out += "  " + r.subject_id + " " + r.analyte + " " + r.observation + ": " + r.decision;
-      if (r.decision == "overridden") out += " flag " + r.flag + " -> " + r.override_flag;
-      else out += " flag " + r.flag;
+      if (r.decision == "overridden")
+        out += " flag " + r.flag + " -> " + r.override_flag;
+      else
+        out += " flag " + r.flag;
       out += " by " + r.reviewer + " at " + r.time;
       if (!r.reason.empty()) out += " (" + r.reason + ")";
       out += "\n";

@@ -24,7 +24,8 @@ int fail(const std::string& command, const std::string& message, int code) {
 
 // subscription_registered / subscription_removed, actor "cli"; ids, analyte and endpoint only.
 void auditChanges(const daemon::DaemonConfig& c, const std::string& rule_version,
-                  const std::vector<daemon::SubscriptionManager::Change>& changes, const std::string& form, const std::string& payload) {
+                  const std::vector<daemon::SubscriptionManager::Change>& changes, const std::string& form,
+                  const std::string& payload) {
   if (changes.empty()) return;
   auto log = audit::AuditLog::open(daemon::auditSettings(c, "fhir-adapter subscription"));
   for (const auto& ch : changes) {
@@ -51,7 +52,8 @@ int run(const std::string& command, const SubscriptionArguments& args) {
   try {
     c = daemon::loadDaemonConfig(args.config);
   } catch (const daemon::DaemonConfigError& e) {
-    for (const std::string& p : e.problems()) std::fprintf(stderr, "fhir-adapter subscription %s: %s\n", command.c_str(), p.c_str());
+    for (const std::string& p : e.problems())
+      std::fprintf(stderr, "fhir-adapter subscription %s: %s\n", command.c_str(), p.c_str());
     return kExitUsage;
   }
   std::shared_ptr<const mapping::TrialConfig> trial;
@@ -78,7 +80,8 @@ int run(const std::string& command, const SubscriptionArguments& args) {
     auto client = daemon::connectFhir(c, nullptr);
     daemon::SubscriptionManager manager(*client, settings.trial_id);
     if (command == "list") {
-      for (const auto& s : manager.list()) std::printf("%s\n", daemon::formatSubscriptionLine(s).c_str());
+      for (const auto& s : manager.list())
+        std::printf("%s\n", daemon::formatSubscriptionLine(s).c_str());
       return kExitOk;
     }
     std::vector<daemon::SubscriptionManager::Change> changes;
@@ -91,13 +94,14 @@ int run(const std::string& command, const SubscriptionArguments& args) {
       changes = manager.removeAll();
     }
     for (const auto& ch : changes)
-      std::printf("%s\t%s\t%s\t%s\n", ch.action.c_str(), ch.subscription.id.c_str(), ch.subscription.analyte.empty() ? "-" : ch.subscription.analyte.c_str(),
-                  ch.subscription.endpoint.c_str());
+      std::printf("%s\t%s\t%s\t%s\n", ch.action.c_str(), ch.subscription.id.c_str(),
+                  ch.subscription.analyte.empty() ? "-" : ch.subscription.analyte.c_str(), ch.subscription.endpoint.c_str());
     std::fflush(stdout);
     try {
       auditChanges(c, trial->content_hash, changes, form, settings.payload);
     } catch (const audit::AuditError& e) {
-      return fail(command, std::string("the subscriptions were changed, but the audit log failed: ") + e.what(), kExitAuditBroken);
+      return fail(command, std::string("the subscriptions were changed, but the audit log failed: ") + e.what(),
+                  kExitAuditBroken);
     }
     return kExitOk;
   } catch (const net::FhirError& e) {

@@ -12,7 +12,7 @@
 
 namespace fa::core {
 
-using DayNumber = int;           // days since 1970-01-01
+using DayNumber = int;               // days since 1970-01-01
 using InstantMicros = std::int64_t;  // microseconds since 1970-01-01T00:00:00Z
 
 DayNumber daysFromCivil(int year, unsigned month, unsigned day);
@@ -30,8 +30,8 @@ struct FhirDateTime {
   int year = 0;
   unsigned month = 1, day = 1;
   unsigned hour = 0, minute = 0, second = 0;
-  std::int64_t micros = 0;                 // fraction of the second
-  std::optional<int> offset_minutes;       // absent: no zone written (taken as site local)
+  std::int64_t micros = 0;            // fraction of the second
+  std::optional<int> offset_minutes;  // absent: no zone written (taken as site local)
 };
 
 // FHIR's regex for dateTime: YYYY, YYYY-MM, YYYY-MM-DD, or YYYY-MM-DDThh:mm:ss(.f+)?(Z|+hh:mm).
@@ -40,7 +40,7 @@ std::optional<FhirDateTime> parseFhirDateTime(std::string_view text);
 
 // Where a FHIR dateTime falls in the site's zone.
 struct SiteTime {
-  std::optional<DayNumber> local_date;  // absent for year or year-month precision
+  std::optional<DayNumber> local_date;   // absent for year or year-month precision
   std::optional<InstantMicros> instant;  // for ordering: date-only = 00:00 local
 };
 SiteTime toSiteTime(const FhirDateTime& value, int site_offset_minutes);

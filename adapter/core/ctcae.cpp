@@ -8,10 +8,17 @@ namespace {
 std::optional<Decimal> thresholdValue(const GradeThreshold& t, const GradeReferences& refs) {
   const std::optional<Decimal>* basis = nullptr;
   switch (t.basis) {
-    case GradeThreshold::Basis::Absolute: return t.factor;
-    case GradeThreshold::Basis::Uln: basis = &refs.uln; break;
-    case GradeThreshold::Basis::Lln: basis = &refs.lln; break;
-    case GradeThreshold::Basis::Baseline: basis = &refs.baseline; break;
+    case GradeThreshold::Basis::Absolute:
+      return t.factor;
+    case GradeThreshold::Basis::Uln:
+      basis = &refs.uln;
+      break;
+    case GradeThreshold::Basis::Lln:
+      basis = &refs.lln;
+      break;
+    case GradeThreshold::Basis::Baseline:
+      basis = &refs.baseline;
+      break;
   }
   if (!basis || !*basis) return std::nullopt;
   return (*basis)->times(t.factor);
@@ -27,7 +34,8 @@ std::optional<int> gradePoint(const Point& p, const GradingScale& scale, const G
   // absolute alternative ("4: >=75% fall or <0.5 g/L") applies on its own, so a 0.48 g/L after
   // a 0.9 g/L baseline (a 47% fall) is grade 4 (PROTOCOL.md), not 2.
   std::vector<const GradeBand*> ordered;
-  for (const GradeBand& band : scale.bands) ordered.push_back(&band);
+  for (const GradeBand& band : scale.bands)
+    ordered.push_back(&band);
   std::sort(ordered.begin(), ordered.end(), [](const GradeBand* a, const GradeBand* b) { return a->grade < b->grade; });
   int grade = 0;
   for (std::size_t i = 0; i < ordered.size(); ++i) {

@@ -12,11 +12,14 @@ constexpr int kMaxDigits = 36;
 
 Int128 powerOf10(int n) {
   Int128 p = 1;
-  for (int i = 0; i < n; ++i) p *= 10;
+  for (int i = 0; i < n; ++i)
+    p *= 10;
   return p;
 }
 
-Int128 absolute(Int128 v) { return v < 0 ? -v : v; }
+Int128 absolute(Int128 v) {
+  return v < 0 ? -v : v;
+}
 
 int digitCount(Int128 v) {
   v = absolute(v);
@@ -36,7 +39,9 @@ Int128 divideRounded(Int128 num, Int128 den) {
   return q;
 }
 
-bool multiplyChecked(Int128 a, Int128 b, Int128& out) { return !__builtin_mul_overflow(a, b, &out); }
+bool multiplyChecked(Int128 a, Int128 b, Int128& out) {
+  return !__builtin_mul_overflow(a, b, &out);
+}
 
 }  // namespace
 
@@ -105,7 +110,9 @@ std::optional<Decimal> Decimal::parse(std::string_view text) {
   return make(negative ? -mantissa : mantissa, scale);
 }
 
-Decimal Decimal::fromInt(long long value) { return Decimal(value, 0); }
+Decimal Decimal::fromInt(long long value) {
+  return Decimal(value, 0);
+}
 
 std::optional<Decimal> Decimal::fromLongDouble(long double value, int places) {
   if (!std::isfinite(value) || std::fabs(value) > 1e30L) return std::nullopt;
@@ -141,7 +148,9 @@ std::optional<Decimal> Decimal::dividedBy(const Decimal& other, int places) cons
   return make(divideRounded(num, den), places);
 }
 
-bool Decimal::isWhole() const { return scale_ == 0 || mantissa_ % powerOf10(scale_) == 0; }
+bool Decimal::isWhole() const {
+  return scale_ == 0 || mantissa_ % powerOf10(scale_) == 0;
+}
 
 std::optional<Decimal> Decimal::powerOfTen(int places) const {
   if (isWhole()) {

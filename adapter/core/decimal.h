@@ -16,7 +16,7 @@ namespace fa::core {
 __extension__ typedef __int128 Int128;
 
 class Decimal {
-public:
+ public:
   // Places every standardised value is rounded to (PROTOCOL.md: 4 decimals, half away from 0).
   static constexpr int kStandardPlaces = 4;
 
@@ -48,7 +48,7 @@ public:
   friend std::strong_ordering operator<=>(const Decimal& a, const Decimal& b);
   friend bool operator==(const Decimal& a, const Decimal& b) { return (a <=> b) == 0; }
 
-private:
+ private:
   Decimal(Int128 mantissa, int scale) : mantissa_(mantissa), scale_(scale) {}
   static std::optional<Decimal> make(Int128 mantissa, int scale);
 

@@ -4,10 +4,14 @@ namespace fa::core {
 
 std::string_view toString(Flag flag) {
   switch (flag) {
-    case Flag::Normal: return "normal";
-    case Flag::Low: return "low";
-    case Flag::High: return "high";
-    case Flag::Indeterminate: return "indeterminate";
+    case Flag::Normal:
+      return "normal";
+    case Flag::Low:
+      return "low";
+    case Flag::High:
+      return "high";
+    case Flag::Indeterminate:
+      return "indeterminate";
   }
   return "";
 }

@@ -17,8 +17,8 @@ enum class Flag { Normal, Low, High, Indeterminate };
 std::string_view toString(Flag flag);
 
 enum class FlagRule {
-  InclusiveRange,            // low < ... > high, bounds inclusive
-  QuantifiedAtOrAboveHigh,   // high when >= high (LLOQ); low bound, if any, inclusive
+  InclusiveRange,           // low < ... > high, bounds inclusive
+  QuantifiedAtOrAboveHigh,  // high when >= high (LLOQ); low bound, if any, inclusive
 };
 
 Flag flagPoint(const Point& p, const ReferenceRange& range, FlagRule rule);

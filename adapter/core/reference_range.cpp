@@ -6,8 +6,10 @@ namespace fa::core {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -43,17 +45,20 @@ std::string_view takeComparator(std::string_view& s) {
 bool plausibleUnit(std::string_view unit) {
   if (unit.empty()) return true;
   char first = unit.front();
-  return !(std::isdigit(static_cast<unsigned char>(first)) || first == '-' || first == '<' || first == '>' ||
-           first == '.' || first == '=');
+  return !(std::isdigit(static_cast<unsigned char>(first)) || first == '-' || first == '<' || first == '>' || first == '.' ||
+           first == '=');
 }
 
 }  // namespace
 
 std::string_view toString(RangeSource source) {
   switch (source) {
-    case RangeSource::Observation: return "observation";
-    case RangeSource::Site: return "site";
-    case RangeSource::Protocol: return "protocol";
+    case RangeSource::Observation:
+      return "observation";
+    case RangeSource::Site:
+      return "site";
+    case RangeSource::Protocol:
+      return "protocol";
   }
   return "";
 }

@@ -33,7 +33,7 @@ struct TextQuantity {
   std::string comparator;  // "", "<", "<=", ">", ">="
   std::string number;      // the number exactly as written
   Decimal value;
-  std::string unit;        // trimmed trailing text, "" when none
+  std::string unit;  // trimmed trailing text, "" when none
 };
 std::optional<TextQuantity> parseTextQuantity(std::string_view text);
 

@@ -2,7 +2,9 @@
 
 namespace fa::core {
 
-StudyDay studyDay(DayNumber date, DayNumber dose1) { return date >= dose1 ? date - dose1 + 1 : date - dose1; }
+StudyDay studyDay(DayNumber date, DayNumber dose1) {
+  return date >= dose1 ? date - dose1 + 1 : date - dose1;
+}
 
 const VisitWindow* VisitSchedule::windowFor(StudyDay day) const {
   for (const VisitWindow& w : windows_) {

@@ -27,14 +27,14 @@ struct VisitWindow {
 inline constexpr const char* kUnscheduledVisit = "UNSCHEDULED";
 
 class VisitSchedule {
-public:
+ public:
   VisitSchedule() = default;
   explicit VisitSchedule(std::vector<VisitWindow> windows) : windows_(std::move(windows)) {}
   // The window holding the day; windows never overlap (checked when mappings load).
   const VisitWindow* windowFor(StudyDay day) const;
   const std::vector<VisitWindow>& windows() const { return windows_; }
 
-private:
+ private:
   std::vector<VisitWindow> windows_;
 };
 

@@ -6,8 +6,10 @@ namespace fa::core {
 
 std::string normaliseDisplayUnit(std::string_view unit) {
   size_t begin = 0, end = unit.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(unit[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(unit[end - 1]))) --end;
+  while (begin < end && std::isspace(static_cast<unsigned char>(unit[begin])))
+    ++begin;
+  while (end > begin && std::isspace(static_cast<unsigned char>(unit[end - 1])))
+    --end;
   std::string out;
   out.reserve(end - begin);
   for (size_t i = begin; i < end; ++i) {

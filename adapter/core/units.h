@@ -34,7 +34,7 @@ struct QuantityUnit {
 std::string normaliseDisplayUnit(std::string_view unit);
 
 class UnitTable {
-public:
+ public:
   void addSpelling(const std::string& spelling, const UnitConversion& conversion);
   void allowMissingUnit(const UnitConversion& conversion) { missing_unit_ = conversion; }
 
@@ -47,7 +47,7 @@ public:
   Lookup find(const QuantityUnit& unit) const;
   std::optional<UnitConversion> findSpelling(std::string_view spelling) const;  // lenient
 
-private:
+ private:
   std::unordered_map<std::string, UnitConversion> exact_;
   std::unordered_map<std::string, UnitConversion> lenient_;
   std::optional<UnitConversion> missing_unit_;

@@ -36,7 +36,8 @@ audit::AuditSettings auditSettings(const DaemonConfig& c, const std::string& act
   return s;
 }
 
-audit::AuditEvent recordChangeEvent(const sync::RecordChange& change, const std::string& rule_version, const std::string& base_url) {
+audit::AuditEvent recordChangeEvent(const sync::RecordChange& change, const std::string& rule_version,
+                                    const std::string& base_url) {
   audit::AuditEvent e;
   e.actor = "fhir-adapter/sync";
   e.record_key = change.id;
@@ -58,7 +59,8 @@ audit::AuditEvent recordChangeEvent(const sync::RecordChange& change, const std:
   }
   if (change.change == "removed") {
     e.action = "record_removed";
-  } else if (hasAfter && fieldText(after, "status") == "retracted" && !(hasBefore && fieldText(before, "status") == "retracted")) {
+  } else if (hasAfter && fieldText(after, "status") == "retracted" &&
+             !(hasBefore && fieldText(before, "status") == "retracted")) {
     e.action = "record_retracted";
     e.details["reason"] = fieldText(after, "reason");  // withdrawn: entered-in-error | withdrawn: deleted
   } else {
@@ -69,7 +71,8 @@ audit::AuditEvent recordChangeEvent(const sync::RecordChange& change, const std:
 
 void auditRecordChanges(audit::AuditLog& log, const sync::RebuildResult& result, const std::string& rule_version,
                         const std::string& base_url) {
-  for (const sync::RecordChange& change : result.changed_records) log.append(recordChangeEvent(change, rule_version, base_url));
+  for (const sync::RecordChange& change : result.changed_records)
+    log.append(recordChangeEvent(change, rule_version, base_url));
   log.commit();
 }
 

@@ -16,7 +16,8 @@ audit::AuditSettings auditSettings(const DaemonConfig& config, const std::string
 
 // record_created | record_updated | record_retracted (the new record's status is "retracted") |
 // record_removed, keyed by observation id, source_ref the record's "observation".
-audit::AuditEvent recordChangeEvent(const sync::RecordChange& change, const std::string& rule_version, const std::string& base_url);
+audit::AuditEvent recordChangeEvent(const sync::RecordChange& change, const std::string& rule_version,
+                                    const std::string& base_url);
 
 // One event per changed record, then commit (fsync): the recomputation's audit batch.
 void auditRecordChanges(audit::AuditLog& log, const sync::RebuildResult& result, const std::string& rule_version,

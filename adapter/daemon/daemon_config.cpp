@@ -14,27 +14,50 @@ namespace {
 const std::map<std::string, std::set<std::string>>& knownKeys() {
   static const std::map<std::string, std::set<std::string>> keys = {
       {"fhir",
-       {"base_url", "auth", "username", "password_file", "password_env", "token_file", "token_env", "client_id", "private_key_file",
-        "key_id", "token_url", "scope", "ca_file", "ca_dir", "client_cert", "client_key", "connect_timeout_seconds",
-        "read_timeout_seconds", "request_timeout_seconds", "max_response_mb", "max_attempts", "page_size", "per_patient",
+       {"base_url",
+        "auth",
+        "username",
+        "password_file",
+        "password_env",
+        "token_file",
+        "token_env",
+        "client_id",
+        "private_key_file",
+        "key_id",
+        "token_url",
+        "scope",
+        "ca_file",
+        "ca_dir",
+        "client_cert",
+        "client_key",
+        "connect_timeout_seconds",
+        "read_timeout_seconds",
+        "request_timeout_seconds",
+        "max_response_mb",
+        "max_attempts",
+        "page_size",
+        "per_patient",
         "category"}},
       {"trial", {"mappings", "subjects"}},
       {"store", {"path"}},
       {"audit", {"dir", "key_file", "max_segment_mb", "checkpoint_seconds", "anchor_path"}},
       {"http", {"listen", "ready_max_age_seconds"}},
       {"sync", {"interval_seconds", "overlap_seconds", "lag_seconds", "rescan_hours"}},
-      {"callback", {"listen", "path", "cert", "key", "bearer_token_file", "hmac_secret_file", "client_ca_file", "max_body_kb",
-                    "read_timeout_seconds", "idle_timeout_seconds", "max_connections", "threads", "public_url", "payload"}},
+      {"callback",
+       {"listen", "path", "cert", "key", "bearer_token_file", "hmac_secret_file", "client_ca_file", "max_body_kb",
+        "read_timeout_seconds", "idle_timeout_seconds", "max_connections", "threads", "public_url", "payload"}},
       {"log", {"level"}},
   };
   return keys;
 }
 
 class Reader {
-public:
+ public:
   Reader(const toml::table& root, std::filesystem::path file) : root_(root), file_(std::move(file)), dir_(file_.parent_path()) {}
 
-  void problem(const std::string& where, const std::string& what) { problems_.push_back(file_.string() + ": " + where + ": " + what); }
+  void problem(const std::string& where, const std::string& what) {
+    problems_.push_back(file_.string() + ": " + where + ": " + what);
+  }
   std::vector<std::string>& problems() { return problems_; }
 
   std::optional<std::string> text(const std::string& section, const std::string& key, bool required = false) {
@@ -104,7 +127,7 @@ public:
     if (!std::filesystem::exists(p, ec)) problem(where, p.string() + " does not exist");
   }
 
-private:
+ private:
   const toml::table& root_;
   std::filesystem::path file_;
   std::filesystem::path dir_;
@@ -120,7 +143,8 @@ std::optional<std::string> readSecretFile(const std::filesystem::path& file, con
   std::stringstream ss;
   ss << in.rdbuf();
   std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+    s.pop_back();
   if (s.empty()) throw std::runtime_error(std::string("the ") + what + " file " + file.string() + " is empty");
   return s;
 }
@@ -170,7 +194,8 @@ DaemonConfig loadDaemonConfig(const std::filesystem::path& file) {
 
   if (auto v = r.text("fhir", "base_url", true)) {
     c.base_url = *v;
-    while (!c.base_url.empty() && c.base_url.back() == '/') c.base_url.pop_back();
+    while (!c.base_url.empty() && c.base_url.back() == '/')
+      c.base_url.pop_back();
     if (c.base_url.rfind("http://", 0) != 0 && c.base_url.rfind("https://", 0) != 0)
       r.problem("[fhir] base_url", "must be an http:// or https:// URL");
   }
@@ -237,8 +262,10 @@ DaemonConfig loadDaemonConfig(const std::filesystem::path& file) {
   if (auto v = r.text("audit", "anchor_path")) c.audit_anchor_path = r.path(*v);
 
   if (auto v = r.text("http", "listen")) {
-    if (auto hp = parseHostPort(*v)) c.http_listen = *hp;
-    else r.problem("[http] listen", "must be HOST:PORT (port 0 picks a free port)");
+    if (auto hp = parseHostPort(*v))
+      c.http_listen = *hp;
+    else
+      r.problem("[http] listen", "must be HOST:PORT (port 0 picks a free port)");
   }
   if (auto v = r.integer("http", "ready_max_age_seconds", 1, 7 * 86400)) c.ready_max_age = std::chrono::seconds(*v);
   if (auto v = r.integer("sync", "interval_seconds", 1, 86400)) c.interval = std::chrono::seconds(*v);
@@ -250,8 +277,10 @@ DaemonConfig loadDaemonConfig(const std::filesystem::path& file) {
   if (root["callback"]) {
     c.callback_enabled = true;
     if (auto v = r.text("callback", "listen")) {
-      if (auto hp = parseHostPort(*v)) c.callback_listen = *hp;
-      else r.problem("[callback] listen", "must be HOST:PORT");
+      if (auto hp = parseHostPort(*v))
+        c.callback_listen = *hp;
+      else
+        r.problem("[callback] listen", "must be HOST:PORT");
     }
     if (auto v = r.text("callback", "path")) {
       c.callback_path = *v;
@@ -281,14 +310,18 @@ DaemonConfig loadDaemonConfig(const std::filesystem::path& file) {
       // What the FHIR server will call: https://, or http:// to a loopback address (tests only).
       c.callback_public_url = *v;
       const bool https = v->rfind("https://", 0) == 0 && v->size() > 8;
-      const bool loopbackHttp = v->rfind("http://127.0.0.1", 0) == 0 || v->rfind("http://localhost", 0) == 0 || v->rfind("http://[::1]", 0) == 0;
-      if (!https && !loopbackHttp) r.problem("[callback] public_url", "must be an https:// URL (http:// only to 127.0.0.1, localhost or [::1], for tests)");
+      const bool loopbackHttp =
+          v->rfind("http://127.0.0.1", 0) == 0 || v->rfind("http://localhost", 0) == 0 || v->rfind("http://[::1]", 0) == 0;
+      if (!https && !loopbackHttp)
+        r.problem("[callback] public_url", "must be an https:// URL (http:// only to 127.0.0.1, localhost or [::1], for tests)");
     }
     if (auto v = r.text("callback", "payload")) {
       c.callback_payload = *v;
-      if (*v != "full-resource" && *v != "id-only" && *v != "empty") r.problem("[callback] payload", "must be full-resource, id-only or empty");
+      if (*v != "full-resource" && *v != "id-only" && *v != "empty")
+        r.problem("[callback] payload", "must be full-resource, id-only or empty");
     }
-    if (auto v = r.integer("callback", "max_body_kb", 1, 256 * 1024)) c.callback_max_body_bytes = static_cast<std::size_t>(*v) << 10;
+    if (auto v = r.integer("callback", "max_body_kb", 1, 256 * 1024))
+      c.callback_max_body_bytes = static_cast<std::size_t>(*v) << 10;
     if (auto v = r.integer("callback", "read_timeout_seconds", 1, 600)) c.callback_read_timeout = std::chrono::seconds(*v);
     if (auto v = r.integer("callback", "idle_timeout_seconds", 1, 3600)) c.callback_idle_timeout = std::chrono::seconds(*v);
     if (auto v = r.integer("callback", "max_connections", 1, 100000)) c.callback_max_connections = static_cast<std::size_t>(*v);

@@ -24,8 +24,8 @@ struct DaemonConfig {
   std::string base_url;
   std::string auth = "none";  // none | basic | bearer | smart-backend
   std::string username;
-  std::string password;       // from password_file / password_env
-  std::string bearer_token;   // from token_file / token_env
+  std::string password;      // from password_file / password_env
+  std::string bearer_token;  // from token_file / token_env
   std::string smart_client_id, smart_private_key_file, smart_key_id, smart_token_url, smart_scope = "system/Observation.rs";
   std::string ca_file, ca_dir, client_cert_file, client_key_file;
   std::chrono::seconds connect_timeout{10}, read_timeout{30}, request_timeout{120};
@@ -39,10 +39,10 @@ struct DaemonConfig {
   std::filesystem::path mappings, subjects;
   // [store] [audit]
   std::filesystem::path store_path, audit_dir;
-  std::filesystem::path audit_key_file;      // [audit] key_file; empty: hash-only checkpoints
+  std::filesystem::path audit_key_file;  // [audit] key_file; empty: hash-only checkpoints
   std::uint64_t audit_max_segment_bytes = 64ull << 20;
   std::chrono::seconds audit_checkpoint_interval{300};
-  std::filesystem::path audit_anchor_path;   // [audit] anchor_path; empty: none
+  std::filesystem::path audit_anchor_path;  // [audit] anchor_path; empty: none
   // [http]
   HostPort http_listen{"127.0.0.1", 9464};
   std::chrono::seconds ready_max_age{0};  // 0 = three sync intervals
@@ -62,18 +62,18 @@ struct DaemonConfig {
   std::chrono::seconds callback_idle_timeout{60};  // keep-alive between requests
   std::size_t callback_max_connections = 256;
   int callback_threads = 2;
-  std::size_t callback_max_batch = 256;            // notifications per commit / processing slice
+  std::size_t callback_max_batch = 256;  // notifications per commit / processing slice
   // [log]
   std::string log_level = "info";
 };
 
 class DaemonConfigError : public std::runtime_error {
-public:
+ public:
   explicit DaemonConfigError(std::vector<std::string> problems)
       : std::runtime_error(problems.empty() ? "invalid configuration" : problems.front()), problems_(std::move(problems)) {}
   const std::vector<std::string>& problems() const { return problems_; }
 
-private:
+ private:
   std::vector<std::string> problems_;
 };
 

@@ -33,7 +33,7 @@ constexpr int kExitConfig = 2;
 // Signals are blocked in every thread and taken by one waiter thread (no async-signal-safety
 // traps): it sets flags and wakes the main loop.
 class SignalWaiter {
-public:
+ public:
   SignalWaiter() {
     sigemptyset(&set_);
     sigaddset(&set_, SIGTERM);
@@ -91,7 +91,7 @@ public:
     poked_ = false;
   }
 
-private:
+ private:
   sigset_t set_;
   std::thread thread_;
   std::mutex mutex_;
@@ -102,7 +102,8 @@ private:
 };
 
 void describeMetrics(Metrics& m) {
-  m.describe("fhir_adapter_fhir_requests_total", "counter", "FHIR HTTP requests by outcome (ok, http_4xx, http_5xx, timeout, tls, ...)");
+  m.describe("fhir_adapter_fhir_requests_total", "counter",
+             "FHIR HTTP requests by outcome (ok, http_4xx, http_5xx, timeout, tls, ...)");
   m.describe("fhir_adapter_fhir_retries_total", "counter", "FHIR requests retried, by reason (429, 503, reset, timeout, ...)");
   m.describe("fhir_adapter_sync_passes_total", "counter", "Sync passes by result (ok, failed, interrupted)");
   m.describe("fhir_adapter_sync_pages_total", "counter", "Search result pages processed");
@@ -131,31 +132,36 @@ TrialState loadTrial(const DaemonConfig& c) {
   return t;
 }
 
-std::string nowInstant() { return sync::formatInstant(std::chrono::system_clock::now()); }
+std::string nowInstant() {
+  return sync::formatInstant(std::chrono::system_clock::now());
+}
 
 void notifySystemd(const char* state) {
   // No-op unless NOTIFY_SOCKET is set (run under systemd with Type=notify).
   sd_notify(0, state);
 }
 
-void recompute(store::ObservationStore& store, const TrialState& trial, const DaemonConfig& c, Metrics& metrics, audit::AuditLog& auditLog) {
+void recompute(store::ObservationStore& store, const TrialState& trial, const DaemonConfig& c, Metrics& metrics,
+               audit::AuditLog& auditLog) {
   auto result = sync::rebuildRecords(store, trial.config, trial.roster, c.base_url, nowInstant(), [](const engine::Rejection& r) {
     logWarn("resource_rejected", {{"resource", r.resource}, {"why", r.why}});
   });
   auditRecordChanges(auditLog, result, trial.config->content_hash, c.base_url);  // one event per change, then fsync
   metrics.clear("fhir_adapter_records");
-  for (const auto& [flag, n] : result.by_flag) metrics.set("fhir_adapter_records", n, {{"flag", flag}});
+  for (const auto& [flag, n] : result.by_flag)
+    metrics.set("fhir_adapter_records", n, {{"flag", flag}});
   metrics.add("fhir_adapter_records_changed_total", result.changes.created, {{"kind", "created"}});
   metrics.add("fhir_adapter_records_changed_total", result.changes.updated, {{"kind", "updated"}});
   metrics.add("fhir_adapter_records_changed_total", result.changes.removed, {{"kind", "removed"}});
   metrics.set("fhir_adapter_rejected_resources", static_cast<double>(result.counts.rejected));
   metrics.set("fhir_adapter_skipped_not_on_roster", static_cast<double>(result.counts.skipped_not_on_roster));
-  for (const auto& [id, change] : result.changed) logDebug("record_" + change, {{"observation", "Observation/" + id}});
+  for (const auto& [id, change] : result.changed)
+    logDebug("record_" + change, {{"observation", "Observation/" + id}});
   logInfo("records_recomputed", {{"records", std::to_string(result.records)},
-                                  {"created", std::to_string(result.changes.created)},
-                                  {"updated", std::to_string(result.changes.updated)},
-                                  {"removed", std::to_string(result.changes.removed)},
-                                  {"mappings_hash", trial.config->content_hash}});
+                                 {"created", std::to_string(result.changes.created)},
+                                 {"updated", std::to_string(result.changes.updated)},
+                                 {"removed", std::to_string(result.changes.removed)},
+                                 {"mappings_hash", trial.config->content_hash}});
 }
 
 // Stores what the notifications brought, recomputes records when something is new, and says
@@ -163,7 +169,14 @@ void recompute(store::ObservationStore& store, const TrialState& trial, const Da
 void processPush(PushReceiver& push, store::ObservationStore& store, net::FhirClient& client, const TrialState& trial,
                  const DaemonConfig& c, Metrics& metrics, audit::AuditLog& auditLog, bool& pollRequested) {
   for (const std::string& reason : push.takeAuthFailures())
-    auditLog.append({"fhir-adapter", "callback_unauthenticated", "", "", c.base_url, trial.config->content_hash, "minor_failure", {{"reason", reason}}});
+    auditLog.append({"fhir-adapter",
+                     "callback_unauthenticated",
+                     "",
+                     "",
+                     c.base_url,
+                     trial.config->content_hash,
+                     "minor_failure",
+                     {{"reason", reason}}});
   callback::ProcessReport r = push.process(store, client);
   const bool stale = store.meta(callback::kRecordsStaleKey).value_or("0") == "1";  // also after a crash
   if (r.notifications == 0 && !stale) return;
@@ -174,9 +187,11 @@ void processPush(PushReceiver& push, store::ObservationStore& store, net::FhirCl
   auditLog.commit();
   if (r.notifications == 0) return;
   std::string reasons;
-  for (const auto& [why, n] : r.poll_reasons) reasons += (reasons.empty() ? "" : ",") + why;
+  for (const auto& [why, n] : r.poll_reasons)
+    reasons += (reasons.empty() ? "" : ",") + why;
   std::string ids;
-  for (std::size_t i = 0; i < r.new_ids.size() && i < 20; ++i) ids += (i ? "," : "") + ("Observation/" + r.new_ids[i]);
+  for (std::size_t i = 0; i < r.new_ids.size() && i < 20; ++i)
+    ids += (i ? "," : "") + ("Observation/" + r.new_ids[i]);
   logInfo("push_processed", {{"notifications", std::to_string(r.notifications)},
                              {"new_versions", std::to_string(r.new_versions)},
                              {"known_versions", std::to_string(r.known_versions)},
@@ -195,7 +210,8 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   try {
     trial = loadTrial(c);
   } catch (const mapping::ConfigError& e) {
-    for (const std::string& p : e.problems()) logError("config_error", {{"problem", p}});
+    for (const std::string& p : e.problems())
+      logError("config_error", {{"problem", p}});
     return kExitConfig;
   }
   std::error_code ec;
@@ -220,10 +236,19 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
     };
     auditLog = audit::AuditLog::open(std::move(settings));
     if (const auto& r = auditLog->recovered())
-      logWarn("audit_partial_line_dropped", {{"segment", r->segment}, {"line", std::to_string(r->line)}, {"bytes", std::to_string(r->dropped_bytes)}});
-    auditLog->append({"fhir-adapter", "config_loaded", "", "", c.base_url, trial.config->content_hash, "success",
-                   {{"config", c.file.string()}, {"mappings", c.mappings.string()}, {"subjects", c.subjects.string()},
-                    {"audit_mode", auditLog->keyed() ? "hmac-sha256" : "hash-only"}}});
+      logWarn("audit_partial_line_dropped",
+              {{"segment", r->segment}, {"line", std::to_string(r->line)}, {"bytes", std::to_string(r->dropped_bytes)}});
+    auditLog->append({"fhir-adapter",
+                      "config_loaded",
+                      "",
+                      "",
+                      c.base_url,
+                      trial.config->content_hash,
+                      "success",
+                      {{"config", c.file.string()},
+                       {"mappings", c.mappings.string()},
+                       {"subjects", c.subjects.string()},
+                       {"audit_mode", auditLog->keyed() ? "hmac-sha256" : "hash-only"}}});
     auditLog->commit();
   } catch (const audit::AuditError& e) {
     logError("audit_error", {{"problem", e.what()}});
@@ -243,18 +268,19 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   if (!options.once) {
     try {
       health = std::make_unique<HealthServer>(
-          c.http_listen,
-          HealthHandlers{[&metrics] { return metrics.render(); },
-                         [&lastSuccess, &c]() -> std::pair<bool, std::string> {
-                           const std::int64_t last = lastSuccess.load();
-                           if (last == 0) return {false, "not ready: no successful sync yet"};
-                           const auto age = std::chrono::system_clock::now().time_since_epoch() - std::chrono::seconds(last);
-                           if (age > c.ready_max_age) return {false, "not ready: last successful sync is too old"};
-                           return {true, "ready"};
-                         }});
+          c.http_listen, HealthHandlers{[&metrics] { return metrics.render(); },
+                                        [&lastSuccess, &c]() -> std::pair<bool, std::string> {
+                                          const std::int64_t last = lastSuccess.load();
+                                          if (last == 0) return {false, "not ready: no successful sync yet"};
+                                          const auto age =
+                                              std::chrono::system_clock::now().time_since_epoch() - std::chrono::seconds(last);
+                                          if (age > c.ready_max_age) return {false, "not ready: last successful sync is too old"};
+                                          return {true, "ready"};
+                                        }});
       logInfo("http_listening", {{"address", c.http_listen.host + ":" + std::to_string(health->port())}});
     } catch (const std::exception& e) {
-      logError("http_listen_failed", {{"address", c.http_listen.host + ":" + std::to_string(c.http_listen.port)}, {"problem", e.what()}});
+      logError("http_listen_failed",
+               {{"address", c.http_listen.host + ":" + std::to_string(c.http_listen.port)}, {"problem", e.what()}});
       return kExitConfig;
     }
   }
@@ -264,9 +290,11 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   if (c.callback_enabled && !options.once) {
     try {
       push = std::make_unique<PushReceiver>(c, metrics, [&signals] { signals.poke(); });
-      logInfo("callback_listening", {{"address", c.callback_listen.host + ":" + std::to_string(push->port())}, {"path", c.callback_path}});
+      logInfo("callback_listening",
+              {{"address", c.callback_listen.host + ":" + std::to_string(push->port())}, {"path", c.callback_path}});
     } catch (const std::exception& e) {
-      logError("callback_listen_failed", {{"address", c.callback_listen.host + ":" + std::to_string(c.callback_listen.port)}, {"problem", e.what()}});
+      logError("callback_listen_failed",
+               {{"address", c.callback_listen.host + ":" + std::to_string(c.callback_listen.port)}, {"problem", e.what()}});
       return kExitConfig;
     }
   }
@@ -296,9 +324,16 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   // and recomputing its records must not leave them stale. With nothing changed it writes
   // nothing (and fills the records gauges).
   if (store->meta("mappings_hash").value_or("") != trial.config->content_hash) {
-    logInfo("mappings_changed", {{"previous", store->meta("mappings_hash").value_or("none")}, {"current", trial.config->content_hash}});
-    auditLog->append({"fhir-adapter", "mappings_reevaluated", "", "", c.base_url, trial.config->content_hash, "success",
-                   {{"previous", store->meta("mappings_hash").value_or("none")}, {"current", trial.config->content_hash}}});
+    logInfo("mappings_changed",
+            {{"previous", store->meta("mappings_hash").value_or("none")}, {"current", trial.config->content_hash}});
+    auditLog->append({"fhir-adapter",
+                      "mappings_reevaluated",
+                      "",
+                      "",
+                      c.base_url,
+                      trial.config->content_hash,
+                      "success",
+                      {{"previous", store->meta("mappings_hash").value_or("none")}, {"current", trial.config->content_hash}}});
   }
   recompute(*store, trial, c, metrics, *auditLog);
 
@@ -328,20 +363,39 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
         trial = loadTrial(c);
         metrics.add("fhir_adapter_mappings_reloads_total", 1, {{"result", "ok"}});
         logInfo("mappings_reloaded", {{"mappings_hash", trial.config->content_hash}});
-        auditLog->append({"fhir-adapter", "mappings_reloaded", "", "", c.base_url, trial.config->content_hash, "success",
-                       {{"previous", previousHash}, {"current", trial.config->content_hash}}});
+        auditLog->append({"fhir-adapter",
+                          "mappings_reloaded",
+                          "",
+                          "",
+                          c.base_url,
+                          trial.config->content_hash,
+                          "success",
+                          {{"previous", previousHash}, {"current", trial.config->content_hash}}});
         if (previousHash != trial.config->content_hash)
-          auditLog->append({"fhir-adapter", "mappings_reevaluated", "", "", c.base_url, trial.config->content_hash, "success",
-                         {{"previous", previousHash}, {"current", trial.config->content_hash}}});
+          auditLog->append({"fhir-adapter",
+                            "mappings_reevaluated",
+                            "",
+                            "",
+                            c.base_url,
+                            trial.config->content_hash,
+                            "success",
+                            {{"previous", previousHash}, {"current", trial.config->content_hash}}});
         recompute(*store, trial, c, metrics, *auditLog);
       } catch (const mapping::ConfigError& e) {
         metrics.add("fhir_adapter_mappings_reloads_total", 1, {{"result", "failed"}});
-        auditLog->append({"fhir-adapter", "mappings_reloaded", "", "", c.base_url, previousHash, "serious_failure",
-                       {{"problems", std::to_string(e.problems().size())},
-                        {"problem", e.problems().empty() ? std::string() : e.problems().front()},
-                        {"kept", previousHash}}});
+        auditLog->append({"fhir-adapter",
+                          "mappings_reloaded",
+                          "",
+                          "",
+                          c.base_url,
+                          previousHash,
+                          "serious_failure",
+                          {{"problems", std::to_string(e.problems().size())},
+                           {"problem", e.problems().empty() ? std::string() : e.problems().front()},
+                           {"kept", previousHash}}});
         auditLog->commit();
-        for (const std::string& p : e.problems()) logError("reload_rejected_keeping_previous", {{"problem", p}});
+        for (const std::string& p : e.problems())
+          logError("reload_rejected_keeping_previous", {{"problem", p}});
       }
     }
     if (!capabilitiesChecked) {
@@ -376,8 +430,8 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
     pollRequested = false;
     firstPass = false;
     nextPoll = std::chrono::steady_clock::now() + c.interval;
-    const bool rescan = options.once ? !options.skip_rescan
-                                     : !lastRescan || std::chrono::steady_clock::now() - *lastRescan >= c.rescan_interval;
+    const bool rescan =
+        options.once ? !options.skip_rescan : !lastRescan || std::chrono::steady_clock::now() - *lastRescan >= c.rescan_interval;
     try {
       sync::PassReport report = poller.pass(*trial.config, *trial.roster, rescan);
       if (report.rescanned) lastRescan = std::chrono::steady_clock::now();
@@ -407,7 +461,8 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
           }
         }
         // A server whose clock runs ahead of ours gives watermarks in our future: lag 0.
-        if (oldest) metrics.set("fhir_adapter_sync_lag_seconds", std::max(0.0, std::chrono::duration<double>(now - *oldest).count()));
+        if (oldest)
+          metrics.set("fhir_adapter_sync_lag_seconds", std::max(0.0, std::chrono::duration<double>(now - *oldest).count()));
       }
       if (!readySent) {
         notifySystemd("READY=1");
@@ -433,8 +488,14 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   notifySystemd("STOPPING=1");
   logInfo("stopped", {{"reason", signals.stopRequested() ? "signal" : "done"}});
   try {
-    auditLog->append({"fhir-adapter", "daemon_stopped", "", "", c.base_url, trial.config->content_hash, "success",
-                   {{"reason", signals.stopRequested() ? "signal" : "done"}}});
+    auditLog->append({"fhir-adapter",
+                      "daemon_stopped",
+                      "",
+                      "",
+                      c.base_url,
+                      trial.config->content_hash,
+                      "success",
+                      {{"reason", signals.stopRequested() ? "signal" : "done"}}});
     auditLog->close();  // final checkpoint, fsynced
   } catch (const audit::AuditError& e) {
     logError("audit_failed", {{"problem", e.what()}});
@@ -468,7 +529,8 @@ int checkConfig(const std::filesystem::path& file, bool offline) {
       }
     }
   }
-  for (const std::string& p : problems) std::fprintf(stderr, "fhir-adapter check-config: %s\n", p.c_str());
+  for (const std::string& p : problems)
+    std::fprintf(stderr, "fhir-adapter check-config: %s\n", p.c_str());
   if (!problems.empty()) {
     std::fprintf(stderr, "fhir-adapter check-config: %zu problem(s); not ready to run\n", problems.size());
     return kExitConfig;

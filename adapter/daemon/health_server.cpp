@@ -16,12 +16,12 @@ constexpr std::size_t kBodyLimit = 8 * 1024;  // the endpoints take no body
 
 // One connection: read a request, answer, repeat while keep-alive (Beast's http server pattern).
 class Session : public std::enable_shared_from_this<Session> {
-public:
+ public:
   Session(tcp::socket&& socket, const HealthHandlers& handlers) : stream_(std::move(socket)), handlers_(handlers) {}
 
   void start() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::doRead, shared_from_this())); }
 
-private:
+ private:
   void doRead() {
     parser_.emplace();
     parser_->body_limit(kBodyLimit);
@@ -112,9 +112,13 @@ HealthServer::HealthServer(const HostPort& listen, HealthHandlers handlers) : im
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
 }
 
-HealthServer::~HealthServer() { stop(); }
+HealthServer::~HealthServer() {
+  stop();
+}
 
-unsigned short HealthServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+unsigned short HealthServer::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void HealthServer::stop() {
   if (!impl_->thread.joinable()) return;

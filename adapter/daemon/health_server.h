@@ -12,12 +12,12 @@
 namespace fa::daemon {
 
 struct HealthHandlers {
-  std::function<std::string()> metrics;            // Prometheus text
+  std::function<std::string()> metrics;                 // Prometheus text
   std::function<std::pair<bool, std::string>()> ready;  // ready?, one-line reason
 };
 
 class HealthServer {
-public:
+ public:
   HealthServer(const HostPort& listen, HealthHandlers handlers);
   ~HealthServer();
   HealthServer(const HealthServer&) = delete;
@@ -26,7 +26,7 @@ public:
   unsigned short port() const;  // the bound port (useful with port 0)
   void stop();
 
-private:
+ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

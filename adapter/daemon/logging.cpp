@@ -39,9 +39,17 @@ void setupLogging(const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
-void logInfo(const std::string& event, const LogFields& fields) { emit(spdlog::level::info, event, fields); }
-void logWarn(const std::string& event, const LogFields& fields) { emit(spdlog::level::warn, event, fields); }
-void logError(const std::string& event, const LogFields& fields) { emit(spdlog::level::err, event, fields); }
-void logDebug(const std::string& event, const LogFields& fields) { emit(spdlog::level::debug, event, fields); }
+void logInfo(const std::string& event, const LogFields& fields) {
+  emit(spdlog::level::info, event, fields);
+}
+void logWarn(const std::string& event, const LogFields& fields) {
+  emit(spdlog::level::warn, event, fields);
+}
+void logError(const std::string& event, const LogFields& fields) {
+  emit(spdlog::level::err, event, fields);
+}
+void logDebug(const std::string& event, const LogFields& fields) {
+  emit(spdlog::level::debug, event, fields);
+}
 
 }  // namespace fa::daemon

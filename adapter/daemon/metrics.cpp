@@ -22,8 +22,10 @@ std::string escapeLabel(const std::string& v) {
 std::string number(double v) {
   if (std::isnan(v)) return "NaN";
   char buf[64];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", v);
-  else std::snprintf(buf, sizeof buf, "%.6f", v);
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.6f", v);
   return buf;
 }
 

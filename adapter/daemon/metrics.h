@@ -13,7 +13,7 @@ namespace fa::daemon {
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
 class Metrics {
-public:
+ public:
   // Declares a metric with its help text; type is "counter" or "gauge".
   void describe(const std::string& name, const std::string& type, const std::string& help);
   void add(const std::string& name, double value = 1, const Labels& labels = {});
@@ -23,7 +23,7 @@ public:
   double value(const std::string& name, const Labels& labels = {}) const;
   std::string render() const;
 
-private:
+ private:
   struct Family {
     std::string type, help;
     std::map<Labels, double> series;

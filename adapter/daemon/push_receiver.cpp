@@ -26,14 +26,20 @@ std::string bucketLabel(double le) {
 
 void describePushMetrics(Metrics& m) {
   m.describe("fhir_adapter_callback_notifications_total", "counter",
-             "Subscription notifications by shape (ping, resource_put, resource_post, event_full, ...) and outcome (stored, duplicate, answered, rejected, unauthenticated, failed)");
-  m.describe("fhir_adapter_callback_auth_failures_total", "counter", "Notifications refused with 401, by reason (missing_token, bad_token, missing_signature, bad_signature)");
-  m.describe("fhir_adapter_callback_connection_events_total", "counter", "Receiver connection events (tls_handshake, header_timeout, body_timeout, body_limit, too_many_connections, ...)");
+             "Subscription notifications by shape (ping, resource_put, resource_post, event_full, ...) and outcome (stored, "
+             "duplicate, answered, rejected, unauthenticated, failed)");
+  m.describe("fhir_adapter_callback_auth_failures_total", "counter",
+             "Notifications refused with 401, by reason (missing_token, bad_token, missing_signature, bad_signature)");
+  m.describe("fhir_adapter_callback_connection_events_total", "counter",
+             "Receiver connection events (tls_handshake, header_timeout, body_timeout, body_limit, too_many_connections, ...)");
   m.describe("fhir_adapter_callback_queue_depth", "gauge", "Notifications stored and not yet processed");
   m.describe(kAck, "histogram", "Seconds from a notification read to its answer (after the durable write)");
-  m.describe("fhir_adapter_callback_poll_requests_total", "counter", "Catch-up polls asked for by notifications, by reason (ping, event_empty, event_gap, gone, read_failed)");
-  m.describe("fhir_adapter_callback_cert_reloads_total", "counter", "Receiver certificate reloads (SIGHUP) by result (ok, failed)");
-  m.describe("fhir_adapter_missed_push_total", "counter", "New result versions found by scheduled catch-up polls that no notification announced");
+  m.describe("fhir_adapter_callback_poll_requests_total", "counter",
+             "Catch-up polls asked for by notifications, by reason (ping, event_empty, event_gap, gone, read_failed)");
+  m.describe("fhir_adapter_callback_cert_reloads_total", "counter",
+             "Receiver certificate reloads (SIGHUP) by result (ok, failed)");
+  m.describe("fhir_adapter_missed_push_total", "counter",
+             "New result versions found by scheduled catch-up polls that no notification announced");
 }
 
 PushReceiver::PushReceiver(const DaemonConfig& c, Metrics& metrics, std::function<void()> wake) : config_(c), metrics_(metrics) {
@@ -41,7 +47,8 @@ PushReceiver::PushReceiver(const DaemonConfig& c, Metrics& metrics, std::functio
   auth.bearer_token = readSecretFile(c.callback_bearer_token_file, "callback bearer token");
   auth.hmac_secret = readSecretFile(c.callback_hmac_secret_file, "callback HMAC secret");
   if (!auth.bearer_token && !auth.hmac_secret && c.callback_client_ca_file.empty())
-    logWarn("callback_unauthenticated_callers", {{"detail", "no bearer_token_file, hmac_secret_file or client_ca_file: any caller is accepted"}});
+    logWarn("callback_unauthenticated_callers",
+            {{"detail", "no bearer_token_file, hmac_secret_file or client_ca_file: any caller is accepted"}});
   queue_ = std::make_unique<callback::NotificationQueue>(c.store_path.string(), c.callback_max_batch);
   queue_->setOnStored(std::move(wake));
   callback::IntakeObserver obs;
@@ -81,15 +88,22 @@ PushReceiver::PushReceiver(const DaemonConfig& c, Metrics& metrics, std::functio
   s.threads = c.callback_threads;
   server_ = std::make_unique<callback::CallbackServer>(
       s, [this](callback::ServerRequest&& r, callback::Responder respond) { intake_->handle(std::move(r), std::move(respond)); },
-      [&metrics](const std::string& event) { metrics.add("fhir_adapter_callback_connection_events_total", 1, {{"event", event}}); });
+      [&metrics](const std::string& event) {
+        metrics.add("fhir_adapter_callback_connection_events_total", 1, {{"event", event}});
+      });
 }
 
-PushReceiver::~PushReceiver() { stop(); }
+PushReceiver::~PushReceiver() {
+  stop();
+}
 
-unsigned short PushReceiver::port() const { return server_->port(); }
+unsigned short PushReceiver::port() const {
+  return server_->port();
+}
 
 callback::ProcessReport PushReceiver::process(store::ObservationStore& store, net::FhirClient& client) {
-  callback::NotificationProcessor processor(store, config_.callback_path, [&client](const std::string& url) { return client.get(url); });
+  callback::NotificationProcessor processor(store, config_.callback_path,
+                                            [&client](const std::string& url) { return client.get(url); });
   callback::ProcessReport total;
   while (true) {  // in slices, so a large backlog is committed as it goes
     callback::ProcessReport r = processor.processPending(config_.callback_max_batch);
@@ -98,11 +112,13 @@ callback::ProcessReport PushReceiver::process(store::ObservationStore& store, ne
     total.known_versions += r.known_versions;
     total.reads += r.reads;
     total.poll_needed = total.poll_needed || r.poll_needed;
-    for (const auto& [why, n] : r.poll_reasons) total.poll_reasons[why] += n;
+    for (const auto& [why, n] : r.poll_reasons)
+      total.poll_reasons[why] += n;
     total.new_ids.insert(total.new_ids.end(), r.new_ids.begin(), r.new_ids.end());
     if (r.notifications < static_cast<int>(config_.callback_max_batch)) break;
   }
-  for (const auto& [why, n] : total.poll_reasons) metrics_.add("fhir_adapter_callback_poll_requests_total", n, {{"reason", why}});
+  for (const auto& [why, n] : total.poll_reasons)
+    metrics_.add("fhir_adapter_callback_poll_requests_total", n, {{"reason", why}});
   metrics_.set("fhir_adapter_callback_queue_depth", static_cast<double>(processor.pending() + queue_->waiting()));
   // Processed notifications are kept a week (to answer "what did the server send?"), then pruned.
   constexpr auto kKeepProcessed = std::chrono::hours(24 * 7);

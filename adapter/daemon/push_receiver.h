@@ -4,8 +4,8 @@
 // runs on its own threads and only stores notifications; process() runs on the daemon's work
 // loop (the one thread that uses the store, the FHIR client and the audit log), so push and poll
 // never write concurrently and end in the same record engine.
-#include <functional>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,7 +26,7 @@ class NotificationQueue;
 namespace fa::daemon {
 
 class PushReceiver {
-public:
+ public:
   // Starts listening. `wake` is called (from any thread) when a notification was stored.
   // Throws std::runtime_error (certificate, key, secret files, address).
   PushReceiver(const DaemonConfig& config, Metrics& metrics, std::function<void()> wake);
@@ -42,7 +42,7 @@ public:
   // Authentication failures since the last call (reason labels), for the audit log.
   std::vector<std::string> takeAuthFailures();
 
-private:
+ private:
   const DaemonConfig& config_;
   Metrics& metrics_;
   std::unique_ptr<callback::NotificationQueue> queue_;

@@ -15,16 +15,21 @@
 namespace fa::daemon {
 namespace {
 
-constexpr const char* kBackportServer = "http://hl7.org/fhir/uv/subscriptions-backport/CapabilityStatement/backport-subscription-server";
+constexpr const char* kBackportServer =
+    "http://hl7.org/fhir/uv/subscriptions-backport/CapabilityStatement/backport-subscription-server";
 constexpr const char* kTopicCanonicalExtension =
     "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/capabilitystatement-subscriptiontopic-canonical";
-constexpr const char* kFilterCriteriaExtension = "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria";
-constexpr const char* kPayloadContentExtension = "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content";
+constexpr const char* kFilterCriteriaExtension =
+    "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria";
+constexpr const char* kPayloadContentExtension =
+    "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content";
 constexpr const char* kFhirJson = "application/fhir+json";
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void str(Writer& w, const std::string& s) { w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size())); }
+void str(Writer& w, const std::string& s) {
+  w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+}
 void kv(Writer& w, const char* key, const std::string& value) {
   w.Key(key);
   str(w, value);
@@ -40,7 +45,9 @@ void oneExtension(Writer& w, const char* url, const char* value_key, const std::
   w.EndArray();
 }
 
-std::string text(const rapidjson::Value& v, const char* key) { return std::string(fhir::stringMember(v, key).value_or("")); }
+std::string text(const rapidjson::Value& v, const char* key) {
+  return std::string(fhir::stringMember(v, key).value_or(""));
+}
 
 bool hasOurTag(const rapidjson::Value& resource, const std::string& trial_id) {
   const fhir::JsonValue* meta = fhir::findMember(resource, "meta");
@@ -65,7 +72,9 @@ SubscriptionInfo infoOf(const rapidjson::Value& resource, const std::string& tri
   return info;
 }
 
-bool ok(int status) { return status >= 200 && status < 300; }
+bool ok(int status) {
+  return status >= 200 && status < 300;
+}
 
 [[noreturn]] void fail(const std::string& what, const net::HttpResponse& r) {
   throw net::FhirError(r.status, "http_" + std::to_string(r.status), what + " failed: HTTP " + std::to_string(r.status));
@@ -85,22 +94,27 @@ std::optional<std::string> BackportSupport::chosenTopic() const {
 
 std::vector<AnalyteCodeSet> analyteCodeSets(const mapping::TrialConfig& config) {
   std::vector<AnalyteCodeSet> out(config.analytes.size());
-  for (std::size_t a = 0; a < config.analytes.size(); ++a) out[a].analyte = config.analytes[a].code;
+  for (std::size_t a = 0; a < config.analytes.size(); ++a)
+    out[a].analyte = config.analytes[a].code;
   for (const auto& [key, analyte] : config.coding_index) {
     if (analyte < out.size()) out[analyte].codings.push_back(key);
   }
-  for (auto& set : out) std::sort(set.codings.begin(), set.codings.end());
+  for (auto& set : out)
+    std::sort(set.codings.begin(), set.codings.end());
   std::erase_if(out, [](const AnalyteCodeSet& s) { return s.codings.empty(); });
   return out;
 }
 
 std::string subscriptionCriteria(const AnalyteCodeSet& codes) {
   std::string joined;
-  for (const std::string& c : codes.codings) joined += (joined.empty() ? "" : ",") + c;
+  for (const std::string& c : codes.codings)
+    joined += (joined.empty() ? "" : ",") + c;
   return "Observation?code=" + sync::encodeQueryValue(joined);
 }
 
-std::string subscriptionReason(const std::string& trial_id, const std::string& analyte) { return "fhir-adapter " + trial_id + " " + analyte; }
+std::string subscriptionReason(const std::string& trial_id, const std::string& analyte) {
+  return "fhir-adapter " + trial_id + " " + analyte;
+}
 
 std::string buildSubscription(const SubscriptionSettings& s, const AnalyteCodeSet& codes, const std::optional<std::string>& id) {
   const bool backport = s.backport_topic.has_value();
@@ -189,7 +203,8 @@ BackportSupport detectBackport(const std::string& capability_statement) {
       for (const char* key : {"supportedProfile", "profile"}) {
         const fhir::JsonValue* p = fhir::findMember(res, key);
         if (p && p->IsArray()) {
-          for (const auto& v : p->GetArray()) out.offered |= fhir::textOf(v) == kBackportSubscriptionProfile;
+          for (const auto& v : p->GetArray())
+            out.offered |= fhir::textOf(v) == kBackportSubscriptionProfile;
         } else if (p && p->IsString()) {
           out.offered |= fhir::textOf(*p) == kBackportSubscriptionProfile;
         }
@@ -210,7 +225,8 @@ BackportSupport detectBackport(const std::string& capability_statement) {
   return out;
 }
 
-std::vector<SubscriptionInfo> subscriptionsInBundle(const std::string& bundle, const std::string& trial_id, std::optional<std::string>* next_link) {
+std::vector<SubscriptionInfo> subscriptionsInBundle(const std::string& bundle, const std::string& trial_id,
+                                                    std::optional<std::string>* next_link) {
   std::vector<SubscriptionInfo> out;
   if (next_link) next_link->reset();
   rapidjson::Document d;
@@ -286,10 +302,13 @@ std::vector<SubscriptionManager::Change> SubscriptionManager::registerAll(const 
   std::map<std::string, SubscriptionInfo> keep;  // analyte -> the one we update
   std::vector<SubscriptionInfo> extra;           // duplicates, or analytes no longer configured
   std::set<std::string> wanted;
-  for (const auto& c : codes) wanted.insert(c.analyte);
+  for (const auto& c : codes)
+    wanted.insert(c.analyte);
   for (SubscriptionInfo& info : list()) {
-    if (wanted.count(info.analyte) && !keep.count(info.analyte)) keep.emplace(info.analyte, std::move(info));
-    else extra.push_back(std::move(info));
+    if (wanted.count(info.analyte) && !keep.count(info.analyte))
+      keep.emplace(info.analyte, std::move(info));
+    else
+      extra.push_back(std::move(info));
   }
   for (const AnalyteCodeSet& set : codes) {
     net::HttpRequest req;
@@ -313,7 +332,8 @@ std::vector<SubscriptionManager::Change> SubscriptionManager::registerAll(const 
     if (c.subscription.endpoint.empty()) c.subscription.endpoint = settings.endpoint;
     changes.push_back(std::move(c));
   }
-  for (SubscriptionInfo& info : extra) changes.push_back(remove(std::move(info)));
+  for (SubscriptionInfo& info : extra)
+    changes.push_back(remove(std::move(info)));
   return changes;
 }
 

@@ -37,16 +37,16 @@ struct AnalyteCodeSet {
 
 struct SubscriptionSettings {
   std::string trial_id;
-  std::string endpoint;                   // [callback] public_url
-  std::string payload = "full-resource";  // full-resource | id-only | empty
-  std::string bearer_token;               // "" = no channel.header
-  std::string hmac_secret;                // "" = no Medplum secret extension
+  std::string endpoint;                       // [callback] public_url
+  std::string payload = "full-resource";      // full-resource | id-only | empty
+  std::string bearer_token;                   // "" = no channel.header
+  std::string hmac_secret;                    // "" = no Medplum secret extension
   std::optional<std::string> backport_topic;  // set: the backport form with this topic canonical
 };
 
 // What the server's CapabilityStatement says about the Subscriptions Backport IG.
 struct BackportSupport {
-  bool offered = false;            // the backport-subscription profile (or a topic) is listed
+  bool offered = false;             // the backport-subscription profile (or a topic) is listed
   std::vector<std::string> topics;  // SubscriptionTopic canonicals the server lists
   // The topic to use: one naming Observation when there is one, else the first; nullopt when
   // the backport is not offered or lists no topic (then the plain R4 form is used).
@@ -76,7 +76,7 @@ std::vector<SubscriptionInfo> subscriptionsInBundle(const std::string& bundle, c
 std::string formatSubscriptionLine(const SubscriptionInfo& info);
 
 class SubscriptionManager {
-public:
+ public:
   SubscriptionManager(net::FhirClient& client, std::string trial_id) : client_(client), trial_id_(std::move(trial_id)) {}
 
   struct Change {
@@ -94,7 +94,7 @@ public:
   // Deletes every Subscription tagged with our trial id, and only those.
   std::vector<Change> removeAll();
 
-private:
+ private:
   SubscriptionInfo parseWritten(const net::HttpResponse& response);
   // DELETE Subscription/{id}; already gone (404, 410) counts as removed.
   Change remove(SubscriptionInfo info);

@@ -17,7 +17,8 @@ namespace {
 // records compare equal (one record per Observation id).
 void sortInOutputOrder(OutcomeRecords& records) {
   std::vector<std::size_t> order(records.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return outputOrder(records[a], records[b]); });
   // Position i receives records[order[i]]; follow each cycle once.
   for (std::size_t i = 0; i < order.size(); ++i) {
@@ -41,14 +42,19 @@ void sortInOutputOrder(OutcomeRecords& records) {
 
 MappingSession::MappingSession(std::shared_ptr<const mapping::TrialConfig> config, std::shared_ptr<const mapping::Roster> roster,
                                SessionOptions options, RejectionHandler on_rejection)
-    : config_(std::move(config)), roster_(std::move(roster)), options_(std::move(options)), on_rejection_(std::move(on_rejection)) {}
+    : config_(std::move(config)),
+      roster_(std::move(roster)),
+      options_(std::move(options)),
+      on_rejection_(std::move(on_rejection)) {}
 
 void MappingSession::reject(const fhir::ResourceLocation& where, const std::string& resource, const std::string& why) {
   ++counts_.rejected;
   if (on_rejection_) on_rejection_({where.describe(), resource, why});
 }
 
-void MappingSession::onInputError(const fhir::ResourceLocation& where, const std::string& message) { reject(where, "", message); }
+void MappingSession::onInputError(const fhir::ResourceLocation& where, const std::string& message) {
+  reject(where, "", message);
+}
 
 void MappingSession::rejectInput(const std::string& where, const std::string& why) {
   ++counts_.rejected;
@@ -187,7 +193,8 @@ void MappingSession::selectAndGrade(OutcomeRecords& records) const {
   // Selection per subject, analyte and visit.
   std::map<std::tuple<std::size_t, std::size_t, std::string>, std::size_t> winners;
   std::map<std::string, const core::VisitWindow*> windows;
-  for (const core::VisitWindow& w : config_->visits.windows()) windows[w.name] = &w;
+  for (const core::VisitWindow& w : config_->visits.windows())
+    windows[w.name] = &w;
   auto candidate = [](const OutcomeRecord& r) {
     return core::SelectionCandidate{*r.study_day, r.collected, r.last_updated, r.resource_id};
   };
@@ -237,7 +244,8 @@ OutcomeRecords MappingSession::finish() {
   static const std::vector<DeleteKey> kNoDeletes;
   for (auto& [id, versions] : versions_) {
     keys.clear();
-    for (const StoredVersion& v : versions) keys.push_back(v.key);
+    for (const StoredVersion& v : versions)
+      keys.push_back(v.key);
     auto d = deletes_.find(id);
     Resolution res = resolveVersions(keys, d == deletes_.end() ? kNoDeletes : d->second);
     const StoredVersion& reference = versions[res.reference];

@@ -43,7 +43,7 @@ struct SessionOptions {
 };
 
 class MappingSession : public fhir::ResourceSink {
-public:
+ public:
   using RejectionHandler = std::function<void(const Rejection&)>;
 
   MappingSession(std::shared_ptr<const mapping::TrialConfig> config, std::shared_ptr<const mapping::Roster> roster,
@@ -61,7 +61,7 @@ public:
   OutcomeRecords finish();
   const MapCounts& counts() const { return counts_; }
 
-private:
+ private:
   // A version is evaluated as soon as it is read (value, range, flag, study day and visit
   // depend on it alone) and only the record is kept, not the parsed facts: memory per matched
   // version is one record. Selection, grading and version resolution wait for finish().
@@ -82,7 +82,7 @@ private:
   MapCounts counts_;
   std::uint64_t seen_ = 0;
   std::unordered_map<std::string, std::vector<StoredVersion>> versions_;  // by Observation id
-  OutcomeRecords records_;  // one per stored version, evaluated on arrival
+  OutcomeRecords records_;                                                // one per stored version, evaluated on arrival
   std::unordered_map<std::string, std::vector<DeleteKey>> deletes_;
   std::string coding_key_;  // "system|code" being looked up, reused
 };

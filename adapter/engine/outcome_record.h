@@ -17,8 +17,8 @@ namespace fa::engine {
 struct OutcomeRecord {
   std::string subject_id;
   std::string analyte;
-  std::string observation;  // Observation/{id}/_history/{versionId}
-  std::string status;       // FHIR status, or "retracted"
+  std::string observation;               // Observation/{id}/_history/{versionId}
+  std::string status;                    // FHIR status, or "retracted"
   std::optional<std::string> effective;  // YYYY-MM-DD, site time zone
   std::optional<core::StudyDay> study_day;
   std::string visit;

@@ -24,7 +24,8 @@ std::string cell(const std::pair<int, int>& counts) {
 void renderTable(std::string& out, const std::string& title, const std::vector<std::string>& visits,
                  const std::vector<std::pair<std::string, std::map<std::string, std::pair<int, int>>>>& rows) {
   std::size_t labelWidth = title.size();
-  for (const auto& row : rows) labelWidth = std::max(labelWidth, row.first.size());
+  for (const auto& row : rows)
+    labelWidth = std::max(labelWidth, row.first.size());
   char buf[64];
   out += title + std::string(labelWidth - title.size(), ' ');
   for (const std::string& v : visits) {
@@ -47,7 +48,8 @@ void renderTable(std::string& out, const std::string& title, const std::vector<s
 
 OutcomeTables buildOutcomeTables(const std::vector<TableRow>& rows, const mapping::TrialConfig& config) {
   OutcomeTables t;
-  for (const core::VisitWindow& w : config.visits.windows()) t.visits.push_back(w.name);
+  for (const core::VisitWindow& w : config.visits.windows())
+    t.visits.push_back(w.name);
   // subject -> visit -> analyte -> flag of the selected record
   std::map<std::string, std::map<std::string, std::map<std::string, core::Flag>>> selected;
   for (const TableRow& r : rows) {

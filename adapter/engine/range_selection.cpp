@@ -43,8 +43,10 @@ SelectedRange selectRange(const fhir::ObservationFacts& facts, const EvaluatedVa
   }
   const mapping::SiteRange* anySex = nullptr;
   for (const mapping::SiteRange& s : analyte.site_ranges) {
-    if (!s.sex) anySex = &s;
-    else if (subject.sex && *s.sex == *subject.sex) return {s.range, core::RangeSource::Site};
+    if (!s.sex)
+      anySex = &s;
+    else if (subject.sex && *s.sex == *subject.sex)
+      return {s.range, core::RangeSource::Site};
   }
   if (anySex) return {anySex->range, core::RangeSource::Site};
   if (analyte.protocol_range) return {*analyte.protocol_range, core::RangeSource::Protocol};

@@ -13,12 +13,24 @@ struct Cell {
   std::string text;
 };
 
-Cell str(const std::string& s) { return {Cell::Kind::String, s}; }
-Cell str(const std::optional<std::string>& s) { return s ? str(*s) : Cell{}; }
-Cell raw(std::string s) { return {Cell::Kind::Raw, std::move(s)}; }
-Cell num(const std::optional<core::Decimal>& d) { return d ? raw(d->toString()) : Cell{}; }
-Cell num(const std::optional<int>& i) { return i ? raw(std::to_string(*i)) : Cell{}; }
-Cell boolean(bool b) { return raw(b ? "true" : "false"); }
+Cell str(const std::string& s) {
+  return {Cell::Kind::String, s};
+}
+Cell str(const std::optional<std::string>& s) {
+  return s ? str(*s) : Cell{};
+}
+Cell raw(std::string s) {
+  return {Cell::Kind::Raw, std::move(s)};
+}
+Cell num(const std::optional<core::Decimal>& d) {
+  return d ? raw(d->toString()) : Cell{};
+}
+Cell num(const std::optional<int>& i) {
+  return i ? raw(std::to_string(*i)) : Cell{};
+}
+Cell boolean(bool b) {
+  return raw(b ? "true" : "false");
+}
 
 std::vector<Cell> cells(const OutcomeRecord& r) {
   return {
@@ -61,10 +73,10 @@ void appendCsvField(std::string& out, const std::string& text) {
 }  // namespace
 
 const std::vector<std::string>& recordFieldNames() {
-  static const std::vector<std::string> names = {
-      "subject_id", "analyte",    "observation",  "status",      "effective", "study_day", "visit",
-      "selected",   "baseline",   "comparator",   "value",       "unit",      "source_value",
-      "source_unit", "ref_low",   "ref_high",     "ref_source",  "flag",      "ctcae_grade", "reason"};
+  static const std::vector<std::string> names = {"subject_id", "analyte",    "observation",  "status",      "effective",
+                                                 "study_day",  "visit",      "selected",     "baseline",    "comparator",
+                                                 "value",      "unit",       "source_value", "source_unit", "ref_low",
+                                                 "ref_high",   "ref_source", "flag",         "ctcae_grade", "reason"};
   return names;
 }
 
@@ -87,9 +99,15 @@ void appendNdjson(std::string& out, const OutcomeRecord& r) {
     fhir::appendJsonString(out, names[i]);
     out += ": ";
     switch (row[i].kind) {
-      case Cell::Kind::Null: out += "null"; break;
-      case Cell::Kind::String: fhir::appendJsonString(out, row[i].text); break;
-      case Cell::Kind::Raw: out += row[i].text; break;
+      case Cell::Kind::Null:
+        out += "null";
+        break;
+      case Cell::Kind::String:
+        fhir::appendJsonString(out, row[i].text);
+        break;
+      case Cell::Kind::Raw:
+        out += row[i].text;
+        break;
     }
   }
   out += "}\n";

@@ -37,7 +37,9 @@ bool deleteIsNewer(const DeleteKey& d, const VersionKey& v) {
 
 }  // namespace
 
-bool isUsableStatus(const std::string& status) { return status == "final" || status == "amended" || status == "corrected"; }
+bool isUsableStatus(const std::string& status) {
+  return status == "final" || status == "amended" || status == "corrected";
+}
 
 bool isNewerVersion(const VersionKey& a, const VersionKey& b) {
   if (sameVersion(a, b)) {

@@ -15,11 +15,11 @@
 namespace fa::engine {
 
 struct VersionKey {
-  std::string version_id;                 // "" when absent
+  std::string version_id;  // "" when absent
   std::optional<std::int64_t> last_updated;
   std::string status;
-  std::uint64_t seen = 0;                 // order of arrival in this run
-  std::optional<std::uint64_t> bundle;    // history Bundle and index, for timeless deletes
+  std::uint64_t seen = 0;               // order of arrival in this run
+  std::optional<std::uint64_t> bundle;  // history Bundle and index, for timeless deletes
   std::size_t bundle_index = 0;
 };
 

@@ -15,7 +15,7 @@ struct Span {
 
 // SAX pass recording where each Bundle.entry[i].resource object starts and ends in the text.
 class SpanFinder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SpanFinder> {
-public:
+ public:
   explicit SpanFinder(rapidjson::StringStream& stream) : stream_(stream) {}
 
   bool Default() { return true; }
@@ -54,7 +54,7 @@ public:
   }
   const std::vector<Span>& spans() const { return spans_; }
 
-private:
+ private:
   bool inEntry() const { return inEntryArray_; }
   std::string_view key(int depth) const {
     return static_cast<std::size_t>(depth) < keys_.size() ? std::string_view(keys_[static_cast<std::size_t>(depth)]) : "";
@@ -69,7 +69,9 @@ private:
   std::size_t entryIndex_ = 0;
 };
 
-std::string text(const JsonValue& object, std::string_view name) { return std::string(stringMember(object, name).value_or("")); }
+std::string text(const JsonValue& object, std::string_view name) {
+  return std::string(stringMember(object, name).value_or(""));
+}
 
 void describeResource(const JsonValue& r, PageEntry& e) {
   e.resource_type = text(r, "resourceType");

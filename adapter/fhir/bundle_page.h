@@ -15,8 +15,8 @@ struct PageEntry {
   std::string id;
   std::string version_id;
   std::optional<std::string> last_updated;
-  std::string status;            // Observation.status, when present
-  std::string request_method;    // history Bundles: POST, PUT, DELETE
+  std::string status;          // Observation.status, when present
+  std::string request_method;  // history Bundles: POST, PUT, DELETE
   std::string request_url;
   std::optional<std::string> response_last_modified;
 };

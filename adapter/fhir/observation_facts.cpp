@@ -10,7 +10,9 @@ struct Invalid {
   FieldError error;
 };
 
-[[noreturn]] void fail(std::string field, std::string message) { throw Invalid{{std::move(field), std::move(message)}}; }
+[[noreturn]] void fail(std::string field, std::string message) {
+  throw Invalid{{std::move(field), std::move(message)}};
+}
 
 std::optional<std::string> optionalText(const JsonValue& object, std::string_view name, const std::string& path) {
   const JsonValue* v = findMember(object, name);
@@ -77,7 +79,8 @@ void collectModifierExtensions(const JsonValue& v, std::vector<std::string>& out
       }
     }
   } else if (v.IsArray()) {
-    for (const JsonValue& item : v.GetArray()) collectModifierExtensions(item, out);
+    for (const JsonValue& item : v.GetArray())
+      collectModifierExtensions(item, out);
   }
 }
 
@@ -113,8 +116,8 @@ void readValue(const JsonValue& obs, ObservationFacts& f) {
   }
 }
 
-constexpr std::array<std::string_view, 8> kStatuses = {"registered", "preliminary",      "final",   "amended",
-                                                       "corrected",  "cancelled", "entered-in-error", "unknown"};
+constexpr std::array<std::string_view, 8> kStatuses = {"registered", "preliminary",      "final",  "amended", "corrected",
+                                                       "cancelled",  "entered-in-error", "unknown"};
 
 }  // namespace
 

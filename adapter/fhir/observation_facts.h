@@ -44,9 +44,9 @@ struct ObservationFacts {
   std::string version_id;  // "" when meta.versionId is absent
   std::optional<core::InstantMicros> last_updated;
   std::string status;
-  std::string subject_reference;                                     // "" when none
+  std::string subject_reference;                                          // "" when none
   std::optional<std::pair<std::string, std::string>> subject_identifier;  // system, value
-  std::optional<core::FhirDateTime> effective;  // effectiveDateTime, Period.start, Instant, issued
+  std::optional<core::FhirDateTime> effective;                            // effectiveDateTime, Period.start, Instant, issued
 
   ValueKind value_kind = ValueKind::None;
   std::string value_type;  // "valueQuantity", ... as sent

@@ -13,12 +13,12 @@ namespace {
 constexpr unsigned kLineFlags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseInsituFlag;
 constexpr unsigned kStreamFlags = rapidjson::kParseNumbersAsStringsFlag;
 constexpr std::size_t kChunk = 1 << 20;
-constexpr std::size_t kMaxLine = 256u << 20;  // one NDJSON resource; anything longer is rejected
+constexpr std::size_t kMaxLine = 256u << 20;    // one NDJSON resource; anything longer is rejected
 constexpr std::size_t kPoolBlock = 256 * 1024;  // first block of the per-line value pool
 
 // A read buffer over a FILE*, used both for line splitting and as a RapidJSON input stream.
 class InputBuffer {
-public:
+ public:
   explicit InputBuffer(std::FILE* f) : file_(f) { buffer_.resize(kChunk + 1); }
 
   // Makes sure [pos_, end_) holds a full line (or the rest of the input, or kMaxLine bytes).
@@ -94,7 +94,7 @@ public:
   // Lines consumed outside Take() (blank lines skipped before the content).
   void countLines(std::size_t n) { line_ += n; }
 
-private:
+ private:
   // Appends more input after end_, compacting or growing the buffer; false at end of input.
   bool fill() {
     if (eof_) return false;
@@ -142,7 +142,7 @@ std::pair<std::string, std::string> typeAndId(std::string_view url) {
 // Collects one Bundle's DELETE entries: they count only when the Bundle is a history Bundle,
 // and Bundle.type may come after Bundle.entry in the JSON.
 class BundleContext {
-public:
+ public:
   BundleContext(ResourceSink& sink, std::uint64_t& counter) : sink_(sink), counter_(counter), id_(++counter) {}
 
   void entry(const JsonValue& e, std::size_t index, const ResourceLocation& bundleWhere) {
@@ -172,17 +172,20 @@ public:
           if (auto parsed = core::parseFhirDateTime(*modified)) notice.last_modified = core::toSiteTime(*parsed, 0).instant;
         }
       }
-      if (notice.id.empty()) sink_.onInputError(where, "Bundle.entry.request.url names no resource to delete");
-      else deletes_.push_back(std::move(notice));
+      if (notice.id.empty())
+        sink_.onInputError(where, "Bundle.entry.request.url names no resource to delete");
+      else
+        deletes_.push_back(std::move(notice));
     }
   }
 
   void finish(std::string_view bundleType) {
     if (bundleType != "history") return;
-    for (const DeleteNotice& d : deletes_) sink_.onDelete(d);
+    for (const DeleteNotice& d : deletes_)
+      sink_.onDelete(d);
   }
 
-private:
+ private:
   ResourceSink& sink_;
   std::uint64_t& counter_;
   std::uint64_t id_;
@@ -192,17 +195,31 @@ private:
 // SAX handler for a whole JSON document: top-level members go into a small root document,
 // each Bundle.entry into a document of its own that is processed and dropped at once.
 class StreamingHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, StreamingHandler> {
-public:
+ public:
   StreamingHandler(ResourceSink& sink, std::uint64_t& counter, const ResourceLocation& where)
       : sink_(sink), where_(where), bundle_(sink, counter) {}
 
-  bool Null() { return scalar([](rapidjson::Document& d) { return d.Null(); }); }
-  bool Bool(bool b) { return scalar([b](rapidjson::Document& d) { return d.Bool(b); }); }
-  bool Int(int i) { return scalar([i](rapidjson::Document& d) { return d.Int(i); }); }
-  bool Uint(unsigned i) { return scalar([i](rapidjson::Document& d) { return d.Uint(i); }); }
-  bool Int64(int64_t i) { return scalar([i](rapidjson::Document& d) { return d.Int64(i); }); }
-  bool Uint64(uint64_t i) { return scalar([i](rapidjson::Document& d) { return d.Uint64(i); }); }
-  bool Double(double x) { return scalar([x](rapidjson::Document& d) { return d.Double(x); }); }
+  bool Null() {
+    return scalar([](rapidjson::Document& d) { return d.Null(); });
+  }
+  bool Bool(bool b) {
+    return scalar([b](rapidjson::Document& d) { return d.Bool(b); });
+  }
+  bool Int(int i) {
+    return scalar([i](rapidjson::Document& d) { return d.Int(i); });
+  }
+  bool Uint(unsigned i) {
+    return scalar([i](rapidjson::Document& d) { return d.Uint(i); });
+  }
+  bool Int64(int64_t i) {
+    return scalar([i](rapidjson::Document& d) { return d.Int64(i); });
+  }
+  bool Uint64(uint64_t i) {
+    return scalar([i](rapidjson::Document& d) { return d.Uint64(i); });
+  }
+  bool Double(double x) {
+    return scalar([x](rapidjson::Document& d) { return d.Double(x); });
+  }
   bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
     return scalar([=](rapidjson::Document& d) { return d.RawNumber(s, n, copy); });
   }
@@ -274,7 +291,7 @@ public:
   bool notResource() const { return notResource_; }
   bool nestedArrayEntry() const { return nestedArrayEntry_; }
 
-private:
+ private:
   rapidjson::Document& target() { return capturing_ ? *entry_ : root_; }
 
   template <typename F>
@@ -397,9 +414,12 @@ void readDocument(InputBuffer& in, std::string_view label, ResourceSink& sink, s
   if (result.IsError()) {
     handler->abandon();
     ResourceLocation at{label, in.line(), {}};
-    if (handler->notResource()) sink.onInputError(at, "not a FHIR resource, Bundle or NDJSON");
-    else if (handler->nestedArrayEntry()) sink.onInputError(at, "Bundle.entry holds an array where an entry object belongs");
-    else sink.onInputError(at, std::string("invalid JSON: ") + rapidjson::GetParseError_En(result.Code()));
+    if (handler->notResource())
+      sink.onInputError(at, "not a FHIR resource, Bundle or NDJSON");
+    else if (handler->nestedArrayEntry())
+      sink.onInputError(at, "Bundle.entry holds an array where an entry object belongs");
+    else
+      sink.onInputError(at, std::string("invalid JSON: ") + rapidjson::GetParseError_En(result.Code()));
     return;
   }
   handler->finish(sink);
@@ -410,7 +430,8 @@ void readDocument(InputBuffer& in, std::string_view label, ResourceSink& sink, s
 std::string ResourceLocation::describe() const {
   std::string out(file);
   if (line > 0) out += " line " + std::to_string(line);
-  for (std::size_t e : entries) out += " entry " + std::to_string(e);
+  for (std::size_t e : entries)
+    out += " entry " + std::to_string(e);
   return out;
 }
 
@@ -421,7 +442,8 @@ void readBundle(const JsonValue& bundle, const ResourceLocation& where, Resource
       sink.onInputError(where, "Bundle.entry is not an array");
     } else {
       std::size_t index = 0;
-      for (const JsonValue& e : entries->GetArray()) context.entry(e, index++, where);
+      for (const JsonValue& e : entries->GetArray())
+        context.entry(e, index++, where);
     }
   }
   context.finish(stringMember(bundle, "type").value_or(""));
@@ -458,8 +480,10 @@ void readResources(std::FILE* input, std::string_view label, ResourceSink& sink,
     ndjson = !probe.HasParseError() || probe.GetErrorOffset() < content || nextLineIsResource(in, *length + 1);
   }
   in.countLines(blankLines);
-  if (ndjson) readNdjson(in, label, sink, bundle_counter, blankLines);
-  else readDocument(in, label, sink, bundle_counter);
+  if (ndjson)
+    readNdjson(in, label, sink, bundle_counter, blankLines);
+  else
+    readDocument(in, label, sink, bundle_counter);
 }
 
 }  // namespace fa::fhir

@@ -23,9 +23,9 @@ namespace fa::fhir {
 // Where a resource came from, for error messages: "file", "line 7", "entry 3".
 struct ResourceLocation {
   std::string_view file;
-  std::size_t line = 0;               // NDJSON line (1-based), 0 when not line-based
-  std::vector<std::size_t> entries;   // Bundle entry indexes (0-based), outermost first
-  std::string describe() const;       // "input.ndjson line 7 entry 2"
+  std::size_t line = 0;              // NDJSON line (1-based), 0 when not line-based
+  std::vector<std::size_t> entries;  // Bundle entry indexes (0-based), outermost first
+  std::string describe() const;      // "input.ndjson line 7 entry 2"
 };
 
 // Position inside one history Bundle: history Bundles list newest first, so a DELETE without
@@ -44,10 +44,11 @@ struct DeleteNotice {
 };
 
 class ResourceSink {
-public:
+ public:
   virtual ~ResourceSink() = default;
   // A resource that is not a Bundle (Bundles are opened and their entries delivered).
-  virtual void onResource(const JsonValue& resource, const ResourceLocation& where, const std::optional<BundlePosition>& position) = 0;
+  virtual void onResource(const JsonValue& resource, const ResourceLocation& where,
+                          const std::optional<BundlePosition>& position) = 0;
   virtual void onDelete(const DeleteNotice& notice) = 0;
   // Input that could not be read as JSON or as a FHIR resource: counted as rejected.
   virtual void onInputError(const ResourceLocation& where, const std::string& message) = 0;

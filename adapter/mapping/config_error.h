@@ -8,12 +8,12 @@
 namespace fa::mapping {
 
 class ConfigError : public std::runtime_error {
-public:
+ public:
   explicit ConfigError(std::vector<std::string> problems)
       : std::runtime_error(problems.empty() ? "configuration error" : problems.front()), problems_(std::move(problems)) {}
   const std::vector<std::string>& problems() const { return problems_; }
 
-private:
+ private:
   std::vector<std::string> problems_;
 };
 

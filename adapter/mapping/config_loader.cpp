@@ -20,20 +20,20 @@ namespace {
 using rapidjson::Value;
 
 struct MappingFile {
-  std::string label;             // path as shown in messages
+  std::string label;  // path as shown in messages
   std::string text;
   rapidjson::Document document;  // numbers kept as strings: exact decimals
 };
 
 class Problems {
-public:
+ public:
   void add(const std::string& label, const std::string& path, const std::string& what) {
     list_.push_back(path.empty() ? label + ": " + what : label + ": " + path + ": " + what);
   }
   bool empty() const { return list_.empty(); }
   std::vector<std::string> take() { return std::move(list_); }
 
-private:
+ private:
   std::vector<std::string> list_;
 };
 
@@ -75,9 +75,13 @@ std::optional<core::Decimal> decimalOf(const Value& v) {
   return core::Decimal::parse(std::string_view(v.GetString(), v.GetStringLength()));
 }
 
-std::string str(const Value& v) { return v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : std::string(); }
+std::string str(const Value& v) {
+  return v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : std::string();
+}
 
-int intOf(const Value& v) { return v.IsString() ? std::stoi(str(v)) : 0; }
+int intOf(const Value& v) {
+  return v.IsString() ? std::stoi(str(v)) : 0;
+}
 
 const Value* member(const Value& object, const char* name) {
   if (!object.IsObject()) return nullptr;
@@ -85,14 +89,17 @@ const Value* member(const Value& object, const char* name) {
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
-std::string at(const std::string& base, size_t index) { return base + "/" + std::to_string(index); }
+std::string at(const std::string& base, size_t index) {
+  return base + "/" + std::to_string(index);
+}
 
 class Loader {
-public:
+ public:
   explicit Loader(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
   std::shared_ptr<const TrialConfig> load() {
-    for (const char* name : kMappingFiles) readFile(name);
+    for (const char* name : kMappingFiles)
+      readFile(name);
     if (!problems_.empty()) throw ConfigError(problems_.take());
     auto config = std::make_shared<TrialConfig>();
     loadTrial(*config);
@@ -104,12 +111,13 @@ public:
     }
     if (!problems_.empty()) throw ConfigError(problems_.take());
     std::vector<const MappingFile*> ordered;
-    for (const char* name : kMappingFiles) ordered.push_back(&files_.at(name));
+    for (const char* name : kMappingFiles)
+      ordered.push_back(&files_.at(name));
     config->content_hash = sha256Hex(ordered);
     return config;
   }
 
-private:
+ private:
   void readFile(const std::string& name) {
     MappingFile& f = files_[name];
     f.label = (dir_ / name).string();
@@ -143,8 +151,10 @@ private:
     config.trial_id = str(d["trial"]["id"]);
     config.time_zone_name = str(d["time_zone"]["name"]);
     auto offset = core::parseUtcOffset(str(d["time_zone"]["utc_offset"]));
-    if (!offset) problems_.add(f.label, "/time_zone/utc_offset", "not a UTC offset like +08:00");
-    else config.utc_offset_minutes = *offset;
+    if (!offset)
+      problems_.add(f.label, "/time_zone/utc_offset", "not a UTC offset like +08:00");
+    else
+      config.utc_offset_minutes = *offset;
 
     std::vector<core::VisitWindow> windows;
     std::set<std::string> names;
@@ -178,7 +188,8 @@ private:
     }
     config.visits = core::VisitSchedule(std::move(windows));
     if (const Value* accepted = member(d, "accepted_modifier_extensions")) {
-      for (const Value& url : accepted->GetArray()) config.accepted_modifier_extensions.push_back(str(url));
+      for (const Value& url : accepted->GetArray())
+        config.accepted_modifier_extensions.push_back(str(url));
     }
   }
 
@@ -230,7 +241,8 @@ private:
         if (const Value* m = member(unit, "multiply_by")) {
           if (auto d = factor(*m, parameters, f.label, upath + "/multiply_by")) conversion.multiply_by = *d;
         }
-        if (const Value* m = member(unit, "divide_by")) conversion.divide_by = factor(*m, parameters, f.label, upath + "/divide_by");
+        if (const Value* m = member(unit, "divide_by"))
+          conversion.divide_by = factor(*m, parameters, f.label, upath + "/divide_by");
         if (const Value* m = member(unit, "log10")) conversion.log10 = m->GetBool();
         if (const Value* m = member(unit, "also_without_unit"); m && m->GetBool()) def.units.allowMissingUnit(conversion);
         const Value& list_of_spellings = unit["spellings"];
@@ -249,9 +261,11 @@ private:
       if (const Value* nd = member(a, "not_detected")) {
         NotDetectedRule rule;
         if (const Value* texts = member(*nd, "texts"))
-          for (const Value& t : texts->GetArray()) rule.texts.push_back(core::normaliseDisplayUnit(str(t)));
+          for (const Value& t : texts->GetArray())
+            rule.texts.push_back(core::normaliseDisplayUnit(str(t)));
         if (const Value* cs = member(*nd, "codings"))
-          for (const Value& c : cs->GetArray()) rule.codings.push_back({str(c["system"]), str(c["code"])});
+          for (const Value& c : cs->GetArray())
+            rule.codings.push_back({str(c["system"]), str(c["code"])});
         std::string flag = str((*nd)["flag"]);
         rule.flag = flag == "low" ? core::Flag::Low : flag == "high" ? core::Flag::High : core::Flag::Normal;
         def.not_detected = rule;
@@ -425,7 +439,8 @@ private:
 }  // namespace
 
 std::shared_ptr<const TrialConfig> loadTrialConfig(const std::filesystem::path& dir) {
-  if (!std::filesystem::is_directory(dir)) throw ConfigError({dir.string() + ": not a mappings folder (missing or not a directory)"});
+  if (!std::filesystem::is_directory(dir))
+    throw ConfigError({dir.string() + ": not a mappings folder (missing or not a directory)"});
   return Loader(dir).load();
 }
 

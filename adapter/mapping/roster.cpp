@@ -32,7 +32,8 @@ std::optional<std::vector<std::string>> splitCsvLine(std::string_view line) {
   }
   if (quoted) return std::nullopt;
   for (auto& f : fields) {
-    while (!f.empty() && (f.back() == ' ' || f.back() == '\t')) f.pop_back();
+    while (!f.empty() && (f.back() == ' ' || f.back() == '\t'))
+      f.pop_back();
     size_t start = f.find_first_not_of(" \t");
     f = start == std::string::npos ? std::string() : f.substr(start);
   }
@@ -159,7 +160,8 @@ std::optional<size_t> Roster::matchReference(std::string_view reference, std::st
   if (reference.empty()) return std::nullopt;
   if (isAbsolute(reference)) {
     if (!base.empty()) {
-      while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+      while (!base.empty() && base.back() == '/')
+        base.remove_suffix(1);
       if (reference.substr(0, base.size()) != base || reference.size() <= base.size() || reference[base.size()] != '/')
         return std::nullopt;
       reference = reference.substr(base.size() + 1);

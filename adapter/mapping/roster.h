@@ -25,7 +25,7 @@ struct Subject {
 };
 
 class Roster {
-public:
+ public:
   // Throws ConfigError naming the file and line of every problem.
   static Roster load(const std::filesystem::path& csv);
   static Roster parse(std::string_view text, const std::string& label);
@@ -39,7 +39,7 @@ public:
   // Observation.subject.identifier
   std::optional<size_t> matchIdentifier(std::string_view system, std::string_view value) const;
 
-private:
+ private:
   std::vector<Subject> subjects_;
   std::unordered_map<std::string, size_t> by_patient_id_;
   std::unordered_map<std::string, size_t> by_identifier_;

@@ -45,15 +45,24 @@ std::optional<std::string> schemaProblem(std::string_view file_name, const rapid
   std::string where = pointerText(validator.GetInvalidDocumentPointer());
   std::string rule = pointerText(validator.GetInvalidSchemaPointer());
   std::string why;
-  if (keyword == "required") why = "a required member is missing";
-  else if (keyword == "additionalProperties") why = "unknown member (not allowed here)";
-  else if (keyword == "type") why = "wrong type";
-  else if (keyword == "enum") why = "value not among the allowed ones";
-  else if (keyword == "pattern") why = "text does not match the expected pattern";
-  else if (keyword == "minimum" || keyword == "maximum") why = "number out of range";
-  else if (keyword == "minItems") why = "too few items";
-  else if (keyword == "oneOf" || keyword == "anyOf") why = "matches none of the allowed forms";
-  else why = "violates '" + keyword + "'";
+  if (keyword == "required")
+    why = "a required member is missing";
+  else if (keyword == "additionalProperties")
+    why = "unknown member (not allowed here)";
+  else if (keyword == "type")
+    why = "wrong type";
+  else if (keyword == "enum")
+    why = "value not among the allowed ones";
+  else if (keyword == "pattern")
+    why = "text does not match the expected pattern";
+  else if (keyword == "minimum" || keyword == "maximum")
+    why = "number out of range";
+  else if (keyword == "minItems")
+    why = "too few items";
+  else if (keyword == "oneOf" || keyword == "anyOf")
+    why = "matches none of the allowed forms";
+  else
+    why = "violates '" + keyword + "'";
   return where + ": " + why + " (schema rule " + rule + ")";
 }
 

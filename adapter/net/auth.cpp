@@ -11,28 +11,31 @@ namespace {
 
 std::string base64(const std::string& bytes) {
   std::vector<unsigned char> out(4 * ((bytes.size() + 2) / 3) + 1);
-  const int written = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  const int written =
+      EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(written));
 }
 
 class NoAuth final : public Authenticator {
-public:
+ public:
   std::optional<std::string> authorization() override { return std::nullopt; }
 };
 
 // The header value is computed once; both kinds are immutable, hence thread-safe.
 class StaticAuth final : public Authenticator {
-public:
+ public:
   explicit StaticAuth(std::string header) : header_(std::move(header)) {}
   std::optional<std::string> authorization() override { return header_; }
 
-private:
+ private:
   const std::string header_;
 };
 
 }  // namespace
 
-std::shared_ptr<Authenticator> makeNoAuth() { return std::make_shared<NoAuth>(); }
+std::shared_ptr<Authenticator> makeNoAuth() {
+  return std::make_shared<NoAuth>();
+}
 
 std::shared_ptr<Authenticator> makeBasicAuth(const std::string& user, const std::string& password) {
   // RFC 7617: user-id may not contain ':'; the password may.

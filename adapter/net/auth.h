@@ -18,13 +18,13 @@ namespace fa::net {
 // client, malformed token response). Transport failures stay TransportError (retryable).
 // Messages never contain a secret.
 class AuthError : public std::runtime_error {
-public:
+ public:
   explicit AuthError(const std::string& what) : std::runtime_error(what) {}
 };
 
 // Implementations are thread-safe.
 class Authenticator {
-public:
+ public:
   virtual ~Authenticator() = default;
   // The Authorization header value, or nullopt for none. May fetch a token (SMART).
   virtual std::optional<std::string> authorization() = 0;
@@ -38,15 +38,15 @@ std::shared_ptr<Authenticator> makeBearerAuth(const std::string& token);
 
 // SMART Backend Services (client_credentials + private_key_jwt).
 struct SmartSettings {
-  std::string fhir_base_url;     // for .well-known/smart-configuration discovery
-  std::string token_url;         // "" = discover
+  std::string fhir_base_url;  // for .well-known/smart-configuration discovery
+  std::string token_url;      // "" = discover
   std::string client_id;
   std::string private_key_file;  // PEM; RSA -> RS384, EC P-384 -> ES384
   std::string key_id;            // JWT header kid
   std::string scope = "system/Observation.rs";
-  std::string jku;               // optional JWT header
+  std::string jku;                               // optional JWT header
   std::chrono::seconds assertion_lifetime{300};  // JWT exp - iat; SMART allows at most 5 minutes
-  double renew_fraction = 0.8;   // renew the access token at this fraction of expires_in
+  double renew_fraction = 0.8;                   // renew the access token at this fraction of expires_in
 };
 struct SmartClock {
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };

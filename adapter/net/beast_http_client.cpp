@@ -5,6 +5,8 @@
 // each read) and by the overall deadline of the exchange. One keep-alive connection is cached per
 // scheme/host/port; a reused connection the server closed while idle is reopened once,
 // transparently, when not a single byte of the response had arrived.
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -14,8 +16,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cctype>
@@ -75,7 +75,8 @@ Target parseTarget(const std::string& raw_url) {
   const boost::urls::url_view& u = *parsed;
   Target t;
   std::string scheme(u.scheme());
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (scheme == "https") {
     t.tls = true;
   } else if (scheme != "http") {
@@ -102,7 +103,9 @@ bool isTlsError(const beast::error_code& ec) {
   return ec.category() == asio::error::get_ssl_category() || ec == ssl::error::stream_truncated;
 }
 
-bool isTimeout(const beast::error_code& ec) { return ec == beast::error::timeout; }
+bool isTimeout(const beast::error_code& ec) {
+  return ec == beast::error::timeout;
+}
 
 // The peer went away: the connection, not the request, is at fault.
 bool isPeerClosed(const beast::error_code& ec) {
@@ -113,8 +116,7 @@ bool isPeerClosed(const beast::error_code& ec) {
 
 struct Connection {
   explicit Connection(asio::io_context& ioc) : plain(std::make_unique<beast::tcp_stream>(ioc)) {}
-  Connection(asio::io_context& ioc, ssl::context& ctx)
-      : tls(std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, ctx)) {}
+  Connection(asio::io_context& ioc, ssl::context& ctx) : tls(std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, ctx)) {}
 
   beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
   template <class F>
@@ -129,7 +131,7 @@ struct Connection {
 };
 
 class BeastHttpClient final : public HttpClient {
-public:
+ public:
   explicit BeastHttpClient(HttpClientSettings settings) : settings_(std::move(settings)), ssl_ctx_(ssl::context::tls_client) {
     configureTls();
   }
@@ -165,7 +167,7 @@ public:
     return exchange(connect(target, deadline), target, request, deadline, ignored);
   }
 
-private:
+ private:
   void configureTls() {
     beast::error_code ec;
     ssl_ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
@@ -278,7 +280,8 @@ private:
     if (ec == http::error::header_limit) throw TransportError("protocol", "response headers exceed the header limit" + where);
     if (isPeerClosed(ec)) throw TransportError("reset", step + ": connection closed by peer: " + ec.message() + where);
     if (isTlsError(ec)) throw TransportError("tls", step + ": " + ec.message() + where);
-    if (ec.category() == beast::error_code(http::error::bad_version).category()) throw TransportError("protocol", step + ": " + ec.message() + where);
+    if (ec.category() == beast::error_code(http::error::bad_version).category())
+      throw TransportError("protocol", step + ": " + ec.message() + where);
     throw TransportError("reset", step + ": " + ec.message() + where);
   }
 
@@ -299,7 +302,8 @@ private:
     req.version(11);
     req.set(http::field::host, target.host_header);
     req.set(http::field::user_agent, settings_.user_agent);
-    for (const auto& [name, value] : request.headers) req.set(name, value);
+    for (const auto& [name, value] : request.headers)
+      req.set(name, value);
     req.body() = request.body;
     if (!request.body.empty() || verb == http::verb::post || verb == http::verb::put || verb == http::verb::patch) {
       req.prepare_payload();
@@ -309,9 +313,8 @@ private:
     beast::error_code ec;
     std::size_t received = 0;
     connection.lowest().expires_after(stepTimeout(settings_.read_timeout, deadline));
-    connection.visit([&](auto& stream) {
-      http::async_write(stream, req, [&](beast::error_code write_ec, std::size_t) { ec = write_ec; });
-    });
+    connection.visit(
+        [&](auto& stream) { http::async_write(stream, req, [&](beast::error_code write_ec, std::size_t) { ec = write_ec; }); });
     runOne();
     if (ec) {
       nothing_received = connection.used && isPeerClosed(ec);

@@ -27,7 +27,9 @@ bool startsWithNoCase(std::string_view text, std::string_view prefix) {
   return true;
 }
 
-bool isAbsoluteUrl(std::string_view url) { return startsWithNoCase(url, "http://") || startsWithNoCase(url, "https://"); }
+bool isAbsoluteUrl(std::string_view url) {
+  return startsWithNoCase(url, "http://") || startsWithNoCase(url, "https://");
+}
 
 // The URL as it may appear in a message: without user:password@.
 std::string redactUrl(const std::string& url) {
@@ -100,7 +102,9 @@ std::string outcomeLabel(int status) {
   return "http_" + std::to_string(status / 100) + "xx";
 }
 
-bool isRetryableStatus(int status) { return status == 429 || status == 502 || status == 503 || status == 504; }
+bool isRetryableStatus(int status) {
+  return status == 429 || status == 502 || status == 503 || status == 504;
+}
 
 // Seconds since the epoch of a UTC civil time (Howard Hinnant's days_from_civil).
 std::int64_t epochSeconds(int year, unsigned month, unsigned day, int hour, int minute, int second) {
@@ -138,8 +142,8 @@ std::optional<std::int64_t> parseHttpDate(const std::string& value) {
                   &second, &consumed) == 7 &&
       static_cast<std::size_t>(consumed) == value.size()) {
     // fallthrough to validation below
-  } else if (consumed = 0; std::sscanf(value.c_str(), "%15[A-Za-z], %2d-%3s-%2d %2d:%2d:%2d GMT%n", weekday, &day, month,
-                                       &year, &hour, &minute, &second, &consumed) == 7 &&
+  } else if (consumed = 0; std::sscanf(value.c_str(), "%15[A-Za-z], %2d-%3s-%2d %2d:%2d:%2d GMT%n", weekday, &day, month, &year,
+                                       &hour, &minute, &second, &consumed) == 7 &&
                            static_cast<std::size_t>(consumed) == value.size()) {
     // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT; a two-digit year is in the past 50 years, 1970..2069 here.
     year += year < 70 ? 2000 : 1900;
@@ -180,8 +184,8 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(const std::string& raw,
   return std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
 }
 
-FhirClient::FhirClient(std::string base_url, std::shared_ptr<HttpClient> http, std::shared_ptr<Authenticator> auth, RetryPolicy retry,
-                       FhirClientObserver observer, Clock clock)
+FhirClient::FhirClient(std::string base_url, std::shared_ptr<HttpClient> http, std::shared_ptr<Authenticator> auth,
+                       RetryPolicy retry, FhirClientObserver observer, Clock clock)
     : base_url_(std::move(base_url)),
       http_(std::move(http)),
       auth_(auth ? std::move(auth) : makeNoAuth()),
@@ -189,7 +193,8 @@ FhirClient::FhirClient(std::string base_url, std::shared_ptr<HttpClient> http, s
       observer_(std::move(observer)),
       clock_(std::move(clock)),
       random_(std::random_device{}()) {
-  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+  while (!base_url_.empty() && base_url_.back() == '/')
+    base_url_.pop_back();
   if (!clock_.now) clock_.now = [] { return std::chrono::system_clock::now(); };
   if (!clock_.sleep) clock_.sleep = [](std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); };
   retry_.max_attempts = std::max(retry_.max_attempts, 1);
@@ -198,7 +203,8 @@ FhirClient::FhirClient(std::string base_url, std::shared_ptr<HttpClient> http, s
 std::string FhirClient::absolute(const std::string& url) const {
   if (isAbsoluteUrl(url)) return url;  // a Bundle next link: followed verbatim
   std::string_view relative(url);
-  while (!relative.empty() && relative.front() == '/') relative.remove_prefix(1);
+  while (!relative.empty() && relative.front() == '/')
+    relative.remove_prefix(1);
   return base_url_ + "/" + std::string(relative);
 }
 
@@ -212,7 +218,8 @@ std::chrono::milliseconds FhirClient::backoff(int attempt, const HttpResponse* r
   // [0, min(max_delay, base * 2^(attempt-1))], so that many clients do not retry in step.
   const int shift = std::clamp(attempt - 1, 0, 30);
   const auto base = std::max<std::int64_t>(retry_.base_delay.count(), 0);
-  const std::int64_t cap = std::min<std::int64_t>(retry_.max_delay.count(), base > (INT64_MAX >> shift) ? INT64_MAX : base << shift);
+  const std::int64_t cap =
+      std::min<std::int64_t>(retry_.max_delay.count(), base > (INT64_MAX >> shift) ? INT64_MAX : base << shift);
   std::uniform_int_distribution<std::int64_t> pick(0, std::max<std::int64_t>(cap, 0));
   return std::chrono::milliseconds(pick(random_));
 }
@@ -248,8 +255,9 @@ HttpResponse FhirClient::send(HttpRequest request) {
     } catch (const TransportError& error) {
       report(observer_.on_request, error.reason());
       if (attempt >= retry_.max_attempts || error.reason() == "url") {
-        throw FhirError(0, error.reason(), "FHIR " + what + " failed after " + std::to_string(attempt) + " attempt(s): " +
-                                               redactSecret(error.what(), authorization));
+        throw FhirError(0, error.reason(),
+                        "FHIR " + what + " failed after " + std::to_string(attempt) +
+                            " attempt(s): " + redactSecret(error.what(), authorization));
       }
       report(observer_.on_retry, error.reason());
       clock_.sleep(backoff(attempt, nullptr));

@@ -30,22 +30,22 @@
 namespace fa::net {
 
 struct RetryPolicy {
-  int max_attempts = 6;                                  // including the first
+  int max_attempts = 6;  // including the first
   std::chrono::milliseconds base_delay{500};
   std::chrono::milliseconds max_delay{30'000};
-  std::chrono::milliseconds max_retry_after{120'000};    // a longer Retry-After is capped
+  std::chrono::milliseconds max_retry_after{120'000};  // a longer Retry-After is capped
 };
 
 // A FHIR interaction that failed for good (after retries), with the server's OperationOutcome
 // text when it sent one. status 0 = transport failure.
 class FhirError : public std::runtime_error {
-public:
+ public:
   FhirError(int status, std::string reason, const std::string& what)
       : std::runtime_error(what), status_(status), reason_(std::move(reason)) {}
   int status() const { return status_; }
   const std::string& reason() const { return reason_; }  // metrics label
 
-private:
+ private:
   int status_;
   std::string reason_;
 };
@@ -63,7 +63,7 @@ struct Clock {
 };
 
 class FhirClient {
-public:
+ public:
   FhirClient(std::string base_url, std::shared_ptr<HttpClient> http, std::shared_ptr<Authenticator> auth, RetryPolicy retry,
              FhirClientObserver observer = {}, Clock clock = {});
 
@@ -73,7 +73,7 @@ public:
   HttpResponse send(HttpRequest request);  // any method; same retry/auth rules
   const std::string& base_url() const { return base_url_; }
 
-private:
+ private:
   std::string absolute(const std::string& url) const;
   std::chrono::milliseconds backoff(int attempt, const HttpResponse* response);
 

@@ -18,11 +18,11 @@ namespace fa::net {
 // "protocol" (malformed or oversized response headers), "url" (unparsable or not http(s); not
 // worth retrying).
 class TransportError : public std::runtime_error {
-public:
+ public:
   TransportError(std::string reason, const std::string& what) : std::runtime_error(what), reason_(std::move(reason)) {}
   const std::string& reason() const { return reason_; }
 
-private:
+ private:
   std::string reason_;
 };
 
@@ -36,7 +36,7 @@ struct TlsSettings {
 
 struct HttpClientSettings {
   std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds read_timeout{30'000};     // per read of headers or body
+  std::chrono::milliseconds read_timeout{30'000};      // per read of headers or body
   std::chrono::milliseconds overall_timeout{120'000};  // whole exchange
   std::size_t body_limit = 64u << 20;                  // response body bytes
   std::uint32_t header_limit = 64u << 10;              // response header bytes
@@ -47,7 +47,7 @@ struct HttpClientSettings {
 // Thread-safety: BeastHttpClient serialises send() calls with a mutex (one exchange at a time;
 // one cached keep-alive connection per scheme/host/port).
 class HttpClient {
-public:
+ public:
   virtual ~HttpClient() = default;
   // Throws TransportError; an HTTP error status is a normal response.
   virtual HttpResponse send(const HttpRequest& request) = 0;

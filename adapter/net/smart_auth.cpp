@@ -45,10 +45,13 @@ std::string base64url(const unsigned char* data, std::size_t size) {
     if (c == '+') c = '-';
     if (c == '/') c = '_';
   }
-  while (!text.empty() && text.back() == '=') text.pop_back();
+  while (!text.empty() && text.back() == '=')
+    text.pop_back();
   return text;
 }
-std::string base64url(const std::string& text) { return base64url(reinterpret_cast<const unsigned char*>(text.data()), text.size()); }
+std::string base64url(const std::string& text) {
+  return base64url(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+}
 
 std::string formEncode(const std::string& value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -109,15 +112,17 @@ const char* stringMember(const rapidjson::Value& object, const char* name) {
 }
 
 class SmartBackendAuth final : public Authenticator {
-public:
+ public:
   SmartBackendAuth(SmartSettings settings, std::shared_ptr<HttpClient> http, SmartClock clock)
       : settings_(std::move(settings)), http_(std::move(http)), clock_(std::move(clock)) {
     if (settings_.client_id.empty()) throw AuthError("SMART client_id is empty");
-    if (settings_.token_url.empty() && settings_.fhir_base_url.empty()) throw AuthError("SMART needs a token URL or a FHIR base URL");
+    if (settings_.token_url.empty() && settings_.fhir_base_url.empty())
+      throw AuthError("SMART needs a token URL or a FHIR base URL");
     if (settings_.assertion_lifetime <= std::chrono::seconds(0) || settings_.assertion_lifetime > kMaxAssertionLifetime) {
       throw AuthError("SMART assertion lifetime must be within (0, 300] seconds");
     }
-    if (!(settings_.renew_fraction > 0.0 && settings_.renew_fraction <= 1.0)) throw AuthError("SMART renew fraction must be within (0, 1]");
+    if (!(settings_.renew_fraction > 0.0 && settings_.renew_fraction <= 1.0))
+      throw AuthError("SMART renew fraction must be within (0, 1]");
     if (!clock_.now) clock_.now = [] { return std::chrono::system_clock::now(); };
     loadKey();
     token_url_ = settings_.token_url;
@@ -134,7 +139,7 @@ public:
     access_token_.clear();
   }
 
-private:
+ private:
   void loadKey() {
     std::unique_ptr<BIO, decltype(&BIO_free)> file(BIO_new_file(settings_.private_key_file.c_str(), "r"), &BIO_free);
     if (!file) throw AuthError("cannot open SMART private key file " + settings_.private_key_file);
@@ -158,7 +163,8 @@ private:
 
   std::string discoverTokenUrl() {
     std::string base = settings_.fhir_base_url;
-    while (!base.empty() && base.back() == '/') base.pop_back();
+    while (!base.empty() && base.back() == '/')
+      base.pop_back();
     HttpRequest request;
     request.url = base + "/.well-known/smart-configuration";
     request.headers["accept"] = "application/json";
@@ -188,8 +194,8 @@ private:
 
     // JWS ES384 (RFC 7518 section 3.4) is R||S, each 48 bytes big-endian; OpenSSL gives DER.
     const unsigned char* der = signature.data();
-    std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> parsed(d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(signature.size())),
-                                                                &ECDSA_SIG_free);
+    std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> parsed(
+        d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(signature.size())), &ECDSA_SIG_free);
     if (!parsed) throw AuthError("cannot decode the ECDSA signature: " + opensslError());
     std::vector<unsigned char> raw(2 * kEs384CoordinateBytes);
     const BIGNUM* r = ECDSA_SIG_get0_r(parsed.get());
@@ -264,15 +270,18 @@ private:
     if (!token || !*token) throw AuthError("SMART token response has no access_token");
     if (const char* type = stringMember(doc, "token_type")) {
       std::string lower(type);
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       if (lower != "bearer") throw AuthError("SMART token_type is " + std::string(type) + ", not bearer");
     }
     std::chrono::duration<double> expires_in = kDefaultExpiresIn;
     auto expires = doc.FindMember("expires_in");
-    if (expires != doc.MemberEnd() && expires->value.IsNumber()) expires_in = std::chrono::duration<double>(expires->value.GetDouble());
+    if (expires != doc.MemberEnd() && expires->value.IsNumber())
+      expires_in = std::chrono::duration<double>(expires->value.GetDouble());
     access_token_ = token;
     // Measured from the request, so that time spent on the wire counts against the token.
-    renew_at_ = requested_at + std::chrono::duration_cast<std::chrono::system_clock::duration>(expires_in * settings_.renew_fraction);
+    renew_at_ =
+        requested_at + std::chrono::duration_cast<std::chrono::system_clock::duration>(expires_in * settings_.renew_fraction);
   }
 
   const SmartSettings settings_;
@@ -289,7 +298,8 @@ private:
 
 }  // namespace
 
-std::shared_ptr<Authenticator> makeSmartBackendAuth(const SmartSettings& settings, std::shared_ptr<HttpClient> http, SmartClock clock) {
+std::shared_ptr<Authenticator> makeSmartBackendAuth(const SmartSettings& settings, std::shared_ptr<HttpClient> http,
+                                                    SmartClock clock) {
   if (!http) throw AuthError("SMART authentication needs an HTTP client");
   return std::make_shared<SmartBackendAuth>(settings, std::move(http), std::move(clock));
 }

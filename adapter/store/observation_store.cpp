@@ -21,7 +21,13 @@ bool ObservationStore::putVersion(const ObservationVersion& v, const std::string
   Statement s = db_.prepare(
       "INSERT OR IGNORE INTO observation_versions (id, version_key, last_updated, status, resource, source, received_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  s.bind(1, v.id).bind(2, v.version_key).bindOptional(3, v.last_updated).bind(4, v.status).bind(5, v.resource).bind(6, v.source).bind(7, now);
+  s.bind(1, v.id)
+      .bind(2, v.version_key)
+      .bindOptional(3, v.last_updated)
+      .bind(4, v.status)
+      .bind(5, v.resource)
+      .bind(6, v.source)
+      .bind(7, now);
   s.run();
   return sqlite3_changes(db_.handle()) > 0;
 }
@@ -30,7 +36,8 @@ bool ObservationStore::putDeletion(const Deletion& d, const std::string& now) {
   Statement s = db_.prepare(
       "INSERT INTO deletions (id, last_modified, detected_at, source) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT(id) DO UPDATE SET last_modified = excluded.last_modified "
-      "WHERE excluded.last_modified IS NOT NULL AND (deletions.last_modified IS NULL OR excluded.last_modified > deletions.last_modified)");
+      "WHERE excluded.last_modified IS NOT NULL AND (deletions.last_modified IS NULL OR excluded.last_modified > "
+      "deletions.last_modified)");
   s.bind(1, d.id).bindOptional(2, d.last_modified).bind(3, now).bind(4, d.source);
   s.run();
   return sqlite3_changes(db_.handle()) > 0;
@@ -54,20 +61,22 @@ void ObservationStore::forEachVersion(const std::function<void(const Observation
 std::vector<Deletion> ObservationStore::deletions() {
   std::vector<Deletion> out;
   Statement s = db_.prepare("SELECT id, last_modified, source FROM deletions ORDER BY id");
-  while (s.step()) out.push_back({s.text(0), s.optionalText(1), s.text(2)});
+  while (s.step())
+    out.push_back({s.text(0), s.optionalText(1), s.text(2)});
   return out;
 }
 
 std::vector<std::string> ObservationStore::observationIds() {
   std::vector<std::string> out;
   Statement s = db_.prepare("SELECT DISTINCT id FROM observation_versions ORDER BY id");
-  while (s.step()) out.push_back(s.text(0));
+  while (s.step())
+    out.push_back(s.text(0));
   return out;
 }
 
 bool ObservationStore::hasUsableVersion(const std::string& id) {
-  Statement s = db_.prepare(
-      "SELECT 1 FROM observation_versions WHERE id = ?1 AND status IN ('final', 'amended', 'corrected') LIMIT 1");
+  Statement s =
+      db_.prepare("SELECT 1 FROM observation_versions WHERE id = ?1 AND status IN ('final', 'amended', 'corrected') LIMIT 1");
   s.bind(1, id);
   return s.step();
 }
@@ -101,7 +110,8 @@ std::optional<std::string> ObservationStore::meta(const std::string& key) {
 }
 
 void ObservationStore::setMeta(const std::string& key, const std::string& value) {
-  Statement s = db_.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  Statement s =
+      db_.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   s.bind(1, key).bind(2, value);
   s.run();
 }
@@ -113,7 +123,8 @@ RecordChanges ObservationStore::replaceRecords(const std::vector<StoredRecord>& 
   std::map<std::string, std::string> existing;  // observation_id -> ndjson
   {
     Statement s = db_.prepare("SELECT observation_id, record_ndjson FROM records");
-    while (s.step()) existing.emplace(s.text(0), s.text(1));
+    while (s.step())
+      existing.emplace(s.text(0), s.text(1));
   }
   Statement upsert = db_.prepare(
       "INSERT INTO records (observation_id, subject_id, analyte, effective, observation, record_ndjson, record_csv, rules_hash, "
@@ -122,7 +133,8 @@ RecordChanges ObservationStore::replaceRecords(const std::vector<StoredRecord>& 
       "excluded.observation, record_ndjson = excluded.record_ndjson, record_csv = excluded.record_csv, rules_hash = "
       "excluded.rules_hash, updated_at = excluded.updated_at");
   Statement history = db_.prepare(
-      "INSERT INTO record_history (observation_id, change, before_ndjson, after_ndjson, rules_hash, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      "INSERT INTO record_history (observation_id, change, before_ndjson, after_ndjson, rules_hash, at) VALUES (?1, ?2, ?3, ?4, "
+      "?5, ?6)");
   Statement remove = db_.prepare("DELETE FROM records WHERE observation_id = ?1");
   for (const StoredRecord& r : records) {
     auto it = existing.find(r.observation_id);
@@ -136,7 +148,12 @@ RecordChanges ObservationStore::replaceRecords(const std::vector<StoredRecord>& 
     upsert.bind(6, r.ndjson).bind(7, r.csv).bind(8, rules_hash).bind(9, now);
     upsert.run();
     const char* change = before ? "updated" : "created";
-    history.bind(1, r.observation_id).bind(2, std::string_view(change)).bindOptional(3, before).bind(4, r.ndjson).bind(5, rules_hash).bind(6, now);
+    history.bind(1, r.observation_id)
+        .bind(2, std::string_view(change))
+        .bindOptional(3, before)
+        .bind(4, r.ndjson)
+        .bind(5, rules_hash)
+        .bind(6, now);
     history.run();
     (before ? changes.updated : changes.created)++;
     if (changed) changed->emplace_back(r.observation_id, change);

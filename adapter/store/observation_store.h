@@ -45,11 +45,13 @@ struct RecordChanges {
 };
 
 class ObservationStore {
-public:
+ public:
   // ReadWrite creates the file and migrates the schema; ReadOnly requires an existing store.
   ObservationStore(const std::string& path, SqliteDb::Mode mode);
 
   SqliteDb& db() { return db_; }
+  // One unit of work across several named operations below (commit() or it rolls back).
+  SqliteDb::Transaction transaction() { return SqliteDb::Transaction(db_); }
 
   // Inserts one version unless the same (id, version_key) is already stored; true when new.
   bool putVersion(const ObservationVersion& v, const std::string& now);
@@ -73,7 +75,7 @@ public:
   // In CONTRACT.md order (subject_id, analyte, effective with null first, observation).
   void forEachRecord(const std::function<void(const StoredRecord&)>& visit);
 
-private:
+ private:
   SqliteDb db_;
 };
 

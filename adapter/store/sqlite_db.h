@@ -14,12 +14,12 @@ struct sqlite3_stmt;
 namespace fa::store {
 
 class StoreError : public std::runtime_error {
-public:
+ public:
   using std::runtime_error::runtime_error;
 };
 
 class Statement {
-public:
+ public:
   Statement(sqlite3* db, std::string_view sql);
   ~Statement();
   Statement(const Statement&) = delete;
@@ -40,13 +40,13 @@ public:
   std::int64_t integer(int column) const;
   bool isNull(int column) const;
 
-private:
+ private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
 };
 
 class SqliteDb {
-public:
+ public:
   enum class Mode { ReadWrite, ReadOnly };
   SqliteDb(const std::string& path, Mode mode);
   ~SqliteDb();
@@ -59,17 +59,19 @@ public:
 
   // RAII transaction: commits on commit(), rolls back if destroyed without it.
   class Transaction {
-  public:
+   public:
     explicit Transaction(SqliteDb& db);
     ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
     void commit();
 
-  private:
+   private:
     SqliteDb& db_;
     bool done_ = false;
   };
 
-private:
+ private:
   sqlite3* db_ = nullptr;
 };
 

@@ -25,21 +25,28 @@ std::string encodeQueryValue(const std::string& value) {
 
 Poller::Poller(net::FhirClient& client, store::ObservationStore& store, SyncSettings settings, SyncObserver observer,
                std::function<bool()> stop_requested)
-    : client_(client), store_(store), settings_(std::move(settings)), observer_(std::move(observer)),
+    : client_(client),
+      store_(store),
+      settings_(std::move(settings)),
+      observer_(std::move(observer)),
       stop_requested_(std::move(stop_requested)) {}
 
-std::string Poller::now() const { return formatInstant(std::chrono::system_clock::now()); }
+std::string Poller::now() const {
+  return formatInstant(std::chrono::system_clock::now());
+}
 
 std::vector<std::pair<std::string, std::string>> Poller::queries(const mapping::TrialConfig& config,
                                                                  const mapping::Roster& roster) const {
   // coding_index holds "system|code" per analyte: one search per analyte code set.
   std::vector<std::vector<std::string>> codes(config.analytes.size());
-  for (const auto& [key, analyte] : config.coding_index) codes[analyte].push_back(key);
+  for (const auto& [key, analyte] : config.coding_index)
+    codes[analyte].push_back(key);
   std::vector<std::pair<std::string, std::string>> out;
   for (std::size_t a = 0; a < config.analytes.size(); ++a) {
     std::sort(codes[a].begin(), codes[a].end());
     std::string joined;
-    for (const std::string& c : codes[a]) joined += (joined.empty() ? "" : ",") + c;
+    for (const std::string& c : codes[a])
+      joined += (joined.empty() ? "" : ",") + c;
     std::string base = "Observation?code=" + encodeQueryValue(joined);
     if (!settings_.category.empty()) base += "&category=" + encodeQueryValue(settings_.category);
     if (!settings_.per_patient) {
@@ -71,14 +78,17 @@ std::vector<std::string> Poller::runQuery(const std::string& key, const std::str
   while (next) {
     net::HttpResponse response = client_.get(*next);
     ++report.requests;
-    if (response.status != 200) throw net::FhirError(response.status, "http_" + std::to_string(response.status), "search " + key + " answered " + std::to_string(response.status));
+    if (response.status != 200)
+      throw net::FhirError(response.status, "http_" + std::to_string(response.status),
+                           "search " + key + " answered " + std::to_string(response.status));
     if (auto date = response.header("date")) serverNow = parseHttpDate(*date);
     std::string error;
     auto page = fhir::parseBundlePage(response.body, error);
-    if (!page || page->resource_type != "Bundle") throw net::FhirError(response.status, "bad_bundle", "search " + key + ": " + (page ? "not a Bundle" : error));
+    if (!page || page->resource_type != "Bundle")
+      throw net::FhirError(response.status, "bad_bundle", "search " + key + ": " + (page ? "not a Bundle" : error));
     ++report.pages;
     std::vector<std::string> withdrawn;
-    store::SqliteDb::Transaction t(store_.db());
+    auto t = store_.transaction();
     const std::string stamp = now();
     int entries = 0;
     for (const fhir::PageEntry& e : page->entries) {
@@ -112,7 +122,8 @@ std::vector<std::string> Poller::runQuery(const std::string& key, const std::str
       store_.setWatermark(key, formatInstant(mark), stamp);
     }
     t.commit();
-    for (const std::string& id : withdrawn) fetchHistory(id, report);
+    for (const std::string& id : withdrawn)
+      fetchHistory(id, report);
     if (observer_.on_page) observer_.on_page(key, entries);
     if (next && stop_requested_()) {
       report.interrupted = true;
@@ -125,7 +136,8 @@ std::vector<std::string> Poller::runQuery(const std::string& key, const std::str
 void Poller::findDeletions(const std::vector<std::string>& seen, PassReport& report) {
   std::set<std::string> present(seen.begin(), seen.end());
   std::set<std::string> deleted;
-  for (const store::Deletion& d : store_.deletions()) deleted.insert(d.id);
+  for (const store::Deletion& d : store_.deletions())
+    deleted.insert(d.id);
   for (const std::string& id : store_.observationIds()) {
     if (present.count(id) || deleted.count(id)) continue;
     if (stop_requested_()) {
@@ -151,8 +163,12 @@ void Poller::findDeletions(const std::vector<std::string>& seen, PassReport& rep
       std::string error;
       if (auto page = fhir::parseBundlePage(r.body, error); page && !page->entries.empty()) {
         const fhir::PageEntry& e = page->entries.front();
-        store::ObservationVersion v{e.id, !e.version_id.empty() ? e.version_id : "@" + e.last_updated.value_or(""),
-                                    e.last_updated, e.status, std::string(e.resource), "rescan"};
+        store::ObservationVersion v{e.id,
+                                    !e.version_id.empty() ? e.version_id : "@" + e.last_updated.value_or(""),
+                                    e.last_updated,
+                                    e.status,
+                                    std::string(e.resource),
+                                    "rescan"};
         if (store_.putVersion(v, stamp)) ++report.new_versions;
       }
     }
@@ -161,7 +177,8 @@ void Poller::findDeletions(const std::vector<std::string>& seen, PassReport& rep
 
 std::optional<std::string> Poller::fetchHistory(const std::string& id, PassReport& report) {
   std::optional<std::string> deletedAt;
-  std::optional<std::string> next = "Observation/" + encodeQueryValue(id) + "/_history?_count=" + std::to_string(settings_.page_size);
+  std::optional<std::string> next =
+      "Observation/" + encodeQueryValue(id) + "/_history?_count=" + std::to_string(settings_.page_size);
   while (next) {
     net::HttpResponse h = client_.get(*next);
     ++report.requests;
@@ -169,7 +186,7 @@ std::optional<std::string> Poller::fetchHistory(const std::string& id, PassRepor
     std::string error;
     auto page = fhir::parseBundlePage(h.body, error);
     if (!page) return deletedAt;
-    store::SqliteDb::Transaction t(store_.db());
+    auto t = store_.transaction();
     const std::string stamp = now();
     for (const fhir::PageEntry& e : page->entries) {
       if (e.request_method == "DELETE") {
@@ -178,8 +195,12 @@ std::optional<std::string> Poller::fetchHistory(const std::string& id, PassRepor
         continue;
       }
       if (e.resource_type != "Observation" || e.id != id || e.resource.empty()) continue;
-      store::ObservationVersion v{e.id, !e.version_id.empty() ? e.version_id : "@" + e.last_updated.value_or(""),
-                                  e.last_updated, e.status, std::string(e.resource), "history"};
+      store::ObservationVersion v{e.id,
+                                  !e.version_id.empty() ? e.version_id : "@" + e.last_updated.value_or(""),
+                                  e.last_updated,
+                                  e.status,
+                                  std::string(e.resource),
+                                  "history"};
       if (store_.putVersion(v, stamp)) ++report.new_versions;
     }
     t.commit();

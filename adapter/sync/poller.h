@@ -45,18 +45,20 @@ struct SyncObserver {
 };
 
 class Poller {
-public:
-  Poller(net::FhirClient& client, store::ObservationStore& store, SyncSettings settings, SyncObserver observer = {},
-         std::function<bool()> stop_requested = [] { return false; });
+ public:
+  Poller(
+      net::FhirClient& client, store::ObservationStore& store, SyncSettings settings, SyncObserver observer = {},
+      std::function<bool()> stop_requested = [] { return false; });
 
   // Runs every query of the trial config; with `rescan`, also looks for deleted results.
   // Throws net::FhirError when the server cannot be used.
   PassReport pass(const mapping::TrialConfig& config, const mapping::Roster& roster, bool rescan);
 
   // The searches a pass makes (query key -> relative search URL without watermark).
-  std::vector<std::pair<std::string, std::string>> queries(const mapping::TrialConfig& config, const mapping::Roster& roster) const;
+  std::vector<std::pair<std::string, std::string>> queries(const mapping::TrialConfig& config,
+                                                           const mapping::Roster& roster) const;
 
-private:
+ private:
   // Follows one search through all its pages; returns ids seen.
   std::vector<std::string> runQuery(const std::string& key, const std::string& url, bool with_watermark, PassReport& report);
   void findDeletions(const std::vector<std::string>& seen, PassReport& report);

@@ -9,11 +9,9 @@
 
 namespace fa::sync {
 
-engine::OutcomeRecords computeRecords(store::ObservationStore& store,
-                                                  std::shared_ptr<const mapping::TrialConfig> config,
-                                                  std::shared_ptr<const mapping::Roster> roster, const std::string& base_url,
-                                                  const engine::MappingSession::RejectionHandler& on_rejection,
-                                                  engine::MapCounts* counts) {
+engine::OutcomeRecords computeRecords(store::ObservationStore& store, std::shared_ptr<const mapping::TrialConfig> config,
+                                      std::shared_ptr<const mapping::Roster> roster, const std::string& base_url,
+                                      const engine::MappingSession::RejectionHandler& on_rejection, engine::MapCounts* counts) {
   engine::MappingSession session(std::move(config), std::move(roster), {base_url}, on_rejection);
   rapidjson::Document doc;
   store.forEachVersion([&](const store::ObservationVersion& v) {
@@ -61,13 +59,14 @@ RebuildResult rebuildRecords(store::ObservationStore& store, std::shared_ptr<con
     stored.push_back(std::move(s));
     ++result.by_flag[r.flag ? std::string(core::toString(*r.flag)) : std::string("retracted")];
   }
-  store::SqliteDb::Transaction t(store.db());
+  auto t = store.transaction();
   std::map<std::string, std::string> previous;  // observation id -> NDJSON, for before/after
   store.forEachRecord([&](const store::StoredRecord& s) { previous.emplace(s.observation_id, s.ndjson); });
   result.changes = store.replaceRecords(stored, hash, now, &result.changed);
   if (!result.changed.empty()) {
     std::map<std::string, const std::string*> current;
-    for (const store::StoredRecord& s : stored) current.emplace(s.observation_id, &s.ndjson);
+    for (const store::StoredRecord& s : stored)
+      current.emplace(s.observation_id, &s.ndjson);
     for (const auto& [id, change] : result.changed) {
       RecordChange rc{id, change, std::nullopt, std::nullopt};
       if (auto it = previous.find(id); it != previous.end()) rc.before = it->second;

@@ -31,11 +31,10 @@ struct RebuildResult {
 };
 
 // Feeds the stored versions and deletions to a fresh MappingSession and returns its records.
-engine::OutcomeRecords computeRecords(store::ObservationStore& store,
-                                                  std::shared_ptr<const mapping::TrialConfig> config,
-                                                  std::shared_ptr<const mapping::Roster> roster, const std::string& base_url,
-                                                  const engine::MappingSession::RejectionHandler& on_rejection,
-                                                  engine::MapCounts* counts = nullptr);
+engine::OutcomeRecords computeRecords(store::ObservationStore& store, std::shared_ptr<const mapping::TrialConfig> config,
+                                      std::shared_ptr<const mapping::Roster> roster, const std::string& base_url,
+                                      const engine::MappingSession::RejectionHandler& on_rejection,
+                                      engine::MapCounts* counts = nullptr);
 
 RebuildResult rebuildRecords(store::ObservationStore& store, std::shared_ptr<const mapping::TrialConfig> config,
                              std::shared_ptr<const mapping::Roster> roster, const std::string& base_url, const std::string& now,

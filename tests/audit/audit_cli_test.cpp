@@ -14,16 +14,19 @@ namespace {
 using cli_test::CommandResult;
 
 class AuditCli : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     writeFile(tmp / "audit.key", kKey + "\n");
     writeConfig("");
   }
   void writeConfig(const std::string& extraAudit) {
-    writeFile(tmp / "adapter.toml", "[fhir]\nbase_url = \"https://fhir.example/fhir\"\n"
-                                    "[trial]\nmappings = \"" FA_SOURCE_DIR "/fhir-mappings\"\nsubjects = \"" FA_TEST_DATA_DIR "/cli/roster.csv\"\n"
-                                    "[store]\npath = \"adapter.db\"\n"
-                                    "[audit]\ndir = \"audit\"\nkey_file = \"audit.key\"\n" + extraAudit);
+    writeFile(tmp / "adapter.toml",
+              "[fhir]\nbase_url = \"https://fhir.example/fhir\"\n"
+              "[trial]\nmappings = \"" FA_SOURCE_DIR "/fhir-mappings\"\nsubjects = \"" FA_TEST_DATA_DIR
+              "/cli/roster.csv\"\n"
+              "[store]\npath = \"adapter.db\"\n"
+              "[audit]\ndir = \"audit\"\nkey_file = \"audit.key\"\n" +
+                  extraAudit);
   }
   CommandResult run(std::vector<std::string> args) {
     args.push_back("--config");
@@ -37,8 +40,9 @@ protected:
     r.subject_id = "S-001";
     r.analyte = "BILI";
     r.observation = "Observation/" + id + "/_history/3";
-    r.ndjson = R"({"subject_id": "S-001", "analyte": "BILI", "observation": "Observation/)" + id +
-               R"(/_history/3", "status": "final", "value": 45.2, "unit": "umol/L", "flag": "high", "ctcae_grade": 1, "selected": true})";
+    r.ndjson =
+        R"({"subject_id": "S-001", "analyte": "BILI", "observation": "Observation/)" + id +
+        R"(/_history/3", "status": "final", "value": 45.2, "unit": "umol/L", "flag": "high", "ctcae_grade": 1, "selected": true})";
     r.csv = "S-001,BILI";
     s.db().exec("BEGIN");
     s.replaceRecords({r}, "rules-hash-1", "2026-03-01T00:00:00.000Z");
@@ -108,7 +112,8 @@ TEST_F(AuditCli, ShowFiltersAndExportsFhirAndCsv) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto lines = splitLines(r.out);
   ASSERT_FALSE(lines.empty());
-  for (const auto& l : lines) EXPECT_EQ(audit::parseEntry(l)->detail("subject_id"), "S-101");
+  for (const auto& l : lines)
+    EXPECT_EQ(audit::parseEntry(l)->detail("subject_id"), "S-101");
   r = run({"audit", "show", "--action", "record_updated"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(splitLines(r.out).size(), 11u);  // header + 10
@@ -129,8 +134,8 @@ TEST_F(AuditCli, ReviewAcceptAndOverrideAreAuditedAndListed) {
   storeRecord("obs-9");
   auto r = run({"review", "accept", "--reviewer", "Dr A. Reviewer", "--observation", "obs-9"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  r = run({"review", "override", "--reviewer", "Dr B. Reviewer", "--observation", "Observation/obs-9", "--reason", "haemolysed sample",
-           "--flag", "not_assessable"});
+  r = run({"review", "override", "--reviewer", "Dr B. Reviewer", "--observation", "Observation/obs-9", "--reason",
+           "haemolysed sample", "--flag", "not_assessable"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   r = run({"review", "list", "--format", "json"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -161,7 +166,9 @@ TEST_F(AuditCli, ReviewUsageErrorsExitTwo) {
   EXPECT_EQ(run({"review", "override", "--reviewer", "Dr B", "--observation", "obs-9"}).exit_code, 2);  // no reason
   EXPECT_EQ(run({"review", "accept", "--observation", "obs-9"}).exit_code, 2);                          // no reviewer
   EXPECT_EQ(run({"review", "accept", "--reviewer", "Dr B", "--observation", "nope"}).exit_code, 2);     // no such record
-  EXPECT_EQ(run({"review", "override", "--reviewer", "Dr B", "--observation", "obs-9", "--reason", "x", "--flag", "purple"}).exit_code, 2);
+  EXPECT_EQ(
+      run({"review", "override", "--reviewer", "Dr B", "--observation", "obs-9", "--reason", "x", "--flag", "purple"}).exit_code,
+      2);
 }
 
 }  // namespace

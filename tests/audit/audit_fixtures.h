@@ -21,13 +21,14 @@ namespace fs = std::filesystem;
 inline const std::string kKey = "0123456789abcdef0123456789abcdef-test-key";
 
 class TempDir {
-public:
+ public:
   TempDir() {
     std::random_device rd;
     // tmpfs when there is one: the tampering matrix rewrites files tens of thousands of times,
     // and ext4 flushes a file truncated and rewritten on close.
     std::error_code ec;
-    const fs::path base = fs::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0 ? fs::path("/dev/shm") : fs::temp_directory_path();
+    const fs::path base =
+        fs::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0 ? fs::path("/dev/shm") : fs::temp_directory_path();
     path_ = base / ("fa-audit-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
     fs::create_directories(path_);
   }
@@ -38,7 +39,7 @@ public:
   const fs::path& path() const { return path_; }
   fs::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+ private:
   fs::path path_;
 };
 
@@ -71,7 +72,8 @@ inline std::vector<std::string> splitLines(const std::string& text) {
 
 inline std::string joinLines(const std::vector<std::string>& lines) {
   std::string out;
-  for (const auto& l : lines) out += l + "\n";
+  for (const auto& l : lines)
+    out += l + "\n";
   return out;
 }
 
@@ -108,7 +110,8 @@ inline audit::AuditEvent recordEvent(int i, const std::string& action = "record_
 // A closed log of `events` record events (plus its checkpoints), one segment.
 inline void buildLog(const fs::path& dir, int events, const std::string& key = kKey) {
   auto log = audit::AuditLog::open(settings(dir, key));
-  for (int i = 0; i < events; ++i) log->append(recordEvent(i));
+  for (int i = 0; i < events; ++i)
+    log->append(recordEvent(i));
   log->close();
 }
 

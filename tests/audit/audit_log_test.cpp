@@ -17,7 +17,8 @@ namespace {
 std::vector<audit::AuditEntry> allEntries(const fs::path& dir) {
   std::vector<audit::AuditEntry> out;
   std::vector<std::string> problems;
-  audit::readEntries(dir, [&](const audit::AuditEntry& e) { out.push_back(e); }, &problems);
+  audit::readEntries(
+      dir, [&](const audit::AuditEntry& e) { out.push_back(e); }, &problems);
   EXPECT_TRUE(problems.empty()) << problems.front();
   return out;
 }
@@ -58,7 +59,8 @@ TEST(AuditLog, HeadFileAndAnchorHoldTheLatestCheckpoint) {
   s.on_checkpoint = [&](const audit::CheckpointHead& h) { seen.push_back(h); };
   {
     auto log = audit::AuditLog::open(s);
-    for (int i = 0; i < 7; ++i) log->append(recordEvent(i));
+    for (int i = 0; i < 7; ++i)
+      log->append(recordEvent(i));
     log->close();
   }
   auto entries = allEntries(tmp / "audit");
@@ -99,7 +101,8 @@ TEST(AuditLog, RotatesBySizeAndTheChainRunsAcrossSegments) {
   s.checkpoint_every_entries = 50;
   {
     auto log = audit::AuditLog::open(s);
-    for (int i = 0; i < 200; ++i) log->append(recordEvent(i));
+    for (int i = 0; i < 200; ++i)
+      log->append(recordEvent(i));
     log->close();
   }
   auto segments = audit::listSegments(tmp.path());
@@ -245,7 +248,8 @@ TEST(AuditLog, EntriesAfterTheLastCheckpointAreCountedAsUnproven) {
   auto s = settings(tmp.path());
   s.checkpoint_every_entries = 0;
   auto log = audit::AuditLog::open(s);
-  for (int i = 0; i < 4; ++i) log->append(recordEvent(i));
+  for (int i = 0; i < 4; ++i)
+    log->append(recordEvent(i));
   log->commit();
   auto r = verify(tmp.path());
   EXPECT_TRUE(r.intact) << r.firstBad();
@@ -262,16 +266,19 @@ TEST(AuditLog, ThreadsAndTwoWritersShareOneChain) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < 50; ++i) (t % 2 ? a : b)->append(recordEvent(t * 100 + i));
+      for (int i = 0; i < 50; ++i)
+        (t % 2 ? a : b)->append(recordEvent(t * 100 + i));
     });
   }
-  for (auto& th : threads) th.join();
+  for (auto& th : threads)
+    th.join();
   a->close();
   b->close();
   auto r = verify(tmp.path());
   EXPECT_TRUE(r.intact) << r.firstBad();
   std::size_t events = 0;
-  for (const auto& e : allEntries(tmp.path())) events += e.action == "record_updated";
+  for (const auto& e : allEntries(tmp.path()))
+    events += e.action == "record_updated";
   EXPECT_EQ(events, 200u);
 }
 

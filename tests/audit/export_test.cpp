@@ -16,21 +16,58 @@ namespace {
 std::vector<audit::AuditEntry> sampleLog(const fs::path& dir) {
   {
     auto log = audit::AuditLog::open(settings(dir));
-    log->append({"fhir-adapter", "config_loaded", "", "", "https://fhir.example/fhir", "abc123", "success", {{"audit_mode", "hmac-sha256"}}});
+    log->append({"fhir-adapter",
+                 "config_loaded",
+                 "",
+                 "",
+                 "https://fhir.example/fhir",
+                 "abc123",
+                 "success",
+                 {{"audit_mode", "hmac-sha256"}}});
     log->append(recordEvent(1, "record_created"));
     log->append(recordEvent(2, "record_updated"));
     log->append(recordEvent(3, "record_retracted"));
     log->append(recordEvent(4, "record_removed"));
-    log->append({"fhir-adapter", "mappings_reevaluated", "", "", "", "def456", "success", {{"previous", "abc123"}, {"current", "def456"}}});
-    log->append({"fhir-adapter", "mappings_reloaded", "", "", "", "def456", "serious_failure", {{"problem", "analytes.json: /x: bad"}}});
+    log->append({"fhir-adapter",
+                 "mappings_reevaluated",
+                 "",
+                 "",
+                 "",
+                 "def456",
+                 "success",
+                 {{"previous", "abc123"}, {"current", "def456"}}});
+    log->append(
+        {"fhir-adapter", "mappings_reloaded", "", "", "", "def456", "serious_failure", {{"problem", "analytes.json: /x: bad"}}});
     log->append({"fhir-adapter/callback", "callback_rejected", "", "", "", "", "minor_failure", {{"reason", "auth"}}});
     log->append({"fhir-adapter/callback", "callback_rejected", "", "", "", "", "minor_failure", {{"reason", "bad_input"}}});
     log->append({"fhir-adapter", "subscription_registered", "", "Subscription/s1", "", "", "success", {}});
-    log->append({"Dr A. Reviewer", audit::kReviewAccepted, "obs-2", "Observation/obs-2/_history/2", "", "def456", "success",
+    log->append({"Dr A. Reviewer",
+                 audit::kReviewAccepted,
+                 "obs-2",
+                 "Observation/obs-2/_history/2",
+                 "",
+                 "def456",
+                 "success",
                  {{"subject_id", "S-103"}, {"analyte", "BILI"}, {"flag", "high"}}});
-    log->append({"Dr B. Reviewer", audit::kReviewOverridden, "obs-2", "Observation/obs-2/_history/2", "", "def456", "success",
-                 {{"subject_id", "S-103"}, {"analyte", "BILI"}, {"flag", "high"}, {"override_flag", "not_assessable"}, {"reason", "haemolysed sample"}}});
-    log->append({"Dr A. Reviewer", audit::kReviewAccepted, "obs-4", "Observation/obs-4/_history/2", "", "def456", "success",
+    log->append({"Dr B. Reviewer",
+                 audit::kReviewOverridden,
+                 "obs-2",
+                 "Observation/obs-2/_history/2",
+                 "",
+                 "def456",
+                 "success",
+                 {{"subject_id", "S-103"},
+                  {"analyte", "BILI"},
+                  {"flag", "high"},
+                  {"override_flag", "not_assessable"},
+                  {"reason", "haemolysed sample"}}});
+    log->append({"Dr A. Reviewer",
+                 audit::kReviewAccepted,
+                 "obs-4",
+                 "Observation/obs-4/_history/2",
+                 "",
+                 "def456",
+                 "success",
                  {{"subject_id", "S-105"}, {"analyte", "ALB"}, {"flag", "low"}}});
     log->append({"fhir-adapter", "daemon_stopped", "", "", "", "def456", "success", {{"reason", "signal"}}});
     log->close();
@@ -105,7 +142,8 @@ TEST(AuditExport, FhirBundleOfAuditEventsFollowsTheR4Structure) {
       ASSERT_TRUE(a.HasMember("who")) << where;
       ASSERT_TRUE(a.HasMember("type")) << where;
       expectCoding(a["type"]["coding"][0], where);
-      EXPECT_STREQ(a["type"]["coding"][0]["system"].GetString(), "http://terminology.hl7.org/CodeSystem/extra-security-role-type");
+      EXPECT_STREQ(a["type"]["coding"][0]["system"].GetString(),
+                   "http://terminology.hl7.org/CodeSystem/extra-security-role-type");
     }
     // source 1..1 with observer 1..1
     ASSERT_TRUE(r.HasMember("source") && r["source"].HasMember("observer")) << where;
@@ -126,7 +164,9 @@ TEST(AuditExport, FhirBundleOfAuditEventsFollowsTheR4Structure) {
     }
   }
   // Specific mappings.
-  auto resource = [&](std::size_t i) -> const rapidjson::Value& { return bundleEntries[static_cast<rapidjson::SizeType>(i)]["resource"]; };
+  auto resource = [&](std::size_t i) -> const rapidjson::Value& {
+    return bundleEntries[static_cast<rapidjson::SizeType>(i)]["resource"];
+  };
   auto find = [&](const std::string& action) -> std::size_t {
     for (std::size_t i = 0; i < entries.size(); ++i)
       if (entries[i].action == action) return i;
@@ -161,7 +201,8 @@ TEST(AuditExport, CsvHasOneRowPerEntryWithQuotedDetails) {
   auto entries = sampleLog(tmp.path());
   const std::string csv = audit::formatCsv(entries);
   auto lines = splitLines(csv);
-  EXPECT_EQ(lines.front(), "seq,time,actor,action,record_key,source_ref,source_server,rule_version,outcome,subject_id,analyte,details,hash");
+  EXPECT_EQ(lines.front(),
+            "seq,time,actor,action,record_key,source_ref,source_server,rule_version,outcome,subject_id,analyte,details,hash");
   EXPECT_EQ(lines.size(), entries.size() + 1);
   EXPECT_NE(csv.find("\"{\"\"after.ctcae_grade\"\":\"\"1\"\""), std::string::npos);
 }
@@ -171,7 +212,8 @@ TEST(AuditExport, FiltersSelectBySubjectAnalyteActionObservationAndTime) {
   auto entries = sampleLog(tmp.path());
   auto count = [&](const audit::EntryFilter& f) {
     std::size_t n = 0;
-    for (const auto& e : entries) n += f.matches(e);
+    for (const auto& e : entries)
+      n += f.matches(e);
     return n;
   };
   EXPECT_EQ(count({"S-103", "", "", "", "", "", true}), 3u);  // record_created(obs-3... ) + two reviews of obs-2

@@ -13,7 +13,7 @@ namespace {
 constexpr int kEvents = 12;  // + checkpoints every 5 entries, at creation and at close
 
 class Tamper : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     buildLog(tmp.path(), kEvents);
     segment = tmp / audit::segmentName(1);
@@ -46,12 +46,16 @@ TEST_F(Tamper, EveryByteFlipOfEveryEntryIsCaughtAtThatEntry) {
     for (std::size_t bi = 0; bi < lines[li].size(); ++bi) {
       for (int mask : {0x01, 0x20, 0x80}) {
         std::string content = original;
-        content[offset + bi] = static_cast<char>(static_cast<unsigned char>(content[offset + bi]) ^ static_cast<unsigned char>(mask));
+        content[offset + bi] =
+            static_cast<char>(static_cast<unsigned char>(content[offset + bi]) ^ static_cast<unsigned char>(mask));
         auto r = tampered(content);
         ++cases;
         if (!r.intact) ++caught;
-        if (!r.intact && r.bad_file == audit::segmentName(1) && r.bad_line == li + 1) ++named;
-        else ADD_FAILURE() << "line " << li + 1 << " byte " << bi << " mask " << mask << ": " << (r.intact ? "not caught" : r.firstBad());
+        if (!r.intact && r.bad_file == audit::segmentName(1) && r.bad_line == li + 1)
+          ++named;
+        else
+          ADD_FAILURE() << "line " << li + 1 << " byte " << bi << " mask " << mask << ": "
+                        << (r.intact ? "not caught" : r.firstBad());
       }
     }
     offset += lines[li].size() + 1;
@@ -129,8 +133,10 @@ TEST_F(Tamper, TruncatingAtAnyByteIsCaught) {
   std::size_t caught = 0;
   for (std::size_t cut = 0; cut < original.size(); ++cut) {
     auto r = tampered(original.substr(0, cut));
-    if (!r.intact) ++caught;
-    else ADD_FAILURE() << "truncated at byte " << cut << " not caught";
+    if (!r.intact)
+      ++caught;
+    else
+      ADD_FAILURE() << "truncated at byte " << cut << " not caught";
   }
   EXPECT_EQ(caught, original.size());
   // Cut on a line boundary: named as removed entries; cut inside a line: a partial last line.

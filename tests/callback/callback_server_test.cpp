@@ -37,7 +37,7 @@ struct Events {
 };
 
 class Receiver : public ::testing::Test {
-protected:
+ protected:
   void start(CallerAuthSettings auth = {}, std::function<void(CallbackServerSettings&)> tweak = {}) {
     dir_ = tempDir("recv");
     db_ = (dir_ / "adapter.db").string();
@@ -85,12 +85,16 @@ TEST_F(Receiver, StoresHapiFirelyMedplumShapesBeforeAnswering) {
   TlsClient c(server_->port());
   ASSERT_FALSE(c.connect());
   EXPECT_EQ(c.send(http::verb::put, "/notify/Observation/h1", observation("h1", "1")).result_int(), 200);  // HAPI
-  EXPECT_EQ(c.send(http::verb::put, "/notify/Observation/f1", observation("f1", "2"), "application/fhir+json; fhirVersion=4.0").result_int(), 200);
+  EXPECT_EQ(c.send(http::verb::put, "/notify/Observation/f1", observation("f1", "2"), "application/fhir+json; fhirVersion=4.0")
+                .result_int(),
+            200);
   EXPECT_EQ(c.send(http::verb::post, "/notify", observation("m1", "1")).result_int(), 200);  // Medplum
-  EXPECT_EQ(c.send(http::verb::post, "/notify", "").result_int(), 200);                     // R4 without payload
-  EXPECT_EQ(c.send(http::verb::post, "/notify", backportBundle("event-notification", "1", {{"1", "b1"}}, "id-only")).result_int(), 200);
+  EXPECT_EQ(c.send(http::verb::post, "/notify", "").result_int(), 200);                      // R4 without payload
+  EXPECT_EQ(c.send(http::verb::post, "/notify", backportBundle("event-notification", "1", {{"1", "b1"}}, "id-only")).result_int(),
+            200);
   EXPECT_EQ(c.send(http::verb::post, "/notify", r5Bundle("event-notification", "1", {{"1", "r1"}}, true)).result_int(), 200);
-  EXPECT_EQ(c.send(http::verb::post, "/notify", backportBundle("handshake", "0", {}, "empty")).result_int(), 200);  // answered, not kept
+  EXPECT_EQ(c.send(http::verb::post, "/notify", backportBundle("handshake", "0", {}, "empty")).result_int(),
+            200);  // answered, not kept
   // Each 200 came after the commit: the rows are there now.
   EXPECT_EQ(rows(), 6);
   EXPECT_EQ(rows("shape = 'resource_put'"), 2);
@@ -104,7 +108,9 @@ TEST_F(Receiver, DuplicatesAreAcknowledgedAndStoredOnce) {
   ASSERT_FALSE(c.connect());
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(c.send(http::verb::put, "/notify/Observation/d1", observation("d1", "4")).result_int(), 200);
-    EXPECT_EQ(c.send(http::verb::post, "/notify", backportBundle("event-notification", "5", {{"5", "d2"}}, "full-resource")).result_int(), 200);
+    EXPECT_EQ(c.send(http::verb::post, "/notify", backportBundle("event-notification", "5", {{"5", "d2"}}, "full-resource"))
+                  .result_int(),
+              200);
   }
   EXPECT_EQ(rows(), 2);
   EXPECT_EQ(events_.count("resource_put:duplicate"), 2u);
@@ -131,12 +137,21 @@ TEST_F(Receiver, BearerTokenAndSignature) {
   ASSERT_FALSE(c.connect());
   const std::string body = observation("s1", "1");
   const std::string sig = hmacSha256Hex("sig-key", body);
-  EXPECT_EQ(c.send(http::verb::post, "/notify", body, "application/fhir+json", {{"Authorization", "Bearer tok-123"}, {"X-Signature", sig}}).result_int(), 200);
-  auto r = c.send(http::verb::post, "/notify", body, "application/fhir+json", {{"Authorization", "Bearer wrong"}, {"X-Signature", sig}});
+  EXPECT_EQ(c.send(http::verb::post, "/notify", body, "application/fhir+json",
+                   {{"Authorization", "Bearer tok-123"}, {"X-Signature", sig}})
+                .result_int(),
+            200);
+  auto r = c.send(http::verb::post, "/notify", body, "application/fhir+json",
+                  {{"Authorization", "Bearer wrong"}, {"X-Signature", sig}});
   EXPECT_EQ(r.result_int(), 401);
   EXPECT_EQ(r.body().find("tok-123"), std::string::npos);
-  EXPECT_EQ(c.send(http::verb::post, "/notify", body, "application/fhir+json", {{"Authorization", "Bearer tok-123"}, {"X-Signature", hmacSha256Hex("nope", body)}}).result_int(), 401);
-  EXPECT_EQ(c.send(http::verb::post, "/notify", body, "application/fhir+json", {{"Authorization", "Bearer tok-123"}}).result_int(), 401);
+  EXPECT_EQ(c.send(http::verb::post, "/notify", body, "application/fhir+json",
+                   {{"Authorization", "Bearer tok-123"}, {"X-Signature", hmacSha256Hex("nope", body)}})
+                .result_int(),
+            401);
+  EXPECT_EQ(
+      c.send(http::verb::post, "/notify", body, "application/fhir+json", {{"Authorization", "Bearer tok-123"}}).result_int(),
+      401);
   EXPECT_EQ(c.send(http::verb::post, "/notify", "").result_int(), 401);
   EXPECT_EQ(rows(), 1);
   EXPECT_EQ(events_.count("auth:bad_token"), 1u);
@@ -200,7 +215,8 @@ TEST_F(Receiver, ASlowClientIsClosed) {
   // Slow body: headers on time, the body never completes.
   TlsClient d(server_->port());
   ASSERT_FALSE(d.connect());
-  const std::string head = "POST /notify HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/fhir+json\r\nContent-Length: 100\r\n\r\n{";
+  const std::string head =
+      "POST /notify HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/fhir+json\r\nContent-Length: 100\r\n\r\n{";
   asio::write(d.stream(), asio::buffer(head));
   std::this_thread::sleep_for(900ms);
   d.stream().read_some(asio::buffer(&byte, 1), ec);
@@ -220,7 +236,8 @@ TEST_F(Receiver, MutualTlsRequiresAClientCertificateFromTheCa) {
       EXPECT_NE(std::string(e.what()).find("certificate required"), std::string::npos) << e.what();
     }
   }
-  TlsClient with(server_->port(), {.client_cert = devCerts().file("client.crt"), .client_key = devCerts().file("client.key"), .max_version = 0});
+  TlsClient with(server_->port(),
+                 {.client_cert = devCerts().file("client.crt"), .client_key = devCerts().file("client.key"), .max_version = 0});
   ASSERT_FALSE(with.connect());
   EXPECT_EQ(with.send(http::verb::post, "/notify", "").result_int(), 200);
 }
@@ -236,11 +253,13 @@ TEST_F(Receiver, ThousandNotificationsOverFiftyConnectionsNothingLostNothingDupl
       for (int i = 0; i < 20; ++i) {
         const std::string id = "c" + std::to_string(t) + "-" + std::to_string(i);
         if (c.send(http::verb::put, "/notify/Observation/" + id, observation(id, "1")).result_int() == 200) ++okCount;
-        if (i % 5 == 0 && c.send(http::verb::put, "/notify/Observation/" + id, observation(id, "1")).result_int() == 200) ++okCount;  // a retry
+        if (i % 5 == 0 && c.send(http::verb::put, "/notify/Observation/" + id, observation(id, "1")).result_int() == 200)
+          ++okCount;  // a retry
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(okCount.load(), 1200);
   EXPECT_EQ(rows(), 1000);
   auto s = store_->db().prepare("SELECT COUNT(DISTINCT dedupe_key) FROM notifications");
@@ -269,7 +288,8 @@ TEST_F(Receiver, CertificatesReloadAndABrokenFileIsRefused) {
   EXPECT_THROW(server_->reloadCertificates(), std::runtime_error);
   TlsClient a(server_->port());
   EXPECT_FALSE(a.connect());  // the previous certificate is still served
-  std::filesystem::copy_file(devCerts().file("server.crt"), dir / "server.crt", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(devCerts().file("server.crt"), dir / "server.crt",
+                             std::filesystem::copy_options::overwrite_existing);
   EXPECT_NO_THROW(server_->reloadCertificates());
   TlsClient b(server_->port());
   EXPECT_FALSE(b.connect());

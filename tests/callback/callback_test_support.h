@@ -53,7 +53,7 @@ struct ClientOptions {
 
 // One blocking TLS connection to 127.0.0.1:port, trusting the dev CA.
 class TlsClient {
-public:
+ public:
   TlsClient(unsigned short port, const ClientOptions& o = {}) : ctx_(ssl::context::tls_client) {
     ctx_.load_verify_file(devCerts().file("ca.crt"));
     ctx_.set_verify_mode(ssl::verify_peer);
@@ -86,7 +86,8 @@ public:
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, "localhost");
     if (!body.empty()) req.set(http::field::content_type, content_type);
-    for (const auto& [k, v] : headers) req.set(k, v);
+    for (const auto& [k, v] : headers)
+      req.set(k, v);
     req.body() = body;
     req.keep_alive(true);
     req.prepare_payload();
@@ -100,7 +101,7 @@ public:
   beast::ssl_stream<beast::tcp_stream>& stream() { return *stream_; }
   beast::flat_buffer& buffer() { return buffer_; }
 
-private:
+ private:
   asio::io_context ioc_;
   ssl::context ctx_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> stream_;
@@ -116,22 +117,30 @@ inline std::string observation(const std::string& id, const std::string& version
 }
 
 // R4 Subscriptions Backport: history Bundle, Parameters status first.
-inline std::string backportBundle(const std::string& type, const std::string& since, const std::vector<std::pair<std::string, std::string>>& events,
+inline std::string backportBundle(const std::string& type, const std::string& since,
+                                  const std::vector<std::pair<std::string, std::string>>& events,
                                   const std::string& content /* empty | id-only | full-resource */) {
   std::string params = R"({"resourceType":"Parameters","parameter":[)"
                        R"({"name":"subscription","valueReference":{"reference":"https://fhir.example/fhir/Subscription/sub1"}},)"
                        R"({"name":"topic","valueCanonical":"http://example.org/topic/lab"},)"
-                       R"({"name":"status","valueCode":"active"},{"name":"type","valueCode":")" + type + R"("},)"
-                       R"({"name":"events-since-subscription-start","valueString":")" + since + R"("})";
+                       R"({"name":"status","valueCode":"active"},{"name":"type","valueCode":")" +
+                       type +
+                       R"("},)"
+                       R"({"name":"events-since-subscription-start","valueString":")" +
+                       since + R"("})";
   for (const auto& [number, id] : events) {
-    params += R"(,{"name":"notification-event","part":[{"name":"event-number","valueString":")" + number + R"("},)"
+    params += R"(,{"name":"notification-event","part":[{"name":"event-number","valueString":")" + number +
+              R"("},)"
               R"({"name":"timestamp","valueInstant":"2026-03-01T10:00:00Z"})";
-    if (content != "empty") params += R"(,{"name":"focus","valueReference":{"reference":"https://fhir.example/fhir/Observation/)" + id + R"("}})";
+    if (content != "empty")
+      params += R"(,{"name":"focus","valueReference":{"reference":"https://fhir.example/fhir/Observation/)" + id + R"("}})";
     params += "]}";
   }
   params += "]}";
-  std::string out = R"({"resourceType":"Bundle","type":"history","timestamp":"2026-03-01T10:00:00Z","entry":[{"fullUrl":"urn:uuid:1","resource":)" +
-                    params + R"(,"request":{"method":"GET","url":"https://fhir.example/fhir/Subscription/sub1/$status"},"response":{"status":"200"}})";
+  std::string out =
+      R"({"resourceType":"Bundle","type":"history","timestamp":"2026-03-01T10:00:00Z","entry":[{"fullUrl":"urn:uuid:1","resource":)" +
+      params +
+      R"(,"request":{"method":"GET","url":"https://fhir.example/fhir/Subscription/sub1/$status"},"response":{"status":"200"}})";
   for (const auto& [number, id] : events) {
     if (content == "empty") continue;
     out += R"(,{"fullUrl":"https://fhir.example/fhir/Observation/)" + id + R"(")";
@@ -142,10 +151,11 @@ inline std::string backportBundle(const std::string& type, const std::string& si
 }
 
 // R4B / R5: subscription-notification Bundle, SubscriptionStatus first.
-inline std::string r5Bundle(const std::string& type, const std::string& since, const std::vector<std::pair<std::string, std::string>>& events,
-                            bool full) {
+inline std::string r5Bundle(const std::string& type, const std::string& since,
+                            const std::vector<std::pair<std::string, std::string>>& events, bool full) {
   std::string status = R"({"resourceType":"SubscriptionStatus","status":"active","type":")" + type +
-                       R"(","eventsSinceSubscriptionStart":")" + since + R"(","subscription":{"reference":"Subscription/r5"},"topic":"http://example.org/topic/lab")";
+                       R"(","eventsSinceSubscriptionStart":")" + since +
+                       R"(","subscription":{"reference":"Subscription/r5"},"topic":"http://example.org/topic/lab")";
   if (!events.empty()) {
     status += R"(,"notificationEvent":[)";
     bool first = true;
@@ -157,7 +167,9 @@ inline std::string r5Bundle(const std::string& type, const std::string& since, c
     status += "]";
   }
   status += "}";
-  std::string out = R"({"resourceType":"Bundle","type":"subscription-notification","entry":[{"fullUrl":"urn:uuid:2","resource":)" + status + "}";
+  std::string out =
+      R"({"resourceType":"Bundle","type":"subscription-notification","entry":[{"fullUrl":"urn:uuid:2","resource":)" + status +
+      "}";
   for (const auto& [number, id] : events) {
     out += R"(,{"fullUrl":"https://fhir.example/fhir/Observation/)" + id + R"(")";
     if (full) out += R"(,"resource":)" + observation(id, "1");

@@ -7,7 +7,8 @@ namespace {
 
 TEST(CallerAuth, HmacSha256HexMatchesRfc4231) {
   // RFC 4231 test case 2.
-  EXPECT_EQ(hmacSha256Hex("Jefe", "what do ya want for nothing?"), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(hmacSha256Hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 TEST(CallerAuth, NothingConfiguredAcceptsAll) {
@@ -33,7 +34,8 @@ TEST(CallerAuth, MedplumSignature) {
   const std::string sig = hmacSha256Hex("medplum-secret", body);
   EXPECT_EQ(auth.check(std::nullopt, sig, body), AuthFailure::None);
   std::string upper = sig;
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : upper)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   EXPECT_EQ(auth.check(std::nullopt, upper, body), AuthFailure::None);
   EXPECT_EQ(auth.check(std::nullopt, std::nullopt, body), AuthFailure::MissingSignature);
   EXPECT_EQ(auth.check(std::nullopt, sig, body + " "), AuthFailure::BadSignature);  // the raw bytes are signed

@@ -40,9 +40,12 @@ TEST(NotificationClassifier, HapiAndFirelyPutTheResourceAtEndpointObservationId)
   EXPECT_EQ(n.resources[0].json, observation("obs-1", "3"));  // exact text kept
   EXPECT_EQ(n.dedupe_key, "resource:Observation/obs-1/_history/3");
   // Firely sends application/fhir+json with fhirVersion; application/json works too.
-  EXPECT_EQ(ok(classify("PUT", "/notify/Observation/obs-1", observation("obs-1", "3"), "application/fhir+json; fhirVersion=4.0; charset=utf-8")).shape,
+  EXPECT_EQ(ok(classify("PUT", "/notify/Observation/obs-1", observation("obs-1", "3"),
+                        "application/fhir+json; fhirVersion=4.0; charset=utf-8"))
+                .shape,
             Shape::ResourcePut);
-  EXPECT_EQ(ok(classify("PUT", "/notify/Observation/obs-1?_format=json", observation("obs-1", "3"), "application/json")).shape, Shape::ResourcePut);
+  EXPECT_EQ(ok(classify("PUT", "/notify/Observation/obs-1?_format=json", observation("obs-1", "3"), "application/json")).shape,
+            Shape::ResourcePut);
 }
 
 TEST(NotificationClassifier, MedplumPostsTheResourceToTheEndpoint) {
@@ -52,7 +55,8 @@ TEST(NotificationClassifier, MedplumPostsTheResourceToTheEndpoint) {
 }
 
 TEST(NotificationClassifier, BackportBundles) {
-  const auto full = ok(classify("POST", "/notify", backportBundle("event-notification", "7", {{"6", "o6"}, {"7", "o7"}}, "full-resource")));
+  const auto full =
+      ok(classify("POST", "/notify", backportBundle("event-notification", "7", {{"6", "o6"}, {"7", "o7"}}, "full-resource")));
   EXPECT_EQ(full.shape, Shape::EventFull);
   EXPECT_EQ(full.resources.size(), 2u);
   EXPECT_EQ(full.event_numbers, (std::vector<std::int64_t>{6, 7}));
@@ -100,14 +104,19 @@ TEST(NotificationClassifier, ProblemsAre400Or415WithoutValuesFromTheBody) {
   EXPECT_EQ(std::get<Problem>(patient).diagnostics.find("Secret"), std::string::npos);
   EXPECT_EQ(status(classify("PUT", "/notify/Observation/o1", observation("o2", "1"))), 400);  // id mismatch
   EXPECT_EQ(status(classify("POST", "/notify", R"({"resourceType":"Bundle","type":"searchset","entry":[]})")), 400);
-  EXPECT_EQ(status(classify("POST", "/notify", R"({"resourceType":"Bundle","type":"history","entry":[{"resource":{"resourceType":"Observation","id":"x"}}]})")), 400);
+  EXPECT_EQ(status(classify(
+                "POST", "/notify",
+                R"({"resourceType":"Bundle","type":"history","entry":[{"resource":{"resourceType":"Observation","id":"x"}}]})")),
+            400);
   EXPECT_EQ(status(classify("POST", "/notify", backportBundle("bogus", "1", {}, "empty"))), 400);
   EXPECT_EQ(status(classify("PUT", "/notify/Observation/o1", "")), 400);
   EXPECT_EQ(status(classify("GET", "/notify", "")), 405);
   EXPECT_EQ(status(classify("POST", "/elsewhere", "")), 404);
   EXPECT_EQ(status(classify("PUT", "/notify/Observation/a/b", observation("a", "1"))), 404);
   const std::string oo = operationOutcome({415, "not-supported", "Content-Type \"x\""});
-  EXPECT_EQ(oo, R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-supported","diagnostics":"Content-Type \"x\""}]})");
+  EXPECT_EQ(
+      oo,
+      R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-supported","diagnostics":"Content-Type \"x\""}]})");
 }
 
 TEST(NotificationClassifier, AResourceWithoutMetaIsReadById) {

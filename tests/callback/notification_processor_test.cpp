@@ -14,7 +14,7 @@ namespace {
 using namespace test;
 
 class Processing : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     db_ = (tempDir("proc") / "adapter.db").string();
     store_ = std::make_unique<store::ObservationStore>(db_, store::SqliteDb::Mode::ReadWrite);
@@ -25,7 +25,8 @@ protected:
     auto c = classifyNotification({method, target, "application/fhir+json", body}, "/notify");
     ASSERT_TRUE(std::holds_alternative<Notification>(c));
     std::promise<EnqueueResult> done;
-    queue.enqueue({shapeName(std::get<Notification>(c).shape), method, target, "application/fhir+json", body, std::get<Notification>(c).dedupe_key},
+    queue.enqueue({shapeName(std::get<Notification>(c).shape), method, target, "application/fhir+json", body,
+                   std::get<Notification>(c).dedupe_key},
                   [&](EnqueueResult r) { done.set_value(r); });
     EXPECT_NE(done.get_future().get(), EnqueueResult::Failed);
   }
@@ -98,7 +99,8 @@ TEST_F(Processing, PingsEmptyEventsAndGapsAskForAPoll) {
   receive("POST", "/notify", backportBundle("heartbeat", "7", {}, "empty"));  // 6 and 7 never came
   r = processor().processPending(100);
   EXPECT_EQ(r.poll_reasons["event_gap"], 1);
-  receive("POST", "/notify", backportBundle("event-notification", "1", {{"1", "h1"}}, "full-resource"));  // server restarted its counter
+  receive("POST", "/notify",
+          backportBundle("event-notification", "1", {{"1", "h1"}}, "full-resource"));  // server restarted its counter
   r = processor().processPending(100);
   EXPECT_FALSE(r.poll_needed);
   receive("POST", "/notify", backportBundle("event-notification", "2", {{"2", "h2"}}, "full-resource"));
@@ -132,7 +134,8 @@ TEST_F(Processing, ProcessedNotificationsAreKeptAWeekThenPruned) {
   EXPECT_EQ(p.pruneProcessed(std::chrono::hours(24 * 7)), 0u);
   store::Statement left = store_->db().prepare("SELECT target, status FROM notifications ORDER BY seq");
   std::vector<std::string> rows;
-  while (left.step()) rows.push_back(left.text(0) + " " + left.text(1));
+  while (left.step())
+    rows.push_back(left.text(0) + " " + left.text(1));
   EXPECT_EQ(rows, (std::vector<std::string>{"/notify/Observation/recent done", "/notify/Observation/waiting pending"}));
   EXPECT_EQ(p.pending(), 1u);
 }

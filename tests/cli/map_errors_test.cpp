@@ -21,11 +21,13 @@ std::string rejectsNdjson() {
   const std::string p1 = R"({"reference": "Patient/p1"})";
   return observationLine("ok-1", "1975-2", p1, "2026-01-09", umol("10")) +
          observationLine("ok-2", "1751-7", p1, "2026-01-09", R"({"value": 45, "unit": "g/L"})") +
-         R"({"resourceType": "Observation", "id": "broken", "status": "final", "code": {"coding": [)" "\n" +
+         R"({"resourceType": "Observation", "id": "broken", "status": "final", "code": {"coding": [)"
+         "\n" +
          observationLine("bad-value", "1975-2", p1, "2026-02-07", R"({"value": "abc", "unit": "umol/L"})") +
          observationLine("bad-status", "1975-2", p1, "2026-02-08", umol("12"), "bogus") +
-         observationLine("bad-mod", "1975-2", p1, "2026-02-09", umol("13"), "final",
-                         R"(, "modifierExtension": [{"url": "http://example.org/fhir/StructureDefinition/not-really", "valueBoolean": true}])") +
+         observationLine(
+             "bad-mod", "1975-2", p1, "2026-02-09", umol("13"), "final",
+             R"(, "modifierExtension": [{"url": "http://example.org/fhir/StructureDefinition/not-really", "valueBoolean": true}])") +
          observationLine("ok-3", "1975-2", R"({"reference": "Patient/p2"})", "2026-02-09", umol("14"));
 }
 
@@ -85,7 +87,8 @@ TEST(MapRejects, SummaryIsTheLastLineAfterTheRejections) {
   // One line per rejection, then the summary.
   EXPECT_EQ(lines.size(), 5u) << r.err;
   EXPECT_TRUE(parseSummary(lines.back()).has_value()) << r.err;
-  for (std::size_t i = 0; i + 1 < lines.size(); ++i) EXPECT_FALSE(parseSummary(lines[i]).has_value()) << lines[i];
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i)
+    EXPECT_FALSE(parseSummary(lines[i]).has_value()) << lines[i];
 }
 
 TEST(MapRejects, TruncatedFirstLineOfNdjsonKeepsTheLinesAfterIt) {
@@ -118,10 +121,10 @@ TEST(MapRejects, LineNumbersCountBlankLinesBeforeTheContent) {
   // resource still count.
   TempDir tmp;
   const std::string in = tmp.write(
-      "blank.ndjson", std::string("\xEF\xBB\xBF\n\n") +
-                          observationLine("b-ok", "1975-2", R"({"reference": "Patient/p1"})", "2026-01-09", umol("10")) +
-                          "{not json}\n" +
-                          observationLine("b-bad", "1975-2", R"({"reference": "Patient/p1"})", "2026-01-09", R"({"value": "abc"})"));
+      "blank.ndjson",
+      std::string("\xEF\xBB\xBF\n\n") +
+          observationLine("b-ok", "1975-2", R"({"reference": "Patient/p1"})", "2026-01-09", umol("10")) + "{not json}\n" +
+          observationLine("b-bad", "1975-2", R"({"reference": "Patient/p1"})", "2026-01-09", R"({"value": "abc"})"));
   CommandResult r = runAdapter(mapArgs(data("roster.csv"), {in}));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(observations(parseNdjson(r.out)), (std::vector<std::string>{"Observation/b-ok/_history/1"}));
@@ -167,7 +170,8 @@ TEST(MapRejects, RejectionsOfIgnoredResourcesAreNotChecked) {
   const std::string in = tmp.write(
       "ignored.ndjson",
       observationLine("glu-bad", "2345-7", R"({"reference": "Patient/p1"})", "2026-02-07", R"({"value": "abc"})", "bogus") +
-          R"({"resourceType": "Patient", "id": "p1", "birthDate": "not a date", "modifierExtension": [{"url": "http://x"}]})" "\n");
+          R"({"resourceType": "Patient", "id": "p1", "birthDate": "not a date", "modifierExtension": [{"url": "http://x"}]})"
+          "\n");
   CommandResult r = runAdapter(mapArgs(data("roster.csv"), {in}));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   expectSummary(r, 2, 0, 0, 0, 2);
@@ -221,22 +225,27 @@ TEST(MapPhi, PatientNamesAndIdentifiersNeverReachStandardError) {
   const std::string in = tmp.write(
       "phi.ndjson",
       // A Patient with a name and an MRN: ignored.
-      std::string(R"({"resourceType": "Patient", "id": "p1", "identifier": [{"system": "http://hospital.example/mrn", "value": "MRN-PHI-44719"}], "name": [{"family": "Qiaolianfeng", "given": ["Xiumei"]}]})") + "\n" +
+      std::string(
+          R"({"resourceType": "Patient", "id": "p1", "identifier": [{"system": "http://hospital.example/mrn", "value": "MRN-PHI-44719"}], "name": [{"family": "Qiaolianfeng", "given": ["Xiumei"]}]})") +
+          "\n" +
           // An Observation of a non-roster patient named by identifier and display: skipped.
-          observationLine("phi-1", "1975-2",
-                          R"({"identifier": {"system": "http://hospital.example/mrn", "value": "MRN-PHI-55821"}, "display": "Qiaolianfeng Xiumei"})",
-                          "2026-02-07", umol("10")) +
+          observationLine(
+              "phi-1", "1975-2",
+              R"({"identifier": {"system": "http://hospital.example/mrn", "value": "MRN-PHI-55821"}, "display": "Qiaolianfeng Xiumei"})",
+              "2026-02-07", umol("10")) +
           // A rejected Observation whose subject carries the PHI.
-          observationLine("phi-2", "1975-2",
-                          R"({"identifier": {"system": "http://hospital.example/mrn", "value": "MRN-PHI-44719"}, "display": "Qiaolianfeng Xiumei"})",
-                          "2026-02-07", R"({"value": "abc"})") +
-          observationLine("phi-3", "1975-2",
-                          R"({"reference": "Patient/p1", "display": "Qiaolianfeng Xiumei"})",
-                          "2026-02-07", umol("10"), "bogus") +
+          observationLine(
+              "phi-2", "1975-2",
+              R"({"identifier": {"system": "http://hospital.example/mrn", "value": "MRN-PHI-44719"}, "display": "Qiaolianfeng Xiumei"})",
+              "2026-02-07", R"({"value": "abc"})") +
+          observationLine("phi-3", "1975-2", R"({"reference": "Patient/p1", "display": "Qiaolianfeng Xiumei"})", "2026-02-07",
+                          umol("10"), "bogus") +
           // A malformed line holding a name.
-          R"({"resourceType": "Patient", "id": "p9", "name": [{"family": "Qiaolianfeng", "given": ["Xiumei"]}] )" "\n" +
+          R"({"resourceType": "Patient", "id": "p9", "name": [{"family": "Qiaolianfeng", "given": ["Xiumei"]}] )"
+          "\n" +
           // A bad Bundle-less resource line with the name in an unexpected place.
-          R"({"resourceType": "Observation", "id": "phi-4", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "1975-2"}]}, "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "Qiaolianfeng", "valueQuantity": {"value": 1, "unit": "umol/L"}})" "\n");
+          R"({"resourceType": "Observation", "id": "phi-4", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "1975-2"}]}, "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "Qiaolianfeng", "valueQuantity": {"value": 1, "unit": "umol/L"}})"
+          "\n");
   CommandResult r = runAdapter(mapArgs(data("roster.csv"), {in}));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   for (const char* phi : {"MRN-PHI-44719", "MRN-PHI-55821", "Qiaolianfeng", "Xiumei"})
@@ -373,7 +382,7 @@ TEST(MapUsage, RosterWithAnIdentifierPatientAndQuotedFields) {
 
 // Invalid mappings: a copy of the default fhir-mappings with one file broken.
 class MapMappings : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     dir_ = tmp_.path() / "fhir-mappings";
     fs::copy(kMappings, dir_, fs::copy_options::recursive);
@@ -387,7 +396,9 @@ protected:
     fs::permissions(file(name), fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add);
     std::ofstream(file(name), std::ios::binary | std::ios::trunc) << text;
   }
-  CommandResult run() { return runAdapter({"map", "--mappings", dir_.string(), "--subjects", data("roster.csv"), data("clean.ndjson")}); }
+  CommandResult run() {
+    return runAdapter({"map", "--mappings", dir_.string(), "--subjects", data("roster.csv"), data("clean.ndjson")});
+  }
 
   TempDir tmp_;
   fs::path dir_;

@@ -12,13 +12,15 @@ namespace fa::cli_test {
 
 inline const std::string kMappings = FA_SOURCE_DIR "/fhir-mappings";
 inline const std::string kData = FA_TEST_DATA_DIR "/cli";
-inline std::string data(const std::string& name) { return kData + "/" + name; }
+inline std::string data(const std::string& name) {
+  return kData + "/" + name;
+}
 
 // CONTRACT.md "Record fields", in order.
-inline const std::vector<std::string> kFields = {
-    "subject_id", "analyte",     "observation", "status",  "effective", "study_day",  "visit",
-    "selected",   "baseline",    "comparator",  "value",   "unit",      "source_value", "source_unit",
-    "ref_low",    "ref_high",    "ref_source",  "flag",    "ctcae_grade", "reason"};
+inline const std::vector<std::string> kFields = {"subject_id", "analyte",    "observation",  "status",      "effective",
+                                                 "study_day",  "visit",      "selected",     "baseline",    "comparator",
+                                                 "value",      "unit",       "source_value", "source_unit", "ref_low",
+                                                 "ref_high",   "ref_source", "flag",         "ctcae_grade", "reason"};
 
 // `map --mappings <default> --subjects <roster>` followed by extra arguments.
 inline std::vector<std::string> mapArgs(const std::string& roster, std::vector<std::string> extra) {
@@ -29,7 +31,8 @@ inline std::vector<std::string> mapArgs(const std::string& roster, std::vector<s
 
 inline std::vector<std::string> observations(const std::vector<JsonRecord>& records) {
   std::vector<std::string> out;
-  for (const JsonRecord& r : records) out.push_back(r.str("observation"));
+  for (const JsonRecord& r : records)
+    out.push_back(r.str("observation"));
   return out;
 }
 
@@ -42,7 +45,8 @@ inline const JsonRecord* findRecord(const std::vector<JsonRecord>& records, cons
 
 // Every record carries exactly the contract's fields, in the contract's order.
 inline void expectContractFields(const std::vector<JsonRecord>& records) {
-  for (const JsonRecord& r : records) EXPECT_EQ(r.keys, kFields) << r.line;
+  for (const JsonRecord& r : records)
+    EXPECT_EQ(r.keys, kFields) << r.line;
 }
 
 // Compares one actual record with a hand-written expected one. Strings, booleans and nulls
@@ -75,7 +79,8 @@ inline void expectRecords(const std::string& expected_ndjson, const std::string&
   auto actual = parseNdjson(actual_ndjson);
   EXPECT_EQ(observations(actual), observations(expected)) << "records or their order differ";
   ASSERT_EQ(actual.size(), expected.size());
-  for (std::size_t i = 0; i < expected.size(); ++i) expectRecord(expected[i], actual[i]);
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    expectRecord(expected[i], actual[i]);
 }
 
 // The last standard error line is the summary, with these counts.
@@ -96,8 +101,8 @@ inline std::string observationLine(const std::string& id, const std::string& loi
                                    const std::string& status = "final", const std::string& extra = "") {
   return R"({"resourceType": "Observation", "id": ")" + id +
          R"(", "meta": {"versionId": "1", "lastUpdated": "2026-03-01T00:00:00Z"}, "status": ")" + status +
-         R"(", "code": {"coding": [{"system": "http://loinc.org", "code": ")" + loinc + R"("}]}, "subject": )" +
-         subject_json + R"(, "effectiveDateTime": ")" + effective + R"(", "valueQuantity": )" + value_json + extra + "}\n";
+         R"(", "code": {"coding": [{"system": "http://loinc.org", "code": ")" + loinc + R"("}]}, "subject": )" + subject_json +
+         R"(, "effectiveDateTime": ")" + effective + R"(", "valueQuantity": )" + value_json + extra + "}\n";
 }
 
 inline std::string umol(const std::string& number) {

@@ -42,10 +42,14 @@ TEST(MapOutput, EveryRecordHasExactlyTheContractFieldsInOrder) {
   expectContractFields(records);
   // The field types the contract table implies.
   for (const JsonRecord& rec : records) {
-    for (const char* s : {"subject_id", "analyte", "observation", "status", "visit", "unit"}) EXPECT_TRUE(rec[s].IsString()) << s << ": " << rec.line;
-    for (const char* b : {"selected", "baseline"}) EXPECT_TRUE(rec[b].IsBool()) << b << ": " << rec.line;
-    for (const char* n : {"study_day", "ctcae_grade"}) EXPECT_TRUE(rec[n].IsNull() || rec[n].IsInt()) << n << ": " << rec.line;
-    for (const char* n : {"value", "ref_low", "ref_high"}) EXPECT_TRUE(rec[n].IsNull() || rec[n].IsNumber()) << n << ": " << rec.line;
+    for (const char* s : {"subject_id", "analyte", "observation", "status", "visit", "unit"})
+      EXPECT_TRUE(rec[s].IsString()) << s << ": " << rec.line;
+    for (const char* b : {"selected", "baseline"})
+      EXPECT_TRUE(rec[b].IsBool()) << b << ": " << rec.line;
+    for (const char* n : {"study_day", "ctcae_grade"})
+      EXPECT_TRUE(rec[n].IsNull() || rec[n].IsInt()) << n << ": " << rec.line;
+    for (const char* n : {"value", "ref_low", "ref_high"})
+      EXPECT_TRUE(rec[n].IsNull() || rec[n].IsNumber()) << n << ": " << rec.line;
     for (const char* s : {"effective", "comparator", "source_value", "source_unit", "ref_source", "flag", "reason"})
       EXPECT_TRUE(rec[s].IsNull() || rec[s].IsString()) << s << ": " << rec.line;
     EXPECT_FALSE(rec["baseline"].GetBool() && !rec["selected"].GetBool()) << "baseline implies selected: " << rec.line;
@@ -73,7 +77,8 @@ TEST(MapOutput, OneRecordPerObservationIdFromItsLatestVersion) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto records = parseNdjson(r.out);
   int bili5 = 0;
-  for (const JsonRecord& rec : records) bili5 += rec.str("observation").find("Observation/bili-5/") == 0;
+  for (const JsonRecord& rec : records)
+    bili5 += rec.str("observation").find("Observation/bili-5/") == 0;
   EXPECT_EQ(bili5, 1);
   const JsonRecord* latest = findRecord(records, "Observation/bili-5/_history/2");
   ASSERT_NE(latest, nullptr) << r.out;
@@ -109,8 +114,10 @@ TEST(MapOutput, CsvHasTheContractHeaderAndTheSameValuesAsNdjson) {
     for (std::size_t f = 0; f < kFields.size(); ++f) {
       const rapidjson::Value& v = records[i][kFields[f].c_str()];
       std::string expected;
-      if (v.IsString()) expected.assign(v.GetString(), v.GetStringLength());  // numbers too (exact text)
-      else if (v.IsBool()) expected = v.GetBool() ? "true" : "false";
+      if (v.IsString())
+        expected.assign(v.GetString(), v.GetStringLength());  // numbers too (exact text)
+      else if (v.IsBool())
+        expected = v.GetBool() ? "true" : "false";
       EXPECT_EQ(row[f], expected) << "CSV row " << i + 2 << ", column " << kFields[f];
     }
   }
@@ -158,7 +165,7 @@ TEST(MapOutput, StandardInputTogetherWithFiles) {
                                readFile(data("bundle-collection.json")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(observations(parseNdjson(r.out)),
-                        // ss-1 and single-1 share 2026-02-07: "Observation/single-1" < "Observation/ss-1/...".
+            // ss-1 and single-1 share 2026-02-07: "Observation/single-1" < "Observation/ss-1/...".
             (std::vector<std::string>{"Observation/col-1/_history/1", "Observation/single-1", "Observation/ss-1/_history/1"}));
 }
 
@@ -183,21 +190,19 @@ TEST(MapOutput, OutputFileGetsTheRecordsAndStandardOutputStaysEmpty) {
 TEST(MapOutput, MultipleInputsAreMergedSortedAndVersionResolvedAcrossFiles) {
   // Version 2 in the first file, version 1 in the second: the latest wins whatever the order.
   TempDir tmp;
-  std::string text =
-      observationLine("mv-1", "1975-2", R"({"reference": "Patient/p1"})", "2026-02-07", umol("12"), "amended");
+  std::string text = observationLine("mv-1", "1975-2", R"({"reference": "Patient/p1"})", "2026-02-07", umol("12"), "amended");
   text.replace(text.find("\"versionId\": \"1\""), 16, "\"versionId\": \"2\"");
   const std::string v2 = tmp.write("v2.ndjson", text);
   const std::string v1 = tmp.write(
-      "v1.ndjson", observationLine("mv-1", "1975-2", R"({"reference": "Patient/p1"})", "2026-02-07", umol("30")) +
-                       observationLine("mv-0", "1751-7", R"({"reference": "Patient/p2"})", "2026-01-12",
-                                       R"({"value": 41, "unit": "g/L"})"));
+      "v1.ndjson",
+      observationLine("mv-1", "1975-2", R"({"reference": "Patient/p1"})", "2026-02-07", umol("30")) +
+          observationLine("mv-0", "1751-7", R"({"reference": "Patient/p2"})", "2026-01-12", R"({"value": 41, "unit": "g/L"})"));
   CommandResult r = runAdapter(mapArgs(data("roster.csv"), {v2, data("bundle-transaction.json"), v1}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto records = parseNdjson(r.out);
   expectContractFields(records);
-  EXPECT_EQ(observations(records),
-            (std::vector<std::string>{"Observation/eie-1/_history/2", "Observation/mv-1/_history/2", "Observation/tx-1/_history/1",
-                                      "Observation/mv-0/_history/1"}));
+  EXPECT_EQ(observations(records), (std::vector<std::string>{"Observation/eie-1/_history/2", "Observation/mv-1/_history/2",
+                                                             "Observation/tx-1/_history/1", "Observation/mv-0/_history/1"}));
   const JsonRecord* mv1 = findRecord(records, "Observation/mv-1/_history/2");
   ASSERT_NE(mv1, nullptr);
   EXPECT_EQ((*mv1)["value"].GetDouble(), 12);
@@ -273,11 +278,12 @@ TEST(MapBundles, SingleResourceWithoutVersion) {
 
 // Subjects: absolute references and --base, identifiers, patients off the roster.
 class MapSubjects : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
-    input_ = tmp_.write("abs.ndjson",
-                        observationLine("abs-1", "1975-2", R"({"reference": "https://host/fhir/Patient/p1"})", "2026-02-07", umol("10")) +
-                            observationLine("rel-1", "1975-2", R"({"reference": "Patient/p2"})", "2026-02-09", umol("11")));
+    input_ = tmp_.write(
+        "abs.ndjson",
+        observationLine("abs-1", "1975-2", R"({"reference": "https://host/fhir/Patient/p1"})", "2026-02-07", umol("10")) +
+            observationLine("rel-1", "1975-2", R"({"reference": "Patient/p2"})", "2026-02-09", umol("11")));
   }
   TempDir tmp_;
   std::string input_;
@@ -318,11 +324,11 @@ TEST_F(MapSubjects, BaseIsAPathPrefixNotAStringPrefix) {
 TEST_F(MapSubjects, SubjectByIdentifier) {
   const std::string in = tmp_.write(
       "ident.ndjson",
-      observationLine("id-1", "2465-3", R"({"identifier": {"system": "http://hospital.example/mrn", "value": "MRN-0003"}})", "2026-02-01",
-                      R"({"value": 12, "unit": "g/L"})") +
+      observationLine("id-1", "2465-3", R"({"identifier": {"system": "http://hospital.example/mrn", "value": "MRN-0003"}})",
+                      "2026-02-01", R"({"value": 12, "unit": "g/L"})") +
           // Same value, another system: not this subject.
-          observationLine("id-2", "2465-3", R"({"identifier": {"system": "http://other.example/mrn", "value": "MRN-0003"}})", "2026-02-01",
-                          R"({"value": 12, "unit": "g/L"})") +
+          observationLine("id-2", "2465-3", R"({"identifier": {"system": "http://other.example/mrn", "value": "MRN-0003"}})",
+                          "2026-02-01", R"({"value": 12, "unit": "g/L"})") +
           observationLine("id-3", "2465-3", R"({"identifier": {"system": "http://hospital.example/mrn", "value": "MRN-0004"}})",
                           "2026-02-01", R"({"value": 12, "unit": "g/L"})"));
   CommandResult r = runAdapter(mapArgs(data("roster.csv"), {in}));
@@ -344,10 +350,14 @@ TEST_F(MapSubjects, NonRosterPatientsAreSkippedAndOtherResourcesIgnored) {
                           R"({"value": 41, "unit": "g/L"})") +
           observationLine("glu", "2345-7", R"({"reference": "Patient/p1"})", "2026-02-07",
                           R"({"value": 5.1, "unit": "mmol/L"})") +
-          R"({"resourceType": "Patient", "id": "p1"})" "\n"
-          R"({"resourceType": "DiagnosticReport", "id": "dr-1", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "1975-2"}]}, "subject": {"reference": "Patient/p1"}})" "\n"
-          R"({"resourceType": "Observation", "id": "vital", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]}, "subject": {"reference": "Patient/p1"}, "valueQuantity": {"value": 72}})" "\n"
-          R"({"resourceType": "Observation", "id": "nocode", "status": "final", "subject": {"reference": "Patient/p1"}})" "\n");
+          R"({"resourceType": "Patient", "id": "p1"})"
+          "\n"
+          R"({"resourceType": "DiagnosticReport", "id": "dr-1", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "1975-2"}]}, "subject": {"reference": "Patient/p1"}})"
+          "\n"
+          R"({"resourceType": "Observation", "id": "vital", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]}, "subject": {"reference": "Patient/p1"}, "valueQuantity": {"value": 72}})"
+          "\n"
+          R"({"resourceType": "Observation", "id": "nocode", "status": "final", "subject": {"reference": "Patient/p1"}})"
+          "\n");
   CommandResult r = runAdapter(mapArgs(data("roster.csv"), {in}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
@@ -373,12 +383,21 @@ TEST(MapOutput, CrlfLinesAndAByteOrderMarkReadTheSame) {
 TEST(MapOutput, CollectionTimeFallsBackFromEffectiveDateTimeToPeriodInstantIssued) {
   // PROTOCOL.md "Time": effectiveDateTime, else effectivePeriod.start, else effectiveInstant,
   // else issued; converted to Asia/Shanghai (UTC+8) before the date is taken.
-  const std::string head = R"({"resourceType": "Observation", "meta": {"versionId": "1"}, "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "1975-2"}]}, "subject": {"reference": "Patient/p1"}, "valueQuantity": {"value": 10, "unit": "umol/L"}, )";
+  const std::string head =
+      R"({"resourceType": "Observation", "meta": {"versionId": "1"}, "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "1975-2"}]}, "subject": {"reference": "Patient/p1"}, "valueQuantity": {"value": 10, "unit": "umol/L"}, )";
   const std::string text =
-      head + R"("id": "t-period", "effectivePeriod": {"start": "2026-01-09T16:30:00Z", "end": "2026-01-09T17:00:00Z"}, "issued": "2026-03-01T00:00:00Z"})" "\n" +
-      head + R"("id": "t-instant", "effectiveInstant": "2026-02-06T23:59:59-01:00", "issued": "2026-03-01T00:00:00Z"})" "\n" +
-      head + R"("id": "t-issued", "issued": "2026-04-04T15:59:59Z"})" "\n" +
-      head + R"("id": "t-both", "effectiveDateTime": "2026-06-27T00:00:00+08:00", "issued": "2026-07-01T00:00:00Z"})" "\n";
+      head +
+      R"("id": "t-period", "effectivePeriod": {"start": "2026-01-09T16:30:00Z", "end": "2026-01-09T17:00:00Z"}, "issued": "2026-03-01T00:00:00Z"})"
+      "\n" +
+      head +
+      R"("id": "t-instant", "effectiveInstant": "2026-02-06T23:59:59-01:00", "issued": "2026-03-01T00:00:00Z"})"
+      "\n" +
+      head +
+      R"("id": "t-issued", "issued": "2026-04-04T15:59:59Z"})"
+      "\n" +
+      head +
+      R"("id": "t-both", "effectiveDateTime": "2026-06-27T00:00:00+08:00", "issued": "2026-07-01T00:00:00Z"})"
+      "\n";
   CommandResult r = runAdapter(mapArgs(data("roster.csv"), {"-"}), text);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto records = parseNdjson(r.out);
@@ -422,9 +441,10 @@ TEST(MapOutput, EmptyInputWritesNothingAndExitsZero) {
   expectSummary(r, 0, 0, 0, 0, 0);
   CommandResult csv = runAdapter(mapArgs(data("roster.csv"), {"--format", "csv", "-"}), std::string());
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')), "subject_id,analyte,observation,status,effective,study_day,visit,selected,"
-                                                    "baseline,comparator,value,unit,source_value,source_unit,ref_low,ref_high,"
-                                                    "ref_source,flag,ctcae_grade,reason");
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')),
+            "subject_id,analyte,observation,status,effective,study_day,visit,selected,"
+            "baseline,comparator,value,unit,source_value,source_unit,ref_low,ref_high,"
+            "ref_source,flag,ctcae_grade,reason");
 }
 
 }  // namespace

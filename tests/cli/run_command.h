@@ -53,7 +53,8 @@ struct CommandResult {
     std::vector<std::string> found;
     for (const std::string& line : errLines()) {
       bool all = true;
-      for (const std::string& f : fragments) all = all && line.find(f) != std::string::npos;
+      for (const std::string& f : fragments)
+        all = all && line.find(f) != std::string::npos;
       if (all) found.push_back(line);
     }
     return found;
@@ -83,7 +84,8 @@ inline CommandResult runCommand(const std::string& program, const std::vector<st
   argv_storage.push_back(program);
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
-  for (std::string& a : argv_storage) argv.push_back(a.data());
+  for (std::string& a : argv_storage)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
 
   pid_t pid = 0;
@@ -100,7 +102,8 @@ inline CommandResult runCommand(const std::string& program, const std::vector<st
   }
 
   // A child that exits before reading all of its input must not kill the test with SIGPIPE.
-  struct sigaction ignore {}, previous {};
+  struct sigaction ignore {
+  }, previous{};
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
   sigaction(SIGPIPE, &ignore, &previous);
@@ -156,13 +159,16 @@ inline CommandResult runCommand(const std::string& program, const std::vector<st
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+  if (WIFEXITED(status))
+    result.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    result.exit_code = 128 + WTERMSIG(status);
   return result;
 }
 
 // fhir-adapter with the given arguments.
-inline CommandResult runAdapter(const std::vector<std::string>& args, const std::optional<std::string>& stdin_text = std::nullopt) {
+inline CommandResult runAdapter(const std::vector<std::string>& args,
+                                const std::optional<std::string>& stdin_text = std::nullopt) {
   return runCommand(FA_BINARY, args, stdin_text);
 }
 
@@ -196,11 +202,14 @@ inline std::vector<JsonRecord> parseNdjson(const std::string& text, bool numbers
     JsonRecord r;
     r.line = line;
     r.doc = std::make_shared<rapidjson::Document>();
-    if (numbers_as_strings) r.doc->Parse<rapidjson::kParseNumbersAsStringsFlag>(line.c_str(), line.size());
-    else r.doc->Parse(line.c_str(), line.size());
+    if (numbers_as_strings)
+      r.doc->Parse<rapidjson::kParseNumbersAsStringsFlag>(line.c_str(), line.size());
+    else
+      r.doc->Parse(line.c_str(), line.size());
     if (r.doc->HasParseError() || !r.doc->IsObject())
       throw std::runtime_error("output line " + std::to_string(number) + " is not a JSON object: " + line);
-    for (auto it = r.doc->MemberBegin(); it != r.doc->MemberEnd(); ++it) r.keys.emplace_back(it->name.GetString());
+    for (auto it = r.doc->MemberBegin(); it != r.doc->MemberEnd(); ++it)
+      r.keys.emplace_back(it->name.GetString());
     records.push_back(std::move(r));
   }
   return records;
@@ -273,7 +282,7 @@ inline std::optional<Summary> parseSummary(const std::string& line) {
 
 // A fresh temporary folder, removed with everything in it when the object goes away.
 class TempDir {
-public:
+ public:
   TempDir() {
     std::string pattern = (std::filesystem::temp_directory_path() / "fa-cli-test-XXXXXX").string();
     if (!mkdtemp(pattern.data())) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
@@ -282,8 +291,8 @@ public:
   ~TempDir() {
     std::error_code ec;
     // Restore permissions a test may have taken away, so removal works.
-    for (auto it = std::filesystem::recursive_directory_iterator(path_, ec); !ec && it != std::filesystem::recursive_directory_iterator();
-         it.increment(ec)) {
+    for (auto it = std::filesystem::recursive_directory_iterator(path_, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
       std::filesystem::permissions(it->path(), std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
     }
     std::filesystem::remove_all(path_, ec);
@@ -300,7 +309,7 @@ public:
     return file(name);
   }
 
-private:
+ private:
   std::filesystem::path path_;
 };
 

@@ -33,7 +33,8 @@ TEST(CivilTime, DayNumbers) {
 TEST(CivilTime, ParseIsoDateNeedsARealCalendarDay) {
   EXPECT_EQ(parseIsoDate("2026-01-10"), daysFromCivil(2026, 1, 10));
   EXPECT_EQ(parseIsoDate("2024-02-29"), daysFromCivil(2024, 2, 29));
-  for (const char* bad : {"2026-02-29", "2026-13-01", "2026-00-10", "2026-1-10", "2026-01", "2026-01-10T00:00:00Z", "10/01/2026", ""}) {
+  for (const char* bad :
+       {"2026-02-29", "2026-13-01", "2026-00-10", "2026-1-10", "2026-01", "2026-01-10T00:00:00Z", "10/01/2026", ""}) {
     EXPECT_FALSE(parseIsoDate(bad).has_value()) << bad;
   }
 }

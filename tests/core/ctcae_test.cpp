@@ -8,10 +8,16 @@
 namespace fa::core {
 namespace {
 
-Decimal D(const char* text) { return *Decimal::parse(text); }
+Decimal D(const char* text) {
+  return *Decimal::parse(text);
+}
 
-GradeThreshold uln(const char* f) { return {GradeThreshold::Basis::Uln, D(f), false}; }
-GradeThreshold absolute(const char* v) { return {GradeThreshold::Basis::Absolute, D(v), false}; }
+GradeThreshold uln(const char* f) {
+  return {GradeThreshold::Basis::Uln, D(f), false};
+}
+GradeThreshold absolute(const char* v) {
+  return {GradeThreshold::Basis::Absolute, D(v), false};
+}
 
 // APTT-like: 1 >ULN-1.5xULN, 2 >1.5-2.5xULN, 3 >2.5xULN
 GradingScale increasing() {
@@ -64,10 +70,10 @@ TEST(Ctcae, MissingReferenceGivesNoGrade) {
 
 TEST(Ctcae, ComparatorGradedOnlyWithinOneBand) {
   GradeReferences r{D("37"), D("25"), std::nullopt};
-  EXPECT_EQ(grade("30", increasing(), r, Comparator::Less), 0);          // [0,30) all grade 0
-  EXPECT_EQ(grade("37", increasing(), r, Comparator::LessOrEqual), 0);   // [0,37] all grade 0
-  EXPECT_FALSE(grade("40", increasing(), r, Comparator::Less).has_value());    // spans 0 and 1
-  EXPECT_EQ(grade("92.5", increasing(), r, Comparator::Greater), 3);     // (92.5, inf)
+  EXPECT_EQ(grade("30", increasing(), r, Comparator::Less), 0);                          // [0,30) all grade 0
+  EXPECT_EQ(grade("37", increasing(), r, Comparator::LessOrEqual), 0);                   // [0,37] all grade 0
+  EXPECT_FALSE(grade("40", increasing(), r, Comparator::Less).has_value());              // spans 0 and 1
+  EXPECT_EQ(grade("92.5", increasing(), r, Comparator::Greater), 3);                     // (92.5, inf)
   EXPECT_FALSE(grade("92.5", increasing(), r, Comparator::GreaterOrEqual).has_value());  // 92.5 is grade 2
 }
 
@@ -85,13 +91,13 @@ TEST(Ctcae, EitherAlternativeOfABandSuffices) {
 }
 
 TEST(Ctcae, InclusiveThresholds) {
-  GradingScale s{GradeDirection::Decrease,
-                 {{1, {{GradeThreshold::Basis::Baseline, D("1"), false}}},
-                  {2, {{GradeThreshold::Basis::Baseline, D("0.75"), true}}}}};
+  GradingScale s{
+      GradeDirection::Decrease,
+      {{1, {{GradeThreshold::Basis::Baseline, D("1"), false}}}, {2, {{GradeThreshold::Basis::Baseline, D("0.75"), true}}}}};
   GradeReferences r{std::nullopt, std::nullopt, D("1.6")};
-  EXPECT_EQ(grade("1.6", s, r), 0);    // at baseline
+  EXPECT_EQ(grade("1.6", s, r), 0);  // at baseline
   EXPECT_EQ(grade("1.5", s, r), 1);
-  EXPECT_EQ(grade("1.2", s, r), 2);    // 0.75 x 1.6 = 1.2, inclusive
+  EXPECT_EQ(grade("1.2", s, r), 2);  // 0.75 x 1.6 = 1.2, inclusive
   EXPECT_EQ(grade("1.2001", s, r), 1);
 }
 

@@ -37,12 +37,12 @@ TEST(Decimal, TrailingZerosCompareEqual) {
 }
 
 TEST(Decimal, RoundsHalfAwayFromZeroToFourPlaces) {
-  EXPECT_EQ(D("1.23445").rounded(4).toString(), "1.2345");    // the 5 rounds up
+  EXPECT_EQ(D("1.23445").rounded(4).toString(), "1.2345");  // the 5 rounds up
   EXPECT_EQ(D("1.23444").rounded(4).toString(), "1.2344");
   EXPECT_EQ(D("-1.23445").rounded(4).toString(), "-1.2345");  // away from zero, not up
   EXPECT_EQ(D("0.00005").rounded(4).toString(), "0.0001");
   EXPECT_EQ(D("0.00004999").rounded(4).toString(), "0");
-  EXPECT_EQ(D("2.5").rounded(0).toString(), "3");   // not banker's rounding
+  EXPECT_EQ(D("2.5").rounded(0).toString(), "3");  // not banker's rounding
   EXPECT_EQ(D("3.5").rounded(0).toString(), "4");
   EXPECT_EQ(D("1.2").rounded(4).toString(), "1.2");  // fewer places: unchanged
 }

@@ -7,7 +7,9 @@
 namespace fa::core {
 namespace {
 
-Decimal D(const char* text) { return *Decimal::parse(text); }
+Decimal D(const char* text) {
+  return *Decimal::parse(text);
+}
 
 ReferenceRange R(const char* low, const char* high) {
   ReferenceRange r;
@@ -88,11 +90,11 @@ TEST(Flag, HbvLloqValueEqualToLloqIsHigh) {
 
 TEST(Flag, HbvComparators) {
   const auto lloq = R(nullptr, "20");
-  EXPECT_EQ(interval(Comparator::Less, "20", lloq, kLloq), Flag::Normal);                 // [0,20)
-  EXPECT_EQ(interval(Comparator::LessOrEqual, "20", lloq, kLloq), Flag::Indeterminate);   // [0,20]
+  EXPECT_EQ(interval(Comparator::Less, "20", lloq, kLloq), Flag::Normal);                // [0,20)
+  EXPECT_EQ(interval(Comparator::LessOrEqual, "20", lloq, kLloq), Flag::Indeterminate);  // [0,20]
   EXPECT_EQ(interval(Comparator::Greater, "170000000", lloq, kLloq), Flag::High);
-  EXPECT_EQ(interval(Comparator::GreaterOrEqual, "20", lloq, kLloq), Flag::High);        // [20,inf)
-  EXPECT_EQ(interval(Comparator::Greater, "19", lloq, kLloq), Flag::Indeterminate);      // (19,inf)
+  EXPECT_EQ(interval(Comparator::GreaterOrEqual, "20", lloq, kLloq), Flag::High);    // [20,inf)
+  EXPECT_EQ(interval(Comparator::Greater, "19", lloq, kLloq), Flag::Indeterminate);  // (19,inf)
 }
 
 }  // namespace

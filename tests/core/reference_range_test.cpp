@@ -7,7 +7,9 @@
 namespace fa::core {
 namespace {
 
-Decimal D(const char* text) { return *Decimal::parse(text); }
+Decimal D(const char* text) {
+  return *Decimal::parse(text);
+}
 
 TEST(TextRange, LowDashHigh) {
   auto r = parseTextRange("3.4-20.5");
@@ -26,14 +28,18 @@ TEST(TextRange, WithSpacesAndUnit) {
 }
 
 TEST(TextRange, EnDash) {
-  auto r = parseTextRange("40\xE2\x80\x93" "55");
+  auto r = parseTextRange(
+      "40\xE2\x80\x93"
+      "55");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->low, D("40"));
   EXPECT_EQ(r->high, D("55"));
 }
 
 TEST(TextRange, LessThanIsAnInclusiveHigh) {
-  for (const char* t : {"<20", "<=20", "< 20", "\xE2\x89\xA4" "20"}) {
+  for (const char* t : {"<20", "<=20", "< 20",
+                        "\xE2\x89\xA4"
+                        "20"}) {
     auto r = parseTextRange(t);
     ASSERT_TRUE(r) << t;
     EXPECT_FALSE(r->low.has_value()) << t;

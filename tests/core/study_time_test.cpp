@@ -10,7 +10,7 @@ TEST(StudyDay, DoseDayIsDayOneAndThereIsNoDayZero) {
   const DayNumber dose1 = daysFromCivil(2026, 1, 10);
   EXPECT_EQ(studyDay(dose1, dose1), 1);
   EXPECT_EQ(studyDay(dose1 + 1, dose1), 2);
-  EXPECT_EQ(studyDay(dose1 - 1, dose1), -1);   // the day before is -1, not 0
+  EXPECT_EQ(studyDay(dose1 - 1, dose1), -1);  // the day before is -1, not 0
   EXPECT_EQ(studyDay(dose1 - 28, dose1), -28);
   EXPECT_EQ(studyDay(dose1 + 28, dose1), 29);  // W4 target: 2026-02-07
   EXPECT_EQ(studyDay(daysFromCivil(2026, 2, 7), dose1), 29);
@@ -18,7 +18,8 @@ TEST(StudyDay, DoseDayIsDayOneAndThereIsNoDayZero) {
 
 TEST(StudyDay, NeverZeroAroundTheDose) {
   const DayNumber dose1 = daysFromCivil(2026, 1, 10);
-  for (int offset = -40; offset <= 40; ++offset) EXPECT_NE(studyDay(dose1 + offset, dose1), 0) << offset;
+  for (int offset = -40; offset <= 40; ++offset)
+    EXPECT_NE(studyDay(dose1 + offset, dose1), 0) << offset;
 }
 
 TEST(VisitSchedule, FindsInclusiveWindows) {

@@ -8,7 +8,9 @@
 namespace fa::core {
 namespace {
 
-Decimal D(const char* text) { return *Decimal::parse(text); }
+Decimal D(const char* text) {
+  return *Decimal::parse(text);
+}
 
 UnitConversion times(const char* f) {
   UnitConversion c;
@@ -19,10 +21,12 @@ UnitConversion times(const char* f) {
 QuantityUnit ucum(const char* code, std::optional<std::string> display = std::nullopt) {
   return {std::move(display), std::string(kUcumSystem), std::string(code)};
 }
-QuantityUnit display(const char* unit) { return {std::string(unit), std::nullopt, std::nullopt}; }
+QuantityUnit display(const char* unit) {
+  return {std::string(unit), std::nullopt, std::nullopt};
+}
 
 class UnitTableTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     table.addSpelling("umol/L", times("1"));
     table.addSpelling("mg/dL", times("17.1"));

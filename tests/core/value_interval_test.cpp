@@ -7,7 +7,9 @@
 namespace fa::core {
 namespace {
 
-Decimal D(const char* text) { return *Decimal::parse(text); }
+Decimal D(const char* text) {
+  return *Decimal::parse(text);
+}
 
 TEST(Comparator, ParsesFhirCodes) {
   EXPECT_EQ(parseComparator(""), Comparator::None);
@@ -26,7 +28,7 @@ TEST(Point, DisplacedPointsCompareJustBesideTheirValue) {
   EXPECT_TRUE(isBelow(below, D("20")));
   EXPECT_FALSE(isAtOrAbove(below, D("20")));
   EXPECT_TRUE(isAbove(below, D("19.9999")));
-  const Point above{D("3"), Point::Side::JustAbove};   // 3+
+  const Point above{D("3"), Point::Side::JustAbove};  // 3+
   EXPECT_TRUE(isAbove(above, D("3")));
   EXPECT_FALSE(isAtOrBelow(above, D("3")));
   EXPECT_TRUE(isBelow(above, D("3.0001")));

@@ -21,7 +21,9 @@ TEST(SecretFile, TrailingNewlinesAreStripped) {
   std::filesystem::remove(path);
 }
 
-TEST(SecretFile, NoFileConfiguredIsNoSecret) { EXPECT_EQ(readSecretFile({}, "token"), std::nullopt); }
+TEST(SecretFile, NoFileConfiguredIsNoSecret) {
+  EXPECT_EQ(readSecretFile({}, "token"), std::nullopt);
+}
 
 TEST(SecretFile, MissingOrEmptyFilesAreNamedButNeverEchoed) {
   auto empty = writeFile("empty", "\n");

@@ -7,7 +7,9 @@
 namespace fa::daemon {
 namespace {
 
-AnalyteCodeSet bili() { return {"BILI", {"http://loinc.org|1975-2", "http://loinc.org|42719-5"}}; }
+AnalyteCodeSet bili() {
+  return {"BILI", {"http://loinc.org|1975-2", "http://loinc.org|42719-5"}};
+}
 
 SubscriptionSettings settings() {
   SubscriptionSettings s;
@@ -81,19 +83,22 @@ TEST(SubscriptionBuilder, BackportShape) {
   EXPECT_STREQ(d["meta"]["tag"][0]["code"].GetString(), "NCT05106972");
   EXPECT_STREQ(d["criteria"].GetString(), "http://example.org/SubscriptionTopic/observation-changed");
   const auto& filter = d["_criteria"]["extension"][0];
-  EXPECT_STREQ(filter["url"].GetString(), "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria");
+  EXPECT_STREQ(filter["url"].GetString(),
+               "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria");
   EXPECT_EQ(std::string(filter["valueString"].GetString()), subscriptionCriteria(bili()));
   const auto& ch = d["channel"];
   EXPECT_STREQ(ch["payload"].GetString(), "application/fhir+json");
   const auto& content = ch["_payload"]["extension"][0];
-  EXPECT_STREQ(content["url"].GetString(), "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content");
+  EXPECT_STREQ(content["url"].GetString(),
+               "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content");
   EXPECT_STREQ(content["valueCode"].GetString(), "id-only");
   EXPECT_STREQ(ch["header"][0].GetString(), "Authorization: Bearer callback-token-123");
 }
 
 TEST(SubscriptionBuilder, DetectsBackportFromCapabilityStatement) {
   EXPECT_FALSE(detectBackport(R"({"resourceType":"CapabilityStatement","fhirVersion":"4.0.1",
-    "rest":[{"resource":[{"type":"Observation"},{"type":"Subscription"}]}]})").offered);
+    "rest":[{"resource":[{"type":"Observation"},{"type":"Subscription"}]}]})")
+                   .offered);
   EXPECT_FALSE(detectBackport("not json").offered);
   auto b = detectBackport(R"({"resourceType":"CapabilityStatement","rest":[{"resource":[{"type":"Subscription",
     "supportedProfile":["http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription"],
@@ -113,8 +118,8 @@ TEST(SubscriptionList, OnlyOursAndNeverTheToken) {
   SubscriptionSettings other = settings();
   other.trial_id = "OTHER-TRIAL";
   const std::string theirs = buildSubscription(other, bili(), std::string("s2"));
-  const std::string bundle = R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":)" + ours +
-                             R"(},{"resource":)" + theirs + R"(},{"resource":{"resourceType":"Subscription","id":"s3","status":"active"}}],
+  const std::string bundle = R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":)" + ours + R"(},{"resource":)" +
+                             theirs + R"(},{"resource":{"resourceType":"Subscription","id":"s3","status":"active"}}],
     "link":[{"relation":"next","url":"http://h/fhir/Subscription?page=2"}]})";
   std::optional<std::string> next;
   auto found = subscriptionsInBundle(bundle, "NCT05106972", &next);

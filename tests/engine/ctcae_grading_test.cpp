@@ -8,7 +8,9 @@
 namespace fa::test {
 namespace {
 
-core::Decimal D(const char* t) { return *core::Decimal::parse(t); }
+core::Decimal D(const char* t) {
+  return *core::Decimal::parse(t);
+}
 
 std::optional<int> gradeOf(const char* analyte, const char* value, std::optional<core::Decimal> uln,
                            std::optional<core::Decimal> lln, std::optional<core::Decimal> baseline = std::nullopt) {
@@ -25,7 +27,9 @@ struct Edge {
   const char* value;
   int grade;
 };
-void PrintTo(const Edge& e, std::ostream* os) { *os << e.name; }
+void PrintTo(const Edge& e, std::ostream* os) {
+  *os << e.name;
+}
 
 class DefaultBandEdge : public ::testing::TestWithParam<Edge> {};
 
@@ -36,36 +40,36 @@ TEST_P(DefaultBandEdge, AgainstProtocolRange) {
   EXPECT_EQ(gradeOf(e.analyte, e.value, range->high, range->low), e.grade) << e.analyte << " " << e.value;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Protocol, DefaultBandEdge,
-    ::testing::Values(
-        // BILI, ULN 20.5: 1.5x = 30.75, 3x = 61.5, 10x = 205; "a-b" = a < x <= b
-        Edge{"BILI_low_is_0", "BILI", "2", 0}, Edge{"BILI_at_ULN_0", "BILI", "20.5", 0},
-        Edge{"BILI_above_ULN_1", "BILI", "20.5001", 1}, Edge{"BILI_1_5x_1", "BILI", "30.75", 1},
-        Edge{"BILI_above_1_5x_2", "BILI", "30.7501", 2}, Edge{"BILI_3x_2", "BILI", "61.5", 2},
-        Edge{"BILI_above_3x_3", "BILI", "61.5001", 3}, Edge{"BILI_10x_3", "BILI", "205", 3},
-        Edge{"BILI_above_10x_4", "BILI", "205.0001", 4},
-        // ALB, LLN 40: 1 <40-30, 2 <30-20, 3 <20; "a-b" = b <= x < a for decreases
-        Edge{"ALB_high_is_0", "ALB", "60", 0}, Edge{"ALB_at_LLN_0", "ALB", "40", 0},
-        Edge{"ALB_below_LLN_1", "ALB", "39.9999", 1}, Edge{"ALB_30_1", "ALB", "30", 1},
-        Edge{"ALB_below_30_2", "ALB", "29.9999", 2}, Edge{"ALB_20_2", "ALB", "20", 2},
-        Edge{"ALB_below_20_3", "ALB", "19.9999", 3},
-        // INR: 1 >1.2-1.5, 2 >1.5-2.5, 3 >2.5
-        Edge{"INR_low_0", "INR", "0.5", 0}, Edge{"INR_1_2_0", "INR", "1.2", 0}, Edge{"INR_above_1_2_1", "INR", "1.2001", 1},
-        Edge{"INR_1_5_1", "INR", "1.5", 1}, Edge{"INR_above_1_5_2", "INR", "1.5001", 2}, Edge{"INR_2_5_2", "INR", "2.5", 2},
-        Edge{"INR_above_2_5_3", "INR", "2.5001", 3},
-        // APTT, ULN 37: 1.5x = 55.5, 2.5x = 92.5
-        Edge{"APTT_low_0", "APTT", "20", 0}, Edge{"APTT_at_ULN_0", "APTT", "37", 0},
-        Edge{"APTT_above_ULN_1", "APTT", "37.0001", 1}, Edge{"APTT_1_5x_1", "APTT", "55.5", 1},
-        Edge{"APTT_above_1_5x_2", "APTT", "55.5001", 2}, Edge{"APTT_2_5x_2", "APTT", "92.5", 2},
-        Edge{"APTT_above_2_5x_3", "APTT", "92.5001", 3},
-        // FIBRINO, LLN 2.0: 0.75x = 1.5, 0.5x = 1.0, 0.25x = 0.5 (= the absolute 0.5 g/L)
-        Edge{"FIBRINO_high_0", "FIBRINO", "5", 0}, Edge{"FIBRINO_at_LLN_0", "FIBRINO", "2.0", 0},
-        Edge{"FIBRINO_below_LLN_1", "FIBRINO", "1.9999", 1}, Edge{"FIBRINO_0_75x_1", "FIBRINO", "1.5", 1},
-        Edge{"FIBRINO_below_0_75x_2", "FIBRINO", "1.4999", 2}, Edge{"FIBRINO_0_5x_2", "FIBRINO", "1.0", 2},
-        Edge{"FIBRINO_below_0_5x_3", "FIBRINO", "0.9999", 3}, Edge{"FIBRINO_0_25x_3", "FIBRINO", "0.5", 3},
-        Edge{"FIBRINO_below_0_25x_4", "FIBRINO", "0.4999", 4}),
-    [](const ::testing::TestParamInfo<Edge>& row) { return std::string(row.param.name); });
+INSTANTIATE_TEST_SUITE_P(Protocol, DefaultBandEdge,
+                         ::testing::Values(
+                             // BILI, ULN 20.5: 1.5x = 30.75, 3x = 61.5, 10x = 205; "a-b" = a < x <= b
+                             Edge{"BILI_low_is_0", "BILI", "2", 0}, Edge{"BILI_at_ULN_0", "BILI", "20.5", 0},
+                             Edge{"BILI_above_ULN_1", "BILI", "20.5001", 1}, Edge{"BILI_1_5x_1", "BILI", "30.75", 1},
+                             Edge{"BILI_above_1_5x_2", "BILI", "30.7501", 2}, Edge{"BILI_3x_2", "BILI", "61.5", 2},
+                             Edge{"BILI_above_3x_3", "BILI", "61.5001", 3}, Edge{"BILI_10x_3", "BILI", "205", 3},
+                             Edge{"BILI_above_10x_4", "BILI", "205.0001", 4},
+                             // ALB, LLN 40: 1 <40-30, 2 <30-20, 3 <20; "a-b" = b <= x < a for decreases
+                             Edge{"ALB_high_is_0", "ALB", "60", 0}, Edge{"ALB_at_LLN_0", "ALB", "40", 0},
+                             Edge{"ALB_below_LLN_1", "ALB", "39.9999", 1}, Edge{"ALB_30_1", "ALB", "30", 1},
+                             Edge{"ALB_below_30_2", "ALB", "29.9999", 2}, Edge{"ALB_20_2", "ALB", "20", 2},
+                             Edge{"ALB_below_20_3", "ALB", "19.9999", 3},
+                             // INR: 1 >1.2-1.5, 2 >1.5-2.5, 3 >2.5
+                             Edge{"INR_low_0", "INR", "0.5", 0}, Edge{"INR_1_2_0", "INR", "1.2", 0},
+                             Edge{"INR_above_1_2_1", "INR", "1.2001", 1}, Edge{"INR_1_5_1", "INR", "1.5", 1},
+                             Edge{"INR_above_1_5_2", "INR", "1.5001", 2}, Edge{"INR_2_5_2", "INR", "2.5", 2},
+                             Edge{"INR_above_2_5_3", "INR", "2.5001", 3},
+                             // APTT, ULN 37: 1.5x = 55.5, 2.5x = 92.5
+                             Edge{"APTT_low_0", "APTT", "20", 0}, Edge{"APTT_at_ULN_0", "APTT", "37", 0},
+                             Edge{"APTT_above_ULN_1", "APTT", "37.0001", 1}, Edge{"APTT_1_5x_1", "APTT", "55.5", 1},
+                             Edge{"APTT_above_1_5x_2", "APTT", "55.5001", 2}, Edge{"APTT_2_5x_2", "APTT", "92.5", 2},
+                             Edge{"APTT_above_2_5x_3", "APTT", "92.5001", 3},
+                             // FIBRINO, LLN 2.0: 0.75x = 1.5, 0.5x = 1.0, 0.25x = 0.5 (= the absolute 0.5 g/L)
+                             Edge{"FIBRINO_high_0", "FIBRINO", "5", 0}, Edge{"FIBRINO_at_LLN_0", "FIBRINO", "2.0", 0},
+                             Edge{"FIBRINO_below_LLN_1", "FIBRINO", "1.9999", 1}, Edge{"FIBRINO_0_75x_1", "FIBRINO", "1.5", 1},
+                             Edge{"FIBRINO_below_0_75x_2", "FIBRINO", "1.4999", 2}, Edge{"FIBRINO_0_5x_2", "FIBRINO", "1.0", 2},
+                             Edge{"FIBRINO_below_0_5x_3", "FIBRINO", "0.9999", 3}, Edge{"FIBRINO_0_25x_3", "FIBRINO", "0.5", 3},
+                             Edge{"FIBRINO_below_0_25x_4", "FIBRINO", "0.4999", 4}),
+                         [](const ::testing::TestParamInfo<Edge>& row) { return std::string(row.param.name); });
 
 TEST(CtcaeDefaults, NoCriterionForPtPtaImmunoglobulinsHbv) {
   for (const char* code : {"PT", "PTA", "IGG", "IGA", "IGM", "HBVDNA"}) {
@@ -76,7 +80,7 @@ TEST(CtcaeDefaults, NoCriterionForPtPtaImmunoglobulinsHbv) {
 TEST(CtcaeDefaults, BiliBaselineBands) {
   // Baseline 30 (above ULN 20.5): 1.5x = 45, 3x = 90, 10x = 300; at or below baseline: 0.
   const auto b = D("30");
-  EXPECT_EQ(gradeOf("BILI", "25", D("20.5"), D("3.4"), b), 0);   // above ULN but below baseline
+  EXPECT_EQ(gradeOf("BILI", "25", D("20.5"), D("3.4"), b), 0);  // above ULN but below baseline
   EXPECT_EQ(gradeOf("BILI", "30", D("20.5"), D("3.4"), b), 0);
   EXPECT_EQ(gradeOf("BILI", "30.0001", D("20.5"), D("3.4"), b), 1);
   EXPECT_EQ(gradeOf("BILI", "45", D("20.5"), D("3.4"), b), 1);
@@ -97,8 +101,8 @@ TEST(CtcaeDefaults, FibrinogenFallFromBaseline) {
   EXPECT_EQ(gradeOf("FIBRINO", "1.2001", D("4"), D("2"), b), 1);  // fall just under 25%
   EXPECT_EQ(gradeOf("FIBRINO", "1.2", D("4"), D("2"), b), 2);     // exactly 25%
   EXPECT_EQ(gradeOf("FIBRINO", "0.8001", D("4"), D("2"), b), 2);
-  EXPECT_EQ(gradeOf("FIBRINO", "0.8", D("4"), D("2"), b), 3);     // exactly 50%
-  EXPECT_EQ(gradeOf("FIBRINO", "0.4", D("4"), D("2"), b), 4);     // exactly 75%
+  EXPECT_EQ(gradeOf("FIBRINO", "0.8", D("4"), D("2"), b), 3);  // exactly 50%
+  EXPECT_EQ(gradeOf("FIBRINO", "0.4", D("4"), D("2"), b), 4);  // exactly 75%
   EXPECT_EQ(gradeOf("FIBRINO", "0.3", D("4"), D("2"), b), 4);
 }
 
@@ -144,8 +148,8 @@ TEST(CtcaeRun, NullWithoutANumber) {
 }
 
 TEST(CtcaeRun, GradesInAWholeRun) {
-  EXPECT_EQ(graded("BILI", qty("2", "mg/dL")).ctcae_grade, 2);    // 34.2 umol/L: > 30.75, <= 61.5
-  EXPECT_EQ(graded("ALB", qty("2.9", "g/dL")).ctcae_grade, 2);    // 29 g/L
+  EXPECT_EQ(graded("BILI", qty("2", "mg/dL")).ctcae_grade, 2);  // 34.2 umol/L: > 30.75, <= 61.5
+  EXPECT_EQ(graded("ALB", qty("2.9", "g/dL")).ctcae_grade, 2);  // 29 g/L
   EXPECT_EQ(graded("INR", qtyNoUnit("2.6")).ctcae_grade, 3);
   EXPECT_EQ(graded("APTT", qty("60", "s")).ctcae_grade, 2);
   EXPECT_EQ(graded("FIBRINO", qty("45", "mg/dL")).ctcae_grade, 4);  // 0.45 g/L
@@ -161,12 +165,12 @@ TEST(CtcaeRun, ComparatorLessThanFiveBilirubin) {
 }
 
 TEST(CtcaeRun, ComparatorIntervals) {
-  EXPECT_EQ(graded("BILI", qtyCmp(">", "205", "umol/L")).ctcae_grade, 4);           // (205, inf)
+  EXPECT_EQ(graded("BILI", qtyCmp(">", "205", "umol/L")).ctcae_grade, 4);               // (205, inf)
   EXPECT_FALSE(graded("BILI", qtyCmp(">=", "205", "umol/L")).ctcae_grade.has_value());  // 205 is grade 3
   EXPECT_FALSE(graded("BILI", qtyCmp("<", "25", "umol/L")).ctcae_grade.has_value());    // spans 0 and 1
   EXPECT_EQ(graded("INR", qtyCmp(">", "2.5", "1")).ctcae_grade, 3);
-  EXPECT_EQ(graded("ALB", qtyCmp("<", "20", "g/L")).ctcae_grade, 3);                // [0,20)
-  EXPECT_FALSE(graded("ALB", qtyCmp("<=", "20", "g/L")).ctcae_grade.has_value());   // 20 is grade 2
+  EXPECT_EQ(graded("ALB", qtyCmp("<", "20", "g/L")).ctcae_grade, 3);               // [0,20)
+  EXPECT_FALSE(graded("ALB", qtyCmp("<=", "20", "g/L")).ctcae_grade.has_value());  // 20 is grade 2
 }
 
 TEST(CtcaeRun, GradesUseTheObservationRange) {
@@ -176,8 +180,12 @@ TEST(CtcaeRun, GradesUseTheObservationRange) {
 }
 
 // Baseline-relative rules: S01 dose 1 on 2026-01-01 (day 1).
-Obs bili(const char* id, const char* date, const char* value) { return Obs(id).analyte("BILI").effective(date).value(qty(value, "umol/L")); }
-Obs fib(const char* id, const char* date, const char* value) { return Obs(id).analyte("FIBRINO").effective(date).value(qty(value, "g/L")); }
+Obs bili(const char* id, const char* date, const char* value) {
+  return Obs(id).analyte("BILI").effective(date).value(qty(value, "umol/L"));
+}
+Obs fib(const char* id, const char* date, const char* value) {
+  return Obs(id).analyte("FIBRINO").effective(date).value(qty(value, "g/L"));
+}
 
 TEST(CtcaeBaseline, BiliAboveUlnAtBaselineGradesLaterValuesByBaseline) {
   auto run = runObservations({bili("base", "2026-01-01", "30"), bili("w4", "2026-01-29", "25"), bili("w12", "2026-03-26", "62"),
@@ -214,7 +222,8 @@ TEST(CtcaeBaseline, SelectedBaselineIsTheOneClosestToDayOne) {
 }
 
 TEST(CtcaeBaseline, SubjectWithoutDoseDateGradedAgainstUln) {
-  auto run = runObservations({bili("base", "2026-01-01", "30").subject("Patient/p2"), bili("later", "2026-01-29", "25").subject("Patient/p2")});
+  auto run = runObservations(
+      {bili("base", "2026-01-01", "30").subject("Patient/p2"), bili("later", "2026-01-29", "25").subject("Patient/p2")});
   EXPECT_FALSE(run.get("later").study_day.has_value());
   EXPECT_EQ(run.get("later").ctcae_grade, 1);
   EXPECT_FALSE(run.get("base").baseline);

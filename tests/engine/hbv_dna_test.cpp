@@ -9,7 +9,9 @@
 namespace fa::test {
 namespace {
 
-engine::OutcomeRecord hbv(const std::string& valueMember) { return runOne(Obs().analyte("HBVDNA").value(valueMember)); }
+engine::OutcomeRecord hbv(const std::string& valueMember) {
+  return runOne(Obs().analyte("HBVDNA").value(valueMember));
+}
 
 TEST(HbvDna, DefaultLloqShownAsRefHigh) {
   auto r = hbv(qty("1500", "IU/mL"));
@@ -67,7 +69,9 @@ TEST(HbvDna, AboveUpperLimitOfQuantification) {
   EXPECT_EQ(r.source_value, "170000000");  // number as sent, without the comparator
 }
 
-TEST(HbvDna, GreaterOrEqualAtLloqIsHigh) { EXPECT_EQ(text(hbv(qtyCmp(">=", "20", "IU/mL")).flag), "high"); }
+TEST(HbvDna, GreaterOrEqualAtLloqIsHigh) {
+  EXPECT_EQ(text(hbv(qtyCmp(">=", "20", "IU/mL")).flag), "high");
+}
 
 TEST(HbvDna, LogCopiesBelowLloq) {
   // "<1.3" log IU/mL: 10^1.3 = 19.9526 -> "<19.9526" wholly below 20 -> normal
@@ -104,7 +108,8 @@ TEST(HbvDna, NotDetectedStringIsLenient) {
 }
 
 TEST(HbvDna, SnomedNotDetectedCode) {
-  auto r = hbv(R"("valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "260415000", "display": "Not detected"}]})");
+  auto r = hbv(
+      R"("valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "260415000", "display": "Not detected"}]})");
   EXPECT_FALSE(r.value.has_value());
   EXPECT_EQ(text(r.flag), "normal");
   EXPECT_EQ(r.source_value, "Not detected");  // first coding's display
@@ -114,7 +119,8 @@ TEST(HbvDna, SnomedNotDetectedCode) {
 }
 
 TEST(HbvDna, OtherCodedResultIsIndeterminate) {
-  auto r = hbv(R"("valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "260373001", "display": "Detected"}]})");
+  auto r = hbv(
+      R"("valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "260373001", "display": "Detected"}]})");
   EXPECT_FALSE(r.value.has_value());
   EXPECT_EQ(text(r.flag), "indeterminate");
   EXPECT_TRUE(r.reason.has_value());

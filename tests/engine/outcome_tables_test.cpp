@@ -27,9 +27,10 @@ std::pair<int, int> outcome(const engine::OutcomeTables& t, const std::string& l
 }
 
 TEST(OutcomeTables, BilirubinHighAlbuminLow) {
-  auto t = engine::buildOutcomeTables({row("S1", "BILI", Flag::High), row("S2", "BILI", Flag::Low), row("S3", "BILI", Flag::Normal),
-                                       row("S1", "ALB", Flag::High), row("S2", "ALB", Flag::Low)},
-                                      *defaultConfig());
+  auto t =
+      engine::buildOutcomeTables({row("S1", "BILI", Flag::High), row("S2", "BILI", Flag::Low), row("S3", "BILI", Flag::Normal),
+                                  row("S1", "ALB", Flag::High), row("S2", "ALB", Flag::Low)},
+                                 *defaultConfig());
   EXPECT_EQ(t.by_analyte["BILI"]["W4"], std::make_pair(1, 3));  // low bilirubin is not abnormal here
   EXPECT_EQ(t.by_analyte["ALB"]["W4"], std::make_pair(1, 2));   // high albumin is not
   EXPECT_EQ(outcome(t, "Abnormal total bilirubin", "W4"), std::make_pair(1, 3));
@@ -39,9 +40,11 @@ TEST(OutcomeTables, BilirubinHighAlbuminLow) {
 TEST(OutcomeTables, CoagulationAnyOfFive) {
   auto t = engine::buildOutcomeTables(
       {
-          row("S1", "PT", Flag::High),                                     // abnormal
-          row("S2", "PT", Flag::Low), row("S2", "PTA", Flag::High),        // neither counts
-          row("S3", "INR", Flag::Normal), row("S3", "FIBRINO", Flag::Low),  // FIBRINO low
+          row("S1", "PT", Flag::High),  // abnormal
+          row("S2", "PT", Flag::Low),
+          row("S2", "PTA", Flag::High),  // neither counts
+          row("S3", "INR", Flag::Normal),
+          row("S3", "FIBRINO", Flag::Low),  // FIBRINO low
           row("S4", "APTT", Flag::High),
           row("S5", "PTA", Flag::Low),
           row("S6", "INR", Flag::High),

@@ -9,10 +9,11 @@ namespace fa::test {
 namespace {
 
 TEST(RecordWriter, FieldNamesInContractOrder) {
-  EXPECT_EQ(engine::recordFieldNames(),
-            (std::vector<std::string>{"subject_id", "analyte", "observation", "status", "effective", "study_day", "visit", "selected",
-                                      "baseline", "comparator", "value", "unit", "source_value", "source_unit", "ref_low", "ref_high",
-                                      "ref_source", "flag", "ctcae_grade", "reason"}));
+  EXPECT_EQ(
+      engine::recordFieldNames(),
+      (std::vector<std::string>{"subject_id", "analyte",  "observation", "status", "effective",   "study_day",    "visit",
+                                "selected",   "baseline", "comparator",  "value",  "unit",        "source_value", "source_unit",
+                                "ref_low",    "ref_high", "ref_source",  "flag",   "ctcae_grade", "reason"}));
   EXPECT_EQ(engine::csvHeader(),
             "subject_id,analyte,observation,status,effective,study_day,visit,selected,baseline,comparator,value,unit,"
             "source_value,source_unit,ref_low,ref_high,ref_source,flag,ctcae_grade,reason\n");
@@ -23,11 +24,13 @@ TEST(RecordWriter, NdjsonOfAWholeRecord) {
   std::string out;
   engine::appendNdjson(out, r);
   // 1.20 mg/dL x 17.1 = 20.52 umol/L > 20.5: high; grade 1 (20.52 <= 1.5 x 20.5 = 30.75)
-  EXPECT_EQ(out,
-            "{\"subject_id\": \"S01\", \"analyte\": \"BILI\", \"observation\": \"Observation/b1/_history/2\", \"status\": \"final\", "
-            "\"effective\": \"2026-01-29\", \"study_day\": 29, \"visit\": \"W4\", \"selected\": true, \"baseline\": false, "
-            "\"comparator\": null, \"value\": 20.52, \"unit\": \"umol/L\", \"source_value\": \"1.20\", \"source_unit\": \"mg/dL\", "
-            "\"ref_low\": 3.4, \"ref_high\": 20.5, \"ref_source\": \"protocol\", \"flag\": \"high\", \"ctcae_grade\": 1, \"reason\": null}\n");
+  EXPECT_EQ(
+      out,
+      "{\"subject_id\": \"S01\", \"analyte\": \"BILI\", \"observation\": \"Observation/b1/_history/2\", \"status\": \"final\", "
+      "\"effective\": \"2026-01-29\", \"study_day\": 29, \"visit\": \"W4\", \"selected\": true, \"baseline\": false, "
+      "\"comparator\": null, \"value\": 20.52, \"unit\": \"umol/L\", \"source_value\": \"1.20\", \"source_unit\": \"mg/dL\", "
+      "\"ref_low\": 3.4, \"ref_high\": 20.5, \"ref_source\": \"protocol\", \"flag\": \"high\", \"ctcae_grade\": 1, \"reason\": "
+      "null}\n");
 }
 
 TEST(RecordWriter, NullsAndComparatorInNdjson) {
@@ -46,7 +49,10 @@ TEST(RecordWriter, CsvQuotesAndEmptyNulls) {
   std::string out;
   engine::appendCsv(out, r);
   // value, ref fields present; unknown unit -> value empty, flag indeterminate, reason quoted
-  EXPECT_EQ(out.rfind("S01,PT,Observation/c1,final,2026-01-29,29,W4,false,false,,,s,13,\"min, approx\",11,14.5,protocol,indeterminate,,", 0), 0u)
+  EXPECT_EQ(
+      out.rfind(
+          "S01,PT,Observation/c1,final,2026-01-29,29,W4,false,false,,,s,13,\"min, approx\",11,14.5,protocol,indeterminate,,", 0),
+      0u)
       << out;
   EXPECT_EQ(out.back(), '\n');
 }

@@ -10,9 +10,12 @@ namespace fa::test {
 namespace {
 
 std::string rangeQty(const std::string& low, const std::string& high, const std::string& unit) {
-  return "{\"low\": {\"value\": " + low + ", \"unit\": \"" + unit + "\"}, \"high\": {\"value\": " + high + ", \"unit\": \"" + unit + "\"}}";
+  return "{\"low\": {\"value\": " + low + ", \"unit\": \"" + unit + "\"}, \"high\": {\"value\": " + high + ", \"unit\": \"" +
+         unit + "\"}}";
 }
-std::string rangeText(const std::string& t) { return "{\"text\": \"" + t + "\"}"; }
+std::string rangeText(const std::string& t) {
+  return "{\"text\": \"" + t + "\"}";
+}
 
 TEST(RangeChain, ObservationRangeInTheValueUnit) {
   // 0.2-1.2 mg/dL = 3.42-20.52 umol/L; value 1.2 mg/dL = 20.52: at the high bound -> normal
@@ -38,7 +41,8 @@ TEST(RangeChain, ObservationRangeInAnotherUnit) {
 
 TEST(RangeChain, UnitlessRangeQuantitiesTakenInTheValueUnit) {
   // value 1.5 mg/dL = 25.65; range 0.3-1.2 (no unit) read as mg/dL = 5.13-20.52 -> high
-  auto r = runOne(Obs().analyte("BILI").value(qty("1.5", "mg/dL")).range("{\"low\": {\"value\": 0.3}, \"high\": {\"value\": 1.2}}"));
+  auto r =
+      runOne(Obs().analyte("BILI").value(qty("1.5", "mg/dL")).range("{\"low\": {\"value\": 0.3}, \"high\": {\"value\": 1.2}}"));
   EXPECT_EQ(text(r.value), "25.65");
   EXPECT_EQ(text(r.range.low), "5.13");
   EXPECT_EQ(text(r.range.high), "20.52");
@@ -117,7 +121,10 @@ TEST(RangeChain, UnusableObservationRangeFallsBackToProtocol) {
 }
 
 TEST(RangeChain, FirstUsableObservationRangeWins) {
-  auto r = runOne(Obs().analyte("ALB").value(qty("38", "g/L")).range(rangeText("nonsense") + ", " + rangeQty("35", "50", "g/L") + ", " + rangeQty("39", "50", "g/L")));
+  auto r = runOne(Obs()
+                      .analyte("ALB")
+                      .value(qty("38", "g/L"))
+                      .range(rangeText("nonsense") + ", " + rangeQty("35", "50", "g/L") + ", " + rangeQty("39", "50", "g/L")));
   EXPECT_EQ(text(r.range.low), "35");
   EXPECT_EQ(text(r.flag), "normal");
 }
@@ -141,7 +148,9 @@ struct DefaultRange {
   const char* high;
   const char* above_high;
 };
-void PrintTo(const DefaultRange& d, std::ostream* os) { *os << d.analyte; }
+void PrintTo(const DefaultRange& d, std::ostream* os) {
+  *os << d.analyte;
+}
 
 class ProtocolDefault : public ::testing::TestWithParam<DefaultRange> {};
 
@@ -160,19 +169,18 @@ TEST_P(ProtocolDefault, InclusiveBoundsFromThePlainTable) {
   EXPECT_EQ(flagOf(d.above_high), "high");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    ProtocolTable, ProtocolDefault,
-    ::testing::Values(DefaultRange{"BILI", "umol/L", "3.4", "3.3999", "20.5", "20.5001"},
-                      DefaultRange{"ALB", "g/L", "40", "39.9999", "55", "55.0001"},
-                      DefaultRange{"PT", "s", "11.0", "10.9999", "14.5", "14.5001"},
-                      DefaultRange{"INR", "1", "0.8", "0.7999", "1.2", "1.2001"},
-                      DefaultRange{"PTA", "%", "70", "69.9999", "120", "120.0001"},
-                      DefaultRange{"APTT", "s", "25.0", "24.9999", "37.0", "37.0001"},
-                      DefaultRange{"FIBRINO", "g/L", "2.0", "1.9999", "4.0", "4.0001"},
-                      DefaultRange{"IGG", "g/L", "7.0", "6.9999", "16.0", "16.0001"},
-                      DefaultRange{"IGA", "g/L", "0.7", "0.6999", "4.0", "4.0001"},
-                      DefaultRange{"IGM", "g/L", "0.4", "0.3999", "2.3", "2.3001"}),
-    [](const ::testing::TestParamInfo<DefaultRange>& row) { return std::string(row.param.analyte); });
+INSTANTIATE_TEST_SUITE_P(ProtocolTable, ProtocolDefault,
+                         ::testing::Values(DefaultRange{"BILI", "umol/L", "3.4", "3.3999", "20.5", "20.5001"},
+                                           DefaultRange{"ALB", "g/L", "40", "39.9999", "55", "55.0001"},
+                                           DefaultRange{"PT", "s", "11.0", "10.9999", "14.5", "14.5001"},
+                                           DefaultRange{"INR", "1", "0.8", "0.7999", "1.2", "1.2001"},
+                                           DefaultRange{"PTA", "%", "70", "69.9999", "120", "120.0001"},
+                                           DefaultRange{"APTT", "s", "25.0", "24.9999", "37.0", "37.0001"},
+                                           DefaultRange{"FIBRINO", "g/L", "2.0", "1.9999", "4.0", "4.0001"},
+                                           DefaultRange{"IGG", "g/L", "7.0", "6.9999", "16.0", "16.0001"},
+                                           DefaultRange{"IGA", "g/L", "0.7", "0.6999", "4.0", "4.0001"},
+                                           DefaultRange{"IGM", "g/L", "0.4", "0.3999", "2.3", "2.3001"}),
+                         [](const ::testing::TestParamInfo<DefaultRange>& row) { return std::string(row.param.analyte); });
 
 TEST(RangeChain, RoundedValueIsWhatGetsCompared) {
   // 20.50004 rounds to 20.5 before it is compared: normal, not high.
@@ -185,12 +193,13 @@ TEST(RangeChain, RoundedValueIsWhatGetsCompared) {
 
 // Site table rows, in a private copy of the mappings.
 class SiteRanges : public ::testing::Test {
-protected:
+ protected:
   std::shared_ptr<const mapping::TrialConfig> withSite(const std::string& rows) {
     copy.replace("ranges.json", "\"site\": []", "\"site\": [" + rows + "]");
     return copy.load();
   }
-  engine::OutcomeRecord one(std::shared_ptr<const mapping::TrialConfig> config, const Obs& o, const std::string& roster = kDefaultRoster) {
+  engine::OutcomeRecord one(std::shared_ptr<const mapping::TrialConfig> config, const Obs& o,
+                            const std::string& roster = kDefaultRoster) {
     auto run = runInputs({o.json() + "\n"}, roster, std::move(config));
     EXPECT_EQ(run.records.size(), 1u);
     return run.records.empty() ? engine::OutcomeRecord{} : run.records.front();

@@ -29,9 +29,8 @@ inline const char* kDefaultRoster =
 // LOINC codes from the PROTOCOL.md analyte table (first listed per analyte).
 inline std::string loincFor(const std::string& analyte) {
   static const std::map<std::string, std::string> codes = {
-      {"BILI", "1975-2"},    {"ALB", "1751-7"},  {"PT", "5902-2"},  {"INR", "6301-6"},
-      {"PTA", "5894-1"},     {"APTT", "3173-2"}, {"FIBRINO", "3255-7"}, {"IGG", "2465-3"},
-      {"IGA", "2458-8"},     {"IGM", "2472-9"},  {"HBVDNA", "42595-9"}};
+      {"BILI", "1975-2"},    {"ALB", "1751-7"}, {"PT", "5902-2"},  {"INR", "6301-6"}, {"PTA", "5894-1"},    {"APTT", "3173-2"},
+      {"FIBRINO", "3255-7"}, {"IGG", "2465-3"}, {"IGA", "2458-8"}, {"IGM", "2472-9"}, {"HBVDNA", "42595-9"}};
   return codes.at(analyte);
 }
 
@@ -47,26 +46,72 @@ inline std::string ucum(const std::string& value, const std::string& code, const
   if (!display.empty()) out += ", \"unit\": \"" + display + "\"";
   return out + ", \"system\": \"http://unitsofmeasure.org\", \"code\": \"" + code + "\"}";
 }
-inline std::string qtyNoUnit(const std::string& value) { return "\"valueQuantity\": {\"value\": " + value + "}"; }
-inline std::string valueString(const std::string& text) { return "\"valueString\": \"" + text + "\""; }
+inline std::string qtyNoUnit(const std::string& value) {
+  return "\"valueQuantity\": {\"value\": " + value + "}";
+}
+inline std::string valueString(const std::string& text) {
+  return "\"valueString\": \"" + text + "\"";
+}
 
 class Obs {
-public:
+ public:
   explicit Obs(std::string id = "o1") : id_(std::move(id)) {}
-  Obs& id(std::string v) { id_ = std::move(v); return *this; }
-  Obs& analyte(const std::string& code) { code_ = loincFor(code); return *this; }
-  Obs& loinc(std::string code) { code_ = std::move(code); return *this; }
-  Obs& codeRaw(std::string json) { code_raw_ = std::move(json); return *this; }
-  Obs& status(std::string v) { status_ = std::move(v); return *this; }
-  Obs& version(std::string v) { version_ = std::move(v); return *this; }
-  Obs& updated(std::string v) { updated_ = std::move(v); return *this; }
-  Obs& subject(std::string reference) { subject_ = "{\"reference\": \"" + reference + "\"}"; return *this; }
-  Obs& subjectRaw(std::string json) { subject_ = std::move(json); return *this; }
-  Obs& effective(std::string v) { effective_ = "\"effectiveDateTime\": \"" + v + "\""; return *this; }
-  Obs& effectiveRaw(std::string member) { effective_ = std::move(member); return *this; }
-  Obs& value(std::string member) { value_ = std::move(member); return *this; }
-  Obs& range(std::string objects) { extra_.push_back("\"referenceRange\": [" + objects + "]"); return *this; }
-  Obs& extra(std::string member) { extra_.push_back(std::move(member)); return *this; }
+  Obs& id(std::string v) {
+    id_ = std::move(v);
+    return *this;
+  }
+  Obs& analyte(const std::string& code) {
+    code_ = loincFor(code);
+    return *this;
+  }
+  Obs& loinc(std::string code) {
+    code_ = std::move(code);
+    return *this;
+  }
+  Obs& codeRaw(std::string json) {
+    code_raw_ = std::move(json);
+    return *this;
+  }
+  Obs& status(std::string v) {
+    status_ = std::move(v);
+    return *this;
+  }
+  Obs& version(std::string v) {
+    version_ = std::move(v);
+    return *this;
+  }
+  Obs& updated(std::string v) {
+    updated_ = std::move(v);
+    return *this;
+  }
+  Obs& subject(std::string reference) {
+    subject_ = "{\"reference\": \"" + reference + "\"}";
+    return *this;
+  }
+  Obs& subjectRaw(std::string json) {
+    subject_ = std::move(json);
+    return *this;
+  }
+  Obs& effective(std::string v) {
+    effective_ = "\"effectiveDateTime\": \"" + v + "\"";
+    return *this;
+  }
+  Obs& effectiveRaw(std::string member) {
+    effective_ = std::move(member);
+    return *this;
+  }
+  Obs& value(std::string member) {
+    value_ = std::move(member);
+    return *this;
+  }
+  Obs& range(std::string objects) {
+    extra_.push_back("\"referenceRange\": [" + objects + "]");
+    return *this;
+  }
+  Obs& extra(std::string member) {
+    extra_.push_back(std::move(member));
+    return *this;
+  }
 
   std::string json() const {
     std::string out = "{\"resourceType\": \"Observation\", \"id\": \"" + id_ + "\"";
@@ -78,15 +123,17 @@ public:
       out += "}";
     }
     out += ", \"status\": \"" + status_ + "\"";
-    out += ", \"code\": " + (code_raw_.empty() ? "{\"coding\": [{\"system\": \"http://loinc.org\", \"code\": \"" + code_ + "\"}]}" : code_raw_);
+    out += ", \"code\": " +
+           (code_raw_.empty() ? "{\"coding\": [{\"system\": \"http://loinc.org\", \"code\": \"" + code_ + "\"}]}" : code_raw_);
     out += ", \"subject\": " + subject_;
     if (!effective_.empty()) out += ", " + effective_;
     if (!value_.empty()) out += ", " + value_;
-    for (const std::string& e : extra_) out += ", " + e;
+    for (const std::string& e : extra_)
+      out += ", " + e;
     return out + "}";
   }
 
-private:
+ private:
   std::string id_;
   std::string code_ = "1975-2";
   std::string code_raw_;
@@ -148,7 +195,8 @@ inline RunResult runInputs(const std::vector<std::string>& inputs, const std::st
 // Observations as the lines of one NDJSON file.
 inline RunResult runObservations(const std::vector<Obs>& observations, const std::string& roster = kDefaultRoster) {
   std::string text;
-  for (const Obs& o : observations) text += o.json() + "\n";
+  for (const Obs& o : observations)
+    text += o.json() + "\n";
   return runInputs({text}, roster);
 }
 
@@ -160,8 +208,14 @@ inline engine::OutcomeRecord runOne(const Obs& observation, const std::string& r
   return r.records.empty() ? engine::OutcomeRecord{} : r.records.front();
 }
 
-inline std::string text(const std::optional<core::Decimal>& d) { return d ? d->toString() : "null"; }
-inline std::string text(const std::optional<core::Flag>& f) { return f ? std::string(core::toString(*f)) : "null"; }
-inline std::string text(const std::optional<core::RangeSource>& s) { return s ? std::string(core::toString(*s)) : "null"; }
+inline std::string text(const std::optional<core::Decimal>& d) {
+  return d ? d->toString() : "null";
+}
+inline std::string text(const std::optional<core::Flag>& f) {
+  return f ? std::string(core::toString(*f)) : "null";
+}
+inline std::string text(const std::optional<core::RangeSource>& s) {
+  return s ? std::string(core::toString(*s)) : "null";
+}
 
 }  // namespace fa::test

@@ -8,11 +8,17 @@
 namespace fa::test {
 namespace {
 
-Obs alb(const char* id = "o1") { return Obs(id).analyte("ALB").effective("2026-01-29").value(qty("42", "g/L")); }
+Obs alb(const char* id = "o1") {
+  return Obs(id).analyte("ALB").effective("2026-01-29").value(qty("42", "g/L"));
+}
 
 TEST(SessionInput, DataAbsentReasonKeptIndeterminate) {
-  auto r = runOne(Obs().analyte("ALB").effective("2026-01-29").extra(
-      R"("dataAbsentReason": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/data-absent-reason", "code": "not-performed"}]})"));
+  auto r = runOne(
+      Obs()
+          .analyte("ALB")
+          .effective("2026-01-29")
+          .extra(
+              R"("dataAbsentReason": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/data-absent-reason", "code": "not-performed"}]})"));
   EXPECT_FALSE(r.value.has_value());
   EXPECT_FALSE(r.source_value.has_value());
   EXPECT_EQ(text(r.flag), "indeterminate");
@@ -23,8 +29,10 @@ TEST(SessionInput, DataAbsentReasonKeptIndeterminate) {
 }
 
 TEST(SessionInput, UnknownModifierExtensionIsRejected) {
-  auto run = runObservations({alb("bad").extra(R"("modifierExtension": [{"url": "http://example.org/fhir/StructureDefinition/not-really", "valueBoolean": true}])"),
-                              alb("good")});
+  auto run = runObservations(
+      {alb("bad").extra(
+           R"("modifierExtension": [{"url": "http://example.org/fhir/StructureDefinition/not-really", "valueBoolean": true}])"),
+       alb("good")});
   ASSERT_EQ(run.records.size(), 1u);
   EXPECT_EQ(run.records.front().resource_id, "good");
   EXPECT_EQ(run.counts.rejected, 1u);
@@ -35,7 +43,8 @@ TEST(SessionInput, UnknownModifierExtensionIsRejected) {
 }
 
 TEST(SessionInput, NestedModifierExtensionIsRejectedToo) {
-  auto run = runObservations({alb("bad").range(R"({"low": {"value": 35, "unit": "g/L"}, "modifierExtension": [{"url": "http://x.org/m"}]})")});
+  auto run = runObservations(
+      {alb("bad").range(R"({"low": {"value": 35, "unit": "g/L"}, "modifierExtension": [{"url": "http://x.org/m"}]})")});
   EXPECT_TRUE(run.records.empty());
   EXPECT_EQ(run.counts.rejected, 1u);
 }
@@ -43,13 +52,15 @@ TEST(SessionInput, NestedModifierExtensionIsRejectedToo) {
 TEST(SessionInput, AcceptedModifierExtensionFromMappings) {
   MappingsCopy copy;
   copy.replace("trial.json", "\"accepted_modifier_extensions\": []", "\"accepted_modifier_extensions\": [\"http://x.org/m\"]");
-  auto run = runInputs({alb().extra(R"("modifierExtension": [{"url": "http://x.org/m"}])").json() + "\n"}, kDefaultRoster, copy.load());
+  auto run =
+      runInputs({alb().extra(R"("modifierExtension": [{"url": "http://x.org/m"}])").json() + "\n"}, kDefaultRoster, copy.load());
   EXPECT_EQ(run.records.size(), 1u);
   EXPECT_EQ(run.counts.rejected, 0u);
 }
 
 TEST(SessionInput, InvalidObservationRejectedNamingTheElement) {
-  auto run = runObservations({alb("bad").status("done"), alb("bad2").value(R"("valueQuantity": {"value": "abc", "unit": "g/L"})"), alb("ok")});
+  auto run = runObservations(
+      {alb("bad").status("done"), alb("bad2").value(R"("valueQuantity": {"value": "abc", "unit": "g/L"})"), alb("ok")});
   EXPECT_EQ(run.records.size(), 1u);
   EXPECT_EQ(run.counts.rejected, 2u);
   ASSERT_EQ(run.rejections.size(), 2u);
@@ -69,7 +80,8 @@ TEST(SessionInput, MalformedLineInTheMiddleOfNdjson) {
 
 TEST(SessionInput, UnmatchedCodesAndOtherResourcesIgnored) {
   auto run = runInputs({alb("a").json() + "\n" + Obs("glu").loinc("2345-7").value(qty("5", "mmol/L")).json() + "\n" +
-                        R"({"resourceType": "Patient", "id": "p1"})" "\n"});
+                        R"({"resourceType": "Patient", "id": "p1"})"
+                        "\n"});
   EXPECT_EQ(run.records.size(), 1u);
   EXPECT_EQ(run.counts.resources_read, 3u);
   EXPECT_EQ(run.counts.ignored, 2u);
@@ -84,17 +96,21 @@ TEST(SessionInput, UnmatchedObservationIsNotChecked) {
 }
 
 TEST(SessionInput, AnyCodingMatches) {
-  auto r = runOne(Obs().codeRaw(R"({"coding": [{"system": "http://hospital.example/lab", "code": "ALB-1"}, {"system": "http://loinc.org", "code": "61151-7"}]})")
-                      .effective("2026-01-29").value(qty("42", "g/L")));
+  auto r = runOne(
+      Obs()
+          .codeRaw(
+              R"({"coding": [{"system": "http://hospital.example/lab", "code": "ALB-1"}, {"system": "http://loinc.org", "code": "61151-7"}]})")
+          .effective("2026-01-29")
+          .value(qty("42", "g/L")));
   EXPECT_EQ(r.analyte, "ALB");
 }
 
 TEST(SessionInput, LoincCodesPerProtocolTable) {
   const std::vector<std::pair<const char*, const char*>> codes = {
-      {"1975-2", "BILI"},  {"14631-6", "BILI"}, {"42719-5", "BILI"}, {"1751-7", "ALB"},    {"61151-7", "ALB"},
-      {"61152-5", "ALB"},  {"2862-1", "ALB"},   {"54347-0", "ALB"},  {"5902-2", "PT"},     {"5964-2", "PT"},
-      {"6301-6", "INR"},   {"34714-6", "INR"},  {"46418-0", "INR"},  {"5894-1", "PTA"},    {"3173-2", "APTT"},
-      {"14979-9", "APTT"}, {"3255-7", "FIBRINO"}, {"2465-3", "IGG"}, {"2458-8", "IGA"},    {"2472-9", "IGM"},
+      {"1975-2", "BILI"},    {"14631-6", "BILI"},   {"42719-5", "BILI"},   {"1751-7", "ALB"},     {"61151-7", "ALB"},
+      {"61152-5", "ALB"},    {"2862-1", "ALB"},     {"54347-0", "ALB"},    {"5902-2", "PT"},      {"5964-2", "PT"},
+      {"6301-6", "INR"},     {"34714-6", "INR"},    {"46418-0", "INR"},    {"5894-1", "PTA"},     {"3173-2", "APTT"},
+      {"14979-9", "APTT"},   {"3255-7", "FIBRINO"}, {"2465-3", "IGG"},     {"2458-8", "IGA"},     {"2472-9", "IGM"},
       {"42595-9", "HBVDNA"}, {"48398-2", "HBVDNA"}, {"29615-2", "HBVDNA"}, {"20442-0", "HBVDNA"}, {"45161-7", "HBVDNA"}};
   for (const auto& [code, analyte] : codes) {
     const auto* def = defaultConfig()->analyteForCoding("http://loinc.org", code);
@@ -112,7 +128,8 @@ TEST(SessionInput, SubjectReferenceForms) {
 }
 
 TEST(SessionInput, NotOnRosterIsSkippedAndCounted) {
-  auto run = runObservations({alb().subject("Patient/stranger"), alb("o2").subjectRaw(R"({"identifier": {"system": "urn:oid:1.2.156.1", "value": "MRN-9"}})")});
+  auto run = runObservations({alb().subject("Patient/stranger"),
+                              alb("o2").subjectRaw(R"({"identifier": {"system": "urn:oid:1.2.156.1", "value": "MRN-9"}})")});
   EXPECT_TRUE(run.records.empty());
   EXPECT_EQ(run.counts.skipped_not_on_roster, 2u);
   EXPECT_EQ(run.counts.rejected, 0u);
@@ -136,13 +153,15 @@ TEST(SessionInput, RecordsWrittenCount) {
 }
 
 TEST(SessionInput, SingleResourceDocumentAndPrettyBundle) {
-  const std::string pretty = "{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"searchset\",\n  \"entry\": [\n    {\"resource\": " +
-                             alb("a").json() + "},\n    {\"resource\": " + alb("b").json() + "}\n  ]\n}\n";
+  const std::string pretty =
+      "{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"searchset\",\n  \"entry\": [\n    {\"resource\": " + alb("a").json() +
+      "},\n    {\"resource\": " + alb("b").json() + "}\n  ]\n}\n";
   EXPECT_EQ(runInputs({pretty}).records.size(), 2u);
-  const std::string single = "{\n\"resourceType\": \"Observation\", \"id\": \"s\", \"status\": \"final\",\n"
-                             "\"code\": {\"coding\": [{\"system\": \"http://loinc.org\", \"code\": \"1751-7\"}]},\n"
-                             "\"subject\": {\"reference\": \"Patient/p1\"}, \"effectiveDateTime\": \"2026-01-29\",\n"
-                             "\"valueQuantity\": {\"value\": 42, \"unit\": \"g/L\"}\n}\n";
+  const std::string single =
+      "{\n\"resourceType\": \"Observation\", \"id\": \"s\", \"status\": \"final\",\n"
+      "\"code\": {\"coding\": [{\"system\": \"http://loinc.org\", \"code\": \"1751-7\"}]},\n"
+      "\"subject\": {\"reference\": \"Patient/p1\"}, \"effectiveDateTime\": \"2026-01-29\",\n"
+      "\"valueQuantity\": {\"value\": 42, \"unit\": \"g/L\"}\n}\n";
   auto run = runInputs({single});
   ASSERT_EQ(run.records.size(), 1u);
   EXPECT_EQ(run.records.front().resource_id, "s");

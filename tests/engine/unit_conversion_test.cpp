@@ -15,7 +15,9 @@ struct UnitCase {
   const char* expected;  // standard unit, as Decimal::toString writes it
 };
 
-void PrintTo(const UnitCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const UnitCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class UnitRow : public ::testing::TestWithParam<UnitCase> {};
 
@@ -32,67 +34,56 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         // BILI: umol/L 1; mg/dL 17.1; mg/L 1.71; mmol/L 1000
         UnitCase{"BILI_umol", "BILI", qty("17", "umol/L"), "17"},
-        UnitCase{"BILI_micro_sign", "BILI", qty("17", "\xC2\xB5mol/L"), "17"},      // display leniency
+        UnitCase{"BILI_micro_sign", "BILI", qty("17", "\xC2\xB5mol/L"), "17"},  // display leniency
         UnitCase{"BILI_greek_mu", "BILI", qty("17", "\xCE\xBCmol/L"), "17"},
         UnitCase{"BILI_umol_upper", "BILI", qty("17", " UMOL/L "), "17"},
-        UnitCase{"BILI_mg_dL", "BILI", qty("1.2", "mg/dL"), "20.52"},               // 1.2 x 17.1
-        UnitCase{"BILI_mg_dL_exact", "BILI", qty("1.23", "mg/dL"), "21.033"},       // 1.23 x 17.1
-        UnitCase{"BILI_mg_dL_half", "BILI", qty("0.0005", "mg/dL"), "0.0086"},      // 0.00855 -> 0.0086
-        UnitCase{"BILI_mg_L", "BILI", qty("12", "mg/L"), "20.52"},                  // 12 x 1.71
-        UnitCase{"BILI_mmol_L", "BILI", qty("0.0205", "mmol/L"), "20.5"},           // x 1000
+        UnitCase{"BILI_mg_dL", "BILI", qty("1.2", "mg/dL"), "20.52"},                 // 1.2 x 17.1
+        UnitCase{"BILI_mg_dL_exact", "BILI", qty("1.23", "mg/dL"), "21.033"},         // 1.23 x 17.1
+        UnitCase{"BILI_mg_dL_half", "BILI", qty("0.0005", "mg/dL"), "0.0086"},        // 0.00855 -> 0.0086
+        UnitCase{"BILI_mg_L", "BILI", qty("12", "mg/L"), "20.52"},                    // 12 x 1.71
+        UnitCase{"BILI_mmol_L", "BILI", qty("0.0205", "mmol/L"), "20.5"},             // x 1000
         UnitCase{"BILI_mmol_L_half", "BILI", qty("0.00123445", "mmol/L"), "1.2345"},  // 1.23445 -> 1.2345
         UnitCase{"BILI_ucum_umol", "BILI", ucum("17", "umol/L"), "17"},
         UnitCase{"BILI_ucum_mg_dL", "BILI", ucum("1.2", "mg/dL", "MG/DL"), "20.52"},
         // ALB: g/L 1; g/dL 10; mg/dL 0.01; umol/L 0.0664
-        UnitCase{"ALB_g_L_half", "ALB", qty("1.23445", "g/L"), "1.2345"},
-        UnitCase{"ALB_g_L", "ALB", qty("42", "g/L"), "42"},
+        UnitCase{"ALB_g_L_half", "ALB", qty("1.23445", "g/L"), "1.2345"}, UnitCase{"ALB_g_L", "ALB", qty("42", "g/L"), "42"},
         UnitCase{"ALB_g_dL", "ALB", qty("3.5", "g/dL"), "35"},
-        UnitCase{"ALB_g_dL_half", "ALB", qty("0.123445", "g/dL"), "1.2345"},       // x 10 = 1.23445
+        UnitCase{"ALB_g_dL_half", "ALB", qty("0.123445", "g/dL"), "1.2345"},  // x 10 = 1.23445
         UnitCase{"ALB_mg_dL", "ALB", qty("3500", "mg/dL"), "35"},
-        UnitCase{"ALB_mg_dL_half", "ALB", qty("123.445", "mg/dL"), "1.2345"},      // x 0.01 = 1.23445
-        UnitCase{"ALB_umol_L", "ALB", qty("602", "umol/L"), "39.9728"},             // 602 x 0.0664
+        UnitCase{"ALB_mg_dL_half", "ALB", qty("123.445", "mg/dL"), "1.2345"},  // x 0.01 = 1.23445
+        UnitCase{"ALB_umol_L", "ALB", qty("602", "umol/L"), "39.9728"},        // 602 x 0.0664
         UnitCase{"ALB_micro_mol_L", "ALB", qty("602", "\xC2\xB5mol/L"), "39.9728"},
-        UnitCase{"ALB_umol_L_round", "ALB", qty("500.5", "umol/L"), "33.2332"},     // 33.2332 exactly
-        UnitCase{"ALB_umol_round_up", "ALB", qty("0.99", "umol/L"), "0.0657"},      // 0.065736 -> 0.0657
+        UnitCase{"ALB_umol_L_round", "ALB", qty("500.5", "umol/L"), "33.2332"},  // 33.2332 exactly
+        UnitCase{"ALB_umol_round_up", "ALB", qty("0.99", "umol/L"), "0.0657"},   // 0.065736 -> 0.0657
         // PT, APTT: s 1 (also "sec", "seconds")
-        UnitCase{"PT_s", "PT", qty("13.5", "s"), "13.5"},
-        UnitCase{"PT_sec", "PT", qty("13.5", "sec"), "13.5"},
-        UnitCase{"PT_seconds", "PT", qty("13.5", "seconds"), "13.5"},
-        UnitCase{"PT_ucum_s", "PT", ucum("13.5", "s"), "13.5"},
-        UnitCase{"APTT_s", "APTT", qty("33.2", "s"), "33.2"},
-        UnitCase{"APTT_sec", "APTT", qty("33.2", "Sec"), "33.2"},
+        UnitCase{"PT_s", "PT", qty("13.5", "s"), "13.5"}, UnitCase{"PT_sec", "PT", qty("13.5", "sec"), "13.5"},
+        UnitCase{"PT_seconds", "PT", qty("13.5", "seconds"), "13.5"}, UnitCase{"PT_ucum_s", "PT", ucum("13.5", "s"), "13.5"},
+        UnitCase{"APTT_s", "APTT", qty("33.2", "s"), "33.2"}, UnitCase{"APTT_sec", "APTT", qty("33.2", "Sec"), "33.2"},
         UnitCase{"APTT_seconds", "APTT", qty("33.2", "seconds"), "33.2"},
         // INR: "1", "{INR}", "{ratio}", "ratio", "INR", or no unit at all
-        UnitCase{"INR_1", "INR", qty("1.1", "1"), "1.1"},
-        UnitCase{"INR_annotation", "INR", ucum("1.1", "{INR}"), "1.1"},
+        UnitCase{"INR_1", "INR", qty("1.1", "1"), "1.1"}, UnitCase{"INR_annotation", "INR", ucum("1.1", "{INR}"), "1.1"},
         UnitCase{"INR_ratio_annotation", "INR", ucum("1.1", "{ratio}"), "1.1"},
-        UnitCase{"INR_ratio", "INR", qty("1.1", "ratio"), "1.1"},
-        UnitCase{"INR_INR", "INR", qty("1.1", "INR"), "1.1"},
-        UnitCase{"INR_no_unit", "INR", qtyNoUnit("1.1"), "1.1"},
-        UnitCase{"INR_integer", "INR", "\"valueInteger\": 1", "1"},
+        UnitCase{"INR_ratio", "INR", qty("1.1", "ratio"), "1.1"}, UnitCase{"INR_INR", "INR", qty("1.1", "INR"), "1.1"},
+        UnitCase{"INR_no_unit", "INR", qtyNoUnit("1.1"), "1.1"}, UnitCase{"INR_integer", "INR", "\"valueInteger\": 1", "1"},
         // PTA: %
-        UnitCase{"PTA_percent", "PTA", qty("85", "%"), "85"},
-        UnitCase{"PTA_ucum_percent", "PTA", ucum("85", "%"), "85"},
+        UnitCase{"PTA_percent", "PTA", qty("85", "%"), "85"}, UnitCase{"PTA_ucum_percent", "PTA", ucum("85", "%"), "85"},
         // FIBRINO: g/L 1; mg/dL 0.01
         UnitCase{"FIBRINO_g_L", "FIBRINO", qty("2.5", "g/L"), "2.5"},
         UnitCase{"FIBRINO_mg_dL", "FIBRINO", qty("250", "mg/dL"), "2.5"},
         // IGG, IGA, IGM: g/L 1; mg/dL 0.01
-        UnitCase{"IGG_g_L", "IGG", qty("12", "g/L"), "12"},
-        UnitCase{"IGG_mg_dL", "IGG", qty("1200", "mg/dL"), "12"},
-        UnitCase{"IGA_g_L", "IGA", qty("1.5", "g/L"), "1.5"},
-        UnitCase{"IGA_mg_dL", "IGA", qty("150", "mg/dL"), "1.5"},
-        UnitCase{"IGM_g_L", "IGM", qty("0.8", "g/L"), "0.8"},
-        UnitCase{"IGM_mg_dL", "IGM", qty("80", "mg/dL"), "0.8"},
+        UnitCase{"IGG_g_L", "IGG", qty("12", "g/L"), "12"}, UnitCase{"IGG_mg_dL", "IGG", qty("1200", "mg/dL"), "12"},
+        UnitCase{"IGA_g_L", "IGA", qty("1.5", "g/L"), "1.5"}, UnitCase{"IGA_mg_dL", "IGA", qty("150", "mg/dL"), "1.5"},
+        UnitCase{"IGM_g_L", "IGM", qty("0.8", "g/L"), "0.8"}, UnitCase{"IGM_mg_dL", "IGM", qty("80", "mg/dL"), "0.8"},
         // HBVDNA: [IU]/mL and IU/mL 1; copies forms / 5.82; log forms 10^x first
         UnitCase{"HBV_ucum_IU", "HBVDNA", ucum("1500", "[IU]/mL"), "1500"},
         UnitCase{"HBV_IU", "HBVDNA", qty("1500", "IU/mL"), "1500"},
-        UnitCase{"HBV_copies", "HBVDNA", qty("582", "copies/mL"), "100"},              // 582 / 5.82
+        UnitCase{"HBV_copies", "HBVDNA", qty("582", "copies/mL"), "100"},                // 582 / 5.82
         UnitCase{"HBV_copies_annotation", "HBVDNA", ucum("582", "{copies}/mL"), "100"},  // not 582 "/mL"
         UnitCase{"HBV_copies_bracket", "HBVDNA", qty("582", "[copies]/mL"), "100"},
         UnitCase{"HBV_copies_round", "HBVDNA", qty("1000", "copies/mL"), "171.8213"},  // 171.82130584
-        UnitCase{"HBV_log_IU_ucum", "HBVDNA", ucum("3", "{Log_IU}/mL"), "1000"},        // not 3
+        UnitCase{"HBV_log_IU_ucum", "HBVDNA", ucum("3", "{Log_IU}/mL"), "1000"},       // not 3
         UnitCase{"HBV_log10_IU", "HBVDNA", qty("2", "log10 IU/mL"), "100"},
-        UnitCase{"HBV_log_IU", "HBVDNA", qty("1.5", "log IU/mL"), "31.6228"},          // 10^1.5 = 31.62277
+        UnitCase{"HBV_log_IU", "HBVDNA", qty("1.5", "log IU/mL"), "31.6228"},  // 10^1.5 = 31.62277
         UnitCase{"HBV_log_bracket_IU", "HBVDNA", qty("4", "log[IU]/mL"), "10000"},
         UnitCase{"HBV_log_copies_ucum", "HBVDNA", ucum("4", "{log_copies}/mL"), "1718.2131"},  // 10000/5.82
         UnitCase{"HBV_log10_copies", "HBVDNA", qty("3", "log10 copies/mL"), "171.8213"}),      // 1000/5.82

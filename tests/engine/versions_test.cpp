@@ -8,7 +8,9 @@
 namespace fa::test {
 namespace {
 
-Obs bili(const char* value, const char* id = "o1") { return Obs(id).analyte("BILI").effective("2026-01-29").value(qty(value, "umol/L")); }
+Obs bili(const char* value, const char* id = "o1") {
+  return Obs(id).analyte("BILI").effective("2026-01-29").value(qty(value, "umol/L"));
+}
 
 TEST(Versions, HigherVersionReplaces) {
   auto run = runObservations({bili("10").version("1").updated("2026-02-01T00:00:00Z"),
@@ -29,24 +31,24 @@ TEST(Versions, ArrivalOrderDoesNotMatter) {
 
 TEST(Versions, NumericComparisonTenAfterNine) {
   // As strings "9" > "10"; as numbers 10 is newer. lastUpdated deliberately points the other way.
-  auto run = runObservations({bili("10").version("10").updated("2026-02-01T00:00:00Z"),
-                              bili("9").version("9").updated("2026-02-05T00:00:00Z")});
+  auto run = runObservations(
+      {bili("10").version("10").updated("2026-02-01T00:00:00Z"), bili("9").version("9").updated("2026-02-05T00:00:00Z")});
   ASSERT_EQ(run.records.size(), 1u);
   EXPECT_EQ(run.records.front().observation, "Observation/o1/_history/10");
   EXPECT_EQ(text(run.records.front().value), "10");
 }
 
 TEST(Versions, NonNumericVersionsByLastUpdated) {
-  auto run = runObservations({bili("11").version("b").updated("2026-02-01T00:00:00Z"),
-                              bili("13").version("a").updated("2026-02-03T00:00:00Z")});
+  auto run = runObservations(
+      {bili("11").version("b").updated("2026-02-01T00:00:00Z"), bili("13").version("a").updated("2026-02-03T00:00:00Z")});
   ASSERT_EQ(run.records.size(), 1u);
   EXPECT_EQ(run.records.front().observation, "Observation/o1/_history/a");
   EXPECT_EQ(text(run.records.front().value), "13");
 }
 
 TEST(Versions, MixedNumericAndTextByLastUpdated) {
-  auto run = runObservations({bili("11").version("5").updated("2026-02-03T00:00:00Z"),
-                              bili("13").version("v2").updated("2026-02-01T00:00:00Z")});
+  auto run = runObservations(
+      {bili("11").version("5").updated("2026-02-03T00:00:00Z"), bili("13").version("v2").updated("2026-02-01T00:00:00Z")});
   EXPECT_EQ(run.records.front().observation, "Observation/o1/_history/5");
 }
 
@@ -72,7 +74,12 @@ TEST(Versions, DuplicateVersionWithoutLastUpdatedKeepsTheFirstSeen) {
 TEST(Versions, EnteredInErrorRetractsWithLastUsableValues) {
   auto run = runObservations({bili("25").version("1").updated("2026-02-01T00:00:00Z"),
                               bili("26").version("2").status("amended").updated("2026-02-02T00:00:00Z"),
-                              Obs("o1").analyte("BILI").effective("2026-01-29").version("3").status("entered-in-error").updated("2026-02-03T00:00:00Z")});
+                              Obs("o1")
+                                  .analyte("BILI")
+                                  .effective("2026-01-29")
+                                  .version("3")
+                                  .status("entered-in-error")
+                                  .updated("2026-02-03T00:00:00Z")});
   ASSERT_EQ(run.records.size(), 1u);
   const auto& r = run.records.front();
   EXPECT_EQ(r.status, "retracted");
@@ -101,8 +108,7 @@ TEST(Versions, RetractionRecomputesTheSelection) {
 }
 
 TEST(Versions, CancelledIsNotOutputWithItsOlderVersions) {
-  auto run = runObservations({bili("25").version("1"), bili("25").version("2").status("cancelled"),
-                              bili("15", "other")});
+  auto run = runObservations({bili("25").version("1"), bili("25").version("2").status("cancelled"), bili("15", "other")});
   ASSERT_EQ(run.records.size(), 1u);
   EXPECT_EQ(run.records.front().resource_id, "other");
   EXPECT_EQ(runObservations({bili("25").status("cancelled")}).records.size(), 0u);
@@ -117,7 +123,8 @@ TEST(Versions, OlderCancelledVersionDoesNotHideANewerOne) {
 // History Bundles, newest first.
 std::string historyBundle(const std::vector<std::string>& entries, const char* type = "history") {
   std::string out = std::string("{\"resourceType\": \"Bundle\", \"type\": \"") + type + "\", \"entry\": [";
-  for (std::size_t i = 0; i < entries.size(); ++i) out += (i ? ", " : "") + entries[i];
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    out += (i ? ", " : "") + entries[i];
   return out + "]}";
 }
 std::string deleteEntry(const char* id, const char* lastModified = nullptr) {
@@ -125,11 +132,13 @@ std::string deleteEntry(const char* id, const char* lastModified = nullptr) {
   if (lastModified) out += std::string(R"(, "response": {"status": "204", "lastModified": ")") + lastModified + "\"}";
   return out + "}";
 }
-std::string resourceEntry(const Obs& o) { return "{\"resource\": " + o.json() + ", \"request\": {\"method\": \"PUT\", \"url\": \"Observation/o1\"}}"; }
+std::string resourceEntry(const Obs& o) {
+  return "{\"resource\": " + o.json() + ", \"request\": {\"method\": \"PUT\", \"url\": \"Observation/o1\"}}";
+}
 
 TEST(Deletes, NewerDeleteByLastModifiedRetracts) {
-  auto run = runInputs({historyBundle({deleteEntry("o1", "2026-02-05T00:00:00Z"),
-                                       resourceEntry(bili("25").version("1").updated("2026-02-01T00:00:00Z"))})});
+  auto run = runInputs({historyBundle(
+      {deleteEntry("o1", "2026-02-05T00:00:00Z"), resourceEntry(bili("25").version("1").updated("2026-02-01T00:00:00Z"))})});
   ASSERT_EQ(run.records.size(), 1u);
   EXPECT_EQ(run.records.front().status, "retracted");
   EXPECT_EQ(text(run.records.front().value), "25");  // the last known version's values
@@ -139,8 +148,8 @@ TEST(Deletes, NewerDeleteByLastModifiedRetracts) {
 
 TEST(Deletes, OlderDeleteByLastModifiedIsIgnored) {
   // The resource was deleted, then recreated: the version is later than the delete.
-  auto run = runInputs({historyBundle({resourceEntry(bili("25").version("3").updated("2026-02-05T00:00:00Z")),
-                                       deleteEntry("o1", "2026-02-02T00:00:00Z")})});
+  auto run = runInputs({historyBundle(
+      {resourceEntry(bili("25").version("3").updated("2026-02-05T00:00:00Z")), deleteEntry("o1", "2026-02-02T00:00:00Z")})});
   ASSERT_EQ(run.records.size(), 1u);
   EXPECT_EQ(run.records.front().status, "final");
   EXPECT_TRUE(run.records.front().selected);
@@ -154,22 +163,23 @@ TEST(Deletes, WithoutLastModifiedFirstInBundleIsNewer) {
 }
 
 TEST(Deletes, OnlyHistoryBundlesDelete) {
-  auto run = runInputs({historyBundle({deleteEntry("o1", "2026-02-05T00:00:00Z"),
-                                       resourceEntry(bili("25").version("1").updated("2026-02-01T00:00:00Z"))},
-                                      "transaction")});
+  auto run = runInputs({historyBundle(
+      {deleteEntry("o1", "2026-02-05T00:00:00Z"), resourceEntry(bili("25").version("1").updated("2026-02-01T00:00:00Z"))},
+      "transaction")});
   EXPECT_EQ(run.records.front().status, "final");
 }
 
 TEST(Deletes, BundleTypeAfterEntryStillCounts) {
-  std::string text = "{\"resourceType\": \"Bundle\", \"entry\": [" + deleteEntry("o1") + ", " + resourceEntry(bili("25").version("1")) +
-                     "], \"type\": \"history\"}";
+  std::string text = "{\"resourceType\": \"Bundle\", \"entry\": [" + deleteEntry("o1") + ", " +
+                     resourceEntry(bili("25").version("1")) + "], \"type\": \"history\"}";
   auto run = runInputs({text});
   ASSERT_EQ(run.records.size(), 1u);
   EXPECT_EQ(run.records.front().status, "retracted");
 }
 
 TEST(Deletes, DeleteOfAnotherIdLeavesThisOne) {
-  auto run = runInputs({historyBundle({deleteEntry("o9", "2026-02-05T00:00:00Z"), resourceEntry(bili("25").version("1").updated("2026-02-01T00:00:00Z"))})});
+  auto run = runInputs({historyBundle(
+      {deleteEntry("o9", "2026-02-05T00:00:00Z"), resourceEntry(bili("25").version("1").updated("2026-02-01T00:00:00Z"))})});
   EXPECT_EQ(run.records.front().status, "final");
 }
 

@@ -13,7 +13,9 @@ struct WindowEdge {
   int study_day;
   const char* visit;
 };
-void PrintTo(const WindowEdge& w, std::ostream* os) { *os << w.name; }
+void PrintTo(const WindowEdge& w, std::ostream* os) {
+  *os << w.name;
+}
 
 class VisitWindowEdge : public ::testing::TestWithParam<WindowEdge> {};
 
@@ -99,13 +101,20 @@ TEST(SiteTimeZone, DateOnlyIsTheLocalDate) {
 
 TEST(CollectionTime, FallbackOrder) {
   // effectivePeriod.start, else effectiveInstant, else issued
-  auto period = runOne(Obs().analyte("ALB").effectiveRaw(R"("effectivePeriod": {"start": "2026-01-29T08:00:00+08:00", "end": "2026-02-10"})").value(qty("42", "g/L")));
+  auto period = runOne(Obs()
+                           .analyte("ALB")
+                           .effectiveRaw(R"("effectivePeriod": {"start": "2026-01-29T08:00:00+08:00", "end": "2026-02-10"})")
+                           .value(qty("42", "g/L")));
   EXPECT_EQ(period.effective, "2026-01-29");
-  auto instant = runOne(Obs().analyte("ALB").effectiveRaw(R"("effectiveInstant": "2026-01-28T17:00:00Z")").value(qty("42", "g/L")));
+  auto instant =
+      runOne(Obs().analyte("ALB").effectiveRaw(R"("effectiveInstant": "2026-01-28T17:00:00Z")").value(qty("42", "g/L")));
   EXPECT_EQ(instant.effective, "2026-01-29");  // 17:00Z = 01:00 next day local
   auto issued = runOne(Obs().analyte("ALB").effectiveRaw(R"("issued": "2026-01-30T09:00:00+08:00")").value(qty("42", "g/L")));
   EXPECT_EQ(issued.effective, "2026-01-30");
-  auto both = runOne(Obs().analyte("ALB").effectiveRaw(R"("effectiveDateTime": "2026-01-29", "issued": "2026-02-20T09:00:00+08:00")").value(qty("42", "g/L")));
+  auto both = runOne(Obs()
+                         .analyte("ALB")
+                         .effectiveRaw(R"("effectiveDateTime": "2026-01-29", "issued": "2026-02-20T09:00:00+08:00")")
+                         .value(qty("42", "g/L")));
   EXPECT_EQ(both.effective, "2026-01-29");
 }
 
@@ -203,7 +212,8 @@ TEST(VisitSelection, AmendedAndCorrectedAreEligible) {
 
 TEST(VisitSelection, IndeterminateNeverRepresentsAVisit) {
   // Unknown unit on the target day, a usable value further away wins.
-  auto good = runObservations({Obs("bad").analyte("ALB").effective("2026-01-29").value(qty("42", "oz")), alb("ok", "2026-02-02")});
+  auto good =
+      runObservations({Obs("bad").analyte("ALB").effective("2026-01-29").value(qty("42", "oz")), alb("ok", "2026-02-02")});
   EXPECT_FALSE(good.get("bad").selected);
   EXPECT_TRUE(good.get("ok").selected);
 }
@@ -215,8 +225,9 @@ TEST(VisitSelection, AbnormalValuesAreEligible) {
 }
 
 TEST(VisitSelection, PerAnalyteAndSubject) {
-  auto run = runObservations({alb("alb", "2026-01-29"), Obs("bili").analyte("BILI").effective("2026-01-29").value(qty("10", "umol/L")),
-                              alb("alb-s3", "2026-01-29").subjectRaw(R"({"identifier": {"system": "urn:oid:1.2.156.1", "value": "MRN-3"}})")});
+  auto run = runObservations(
+      {alb("alb", "2026-01-29"), Obs("bili").analyte("BILI").effective("2026-01-29").value(qty("10", "umol/L")),
+       alb("alb-s3", "2026-01-29").subjectRaw(R"({"identifier": {"system": "urn:oid:1.2.156.1", "value": "MRN-3"}})")});
   EXPECT_TRUE(run.get("alb").selected);
   EXPECT_TRUE(run.get("bili").selected);
   EXPECT_TRUE(run.get("alb-s3").selected);
@@ -231,14 +242,13 @@ TEST(VisitSelection, UnscheduledNeverSelected) {
 
 TEST(OutputOrder, SubjectAnalyteEffectiveObservation) {
   auto run = runObservations({
-      alb("z", "2026-01-29"),
-      alb("y", "2026-01-22"),
-      Obs("x").analyte("BILI").effective("2026-01-30").value(qty("10", "umol/L")),
+      alb("z", "2026-01-29"), alb("y", "2026-01-22"), Obs("x").analyte("BILI").effective("2026-01-30").value(qty("10", "umol/L")),
       alb("w", "2026-01-29").subject("Patient/p2"),
       Obs("v").analyte("ALB").effectiveRaw("\"note\": []").value(qty("42", "g/L")),  // no date: first
   });
   std::vector<std::string> ids;
-  for (const auto& r : run.records) ids.push_back(r.resource_id);
+  for (const auto& r : run.records)
+    ids.push_back(r.resource_id);
   // S01 ALB (null date, Jan 22, Jan 29), S01 BILI, S02 ALB
   EXPECT_EQ(ids, (std::vector<std::string>{"v", "y", "z", "x", "w"}));
 }

@@ -9,7 +9,6 @@
 namespace fa::fhir {
 namespace {
 
-
 ObservationParse parse(const std::string& json) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseNumbersAsStringsFlag>(json.c_str());
@@ -18,7 +17,8 @@ ObservationParse parse(const std::string& json) {
 }
 
 ObservationFacts facts(const std::string& members) {
-  auto r = parse(R"({"resourceType": "Observation", "id": "o1", "status": "final")" + (members.empty() ? "" : ", " + members) + "}");
+  auto r =
+      parse(R"({"resourceType": "Observation", "id": "o1", "status": "final")" + (members.empty() ? "" : ", " + members) + "}");
   if (auto* e = std::get_if<FieldError>(&r)) {
     ADD_FAILURE() << e->field << " " << e->message;
     return {};
@@ -36,7 +36,8 @@ FieldError error(const std::string& json) {
 }
 
 TEST(ObservationFacts, QuantityKeepsNumberText) {
-  auto f = facts(R"("valueQuantity": {"value": 1.10, "comparator": "<=", "unit": "mg/dL", "system": "http://unitsofmeasure.org", "code": "mg/dL"})");
+  auto f = facts(
+      R"("valueQuantity": {"value": 1.10, "comparator": "<=", "unit": "mg/dL", "system": "http://unitsofmeasure.org", "code": "mg/dL"})");
   EXPECT_EQ(f.value_kind, ValueKind::Quantity);
   EXPECT_EQ(f.value_type, "valueQuantity");
   EXPECT_EQ(f.quantity.number_text, "1.10");
@@ -49,7 +50,8 @@ TEST(ObservationFacts, QuantityKeepsNumberText) {
 
 TEST(ObservationFacts, OtherValueKinds) {
   EXPECT_EQ(facts(R"("valueString": "Target Not Detected")").value_string, "Target Not Detected");
-  auto cc = facts(R"("valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "260415000", "display": "Not detected"}]})");
+  auto cc = facts(
+      R"("valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "260415000", "display": "Not detected"}]})");
   EXPECT_EQ(cc.value_kind, ValueKind::CodeableConcept);
   ASSERT_EQ(cc.value_codings.size(), 1u);
   EXPECT_EQ(cc.value_codings[0].code, "260415000");
@@ -63,7 +65,8 @@ TEST(ObservationFacts, OtherValueKinds) {
 
 TEST(ObservationFacts, EffectiveFallbacks) {
   EXPECT_EQ(facts(R"("effectiveDateTime": "2026-01-29", "issued": "2026-02-01T00:00:00Z")").effective->day, 29u);
-  EXPECT_EQ(facts(R"("effectivePeriod": {"start": "2026-01-28T10:00:00Z"}, "issued": "2026-02-01T00:00:00Z")").effective->day, 28u);
+  EXPECT_EQ(facts(R"("effectivePeriod": {"start": "2026-01-28T10:00:00Z"}, "issued": "2026-02-01T00:00:00Z")").effective->day,
+            28u);
   EXPECT_EQ(facts(R"("effectiveInstant": "2026-01-27T10:00:00Z", "issued": "2026-02-01T00:00:00Z")").effective->day, 27u);
   EXPECT_EQ(facts(R"("issued": "2026-02-01T00:00:00Z")").effective->day, 1u);
   EXPECT_EQ(facts(R"("effectivePeriod": {"end": "2026-01-28"}, "issued": "2026-02-03T00:00:00Z")").effective->day, 3u);
@@ -71,7 +74,8 @@ TEST(ObservationFacts, EffectiveFallbacks) {
 }
 
 TEST(ObservationFacts, MetaAndSubject) {
-  auto f = facts(R"("meta": {"versionId": "7", "lastUpdated": "2026-02-01T00:00:01Z"}, "subject": {"reference": "Patient/p1", "identifier": {"system": "s", "value": "v"}})");
+  auto f = facts(
+      R"("meta": {"versionId": "7", "lastUpdated": "2026-02-01T00:00:01Z"}, "subject": {"reference": "Patient/p1", "identifier": {"system": "s", "value": "v"}})");
   EXPECT_EQ(f.version_id, "7");
   ASSERT_TRUE(f.last_updated.has_value());
   // 2026-02-01 is day 20485 since 1970-01-01; +1 s
@@ -95,13 +99,15 @@ TEST(ObservationFacts, ReferenceRanges) {
 }
 
 TEST(ObservationFacts, ModifierExtensionsAnywhere) {
-  auto f = facts(R"("modifierExtension": [{"url": "http://a"}], "referenceRange": [{"modifierExtension": [{"url": "http://b"}]}])");
+  auto f =
+      facts(R"("modifierExtension": [{"url": "http://a"}], "referenceRange": [{"modifierExtension": [{"url": "http://b"}]}])");
   EXPECT_EQ(f.modifier_extensions, (std::vector<std::string>{"http://a", "http://b"}));
   EXPECT_TRUE(facts(R"("extension": [{"url": "http://ordinary"}])").modifier_extensions.empty());
 }
 
 TEST(ObservationFacts, Statuses) {
-  for (const char* s : {"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"}) {
+  for (const char* s :
+       {"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"}) {
     EXPECT_TRUE(isKnownObservationStatus(s)) << s;
   }
   EXPECT_FALSE(isKnownObservationStatus("retracted"));  // an output status, not a FHIR one
@@ -114,8 +120,10 @@ TEST(ObservationFacts, Errors) {
   EXPECT_EQ(error(R"({"resourceType": "Observation", "id": "o", "status": "done"})").field, "Observation.status");
   EXPECT_EQ(error(R"({"resourceType": "Observation", "id": "o", "status": "final", "valueQuantity": {"value": true}})").field,
             "Observation.valueQuantity.value");
-  EXPECT_EQ(error(R"({"resourceType": "Observation", "id": "o", "status": "final", "valueQuantity": {"value": 1, "comparator": "~"}})").field,
-            "Observation.valueQuantity.comparator");
+  EXPECT_EQ(
+      error(R"({"resourceType": "Observation", "id": "o", "status": "final", "valueQuantity": {"value": 1, "comparator": "~"}})")
+          .field,
+      "Observation.valueQuantity.comparator");
   EXPECT_EQ(error(R"({"resourceType": "Observation", "id": "o", "status": "final", "effectiveDateTime": "29/01/2026"})").field,
             "Observation.effectiveDateTime");
   // A month is no instant; a bare date is tolerated (LastUpdatedDateOnlyIsMidnightUtc).
@@ -123,7 +131,8 @@ TEST(ObservationFacts, Errors) {
             "Observation.meta.lastUpdated");
   EXPECT_EQ(error(R"({"resourceType": "Observation", "id": "o", "status": "final", "meta": {"lastUpdated": "yesterday"}})").field,
             "Observation.meta.lastUpdated");
-  EXPECT_EQ(error(R"({"resourceType": "Observation", "id": "o", "status": "final", "valueInteger": 1.5})").field, "Observation.valueInteger");
+  EXPECT_EQ(error(R"({"resourceType": "Observation", "id": "o", "status": "final", "valueInteger": 1.5})").field,
+            "Observation.valueInteger");
 }
 
 TEST(ObservationFacts, LastUpdatedDateOnlyIsMidnightUtc) {

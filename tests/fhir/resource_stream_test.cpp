@@ -17,8 +17,9 @@ struct Seen {
 };
 
 class RecordingSink : public ResourceSink {
-public:
-  void onResource(const JsonValue& resource, const ResourceLocation& where, const std::optional<BundlePosition>& position) override {
+ public:
+  void onResource(const JsonValue& resource, const ResourceLocation& where,
+                  const std::optional<BundlePosition>& position) override {
     resources.push_back({std::string(stringMember(resource, "id").value_or("")), where.describe(), position});
   }
   void onDelete(const DeleteNotice& notice) override { deletes.push_back(notice); }
@@ -43,7 +44,8 @@ RecordingSink read(std::string text, std::uint64_t* counter = nullptr) {
 
 std::vector<std::string> ids(const RecordingSink& s) {
   std::vector<std::string> out;
-  for (const auto& r : s.resources) out.push_back(r.id);
+  for (const auto& r : s.resources)
+    out.push_back(r.id);
   return out;
 }
 
@@ -105,8 +107,8 @@ TEST(ResourceStream, NdjsonLineWithoutResourceType) {
 }
 
 TEST(ResourceStream, PrettyPrintedBundleEntriesInOrder) {
-  std::string text = std::string("{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"searchset\",\n  \"entry\": [\n") + "    {\"resource\": " +
-                     kObs1 + "},\n    {\"resource\": " + kObs2 + "}\n  ]\n}\n";
+  std::string text = std::string("{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"searchset\",\n  \"entry\": [\n") +
+                     "    {\"resource\": " + kObs1 + "},\n    {\"resource\": " + kObs2 + "}\n  ]\n}\n";
   auto s = read(text);
   EXPECT_EQ(ids(s), (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(s.errors.empty());
@@ -125,8 +127,8 @@ TEST(ResourceStream, SingleLineBundleInNdjson) {
 
 TEST(ResourceStream, NestedBundleOpened) {
   std::string text = std::string("{\n\"resourceType\": \"Bundle\", \"type\": \"batch-response\", \"entry\": [\n") +
-                     R"({"resource": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": )" + kObs1 + "}]}},\n" +
-                     "{\"resource\": " + kObs2 + "}\n]}\n";
+                     R"({"resource": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": )" + kObs1 +
+                     "}]}},\n" + "{\"resource\": " + kObs2 + "}\n]}\n";
   auto s = read(text);
   EXPECT_EQ(ids(s), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(s.resources[0].where, "in.json entry 0 entry 0");
@@ -138,10 +140,13 @@ TEST(ResourceStream, SingleResourceDocument) {
 }
 
 TEST(ResourceStream, HistoryDeletes) {
-  std::string text = std::string("{\n\"resourceType\": \"Bundle\", \"type\": \"history\", \"entry\": [\n") +
-                     R"({"request": {"method": "DELETE", "url": "Observation/x1"}, "response": {"status": "204", "lastModified": "2026-02-01T00:00:00Z"}},)" "\n" +
-                     R"({"request": {"method": "DELETE", "url": "https://h/fhir/Observation/x2/_history/3"}},)" "\n" +
-                     "{\"resource\": " + kObs1 + ", \"request\": {\"method\": \"PUT\", \"url\": \"Observation/a\"}}\n]}\n";
+  std::string text =
+      std::string("{\n\"resourceType\": \"Bundle\", \"type\": \"history\", \"entry\": [\n") +
+      R"({"request": {"method": "DELETE", "url": "Observation/x1"}, "response": {"status": "204", "lastModified": "2026-02-01T00:00:00Z"}},)"
+      "\n" +
+      R"({"request": {"method": "DELETE", "url": "https://h/fhir/Observation/x2/_history/3"}},)"
+      "\n" +
+      "{\"resource\": " + kObs1 + ", \"request\": {\"method\": \"PUT\", \"url\": \"Observation/a\"}}\n]}\n";
   auto s = read(text);
   ASSERT_EQ(s.deletes.size(), 2u);
   EXPECT_EQ(s.deletes[0].resource_type, "Observation");
@@ -158,7 +163,8 @@ TEST(ResourceStream, HistoryDeletes) {
 
 TEST(ResourceStream, BundleTypeAfterEntryStillMakesAHistory) {
   std::string text = "{\n\"resourceType\": \"Bundle\", \"entry\": [\n" +
-                     std::string(R"({"request": {"method": "DELETE", "url": "Observation/x1"}})") + "\n], \"type\": \"history\"\n}\n";
+                     std::string(R"({"request": {"method": "DELETE", "url": "Observation/x1"}})") +
+                     "\n], \"type\": \"history\"\n}\n";
   auto s = read(text);
   ASSERT_EQ(s.deletes.size(), 1u);
   EXPECT_EQ(s.deletes[0].id, "x1");
@@ -181,8 +187,8 @@ TEST(ResourceStream, BadEntriesReportedOthersKept) {
 }
 
 TEST(ResourceStream, TruncatedDocumentKeepsEntriesReadSoFar) {
-  std::string text = std::string("{\n\"resourceType\": \"Bundle\", \"type\": \"collection\", \"entry\": [\n") + "{\"resource\": " + kObs1 +
-                     "},\n{\"resource\": {\"resourceType\": \"Obs";
+  std::string text = std::string("{\n\"resourceType\": \"Bundle\", \"type\": \"collection\", \"entry\": [\n") +
+                     "{\"resource\": " + kObs1 + "},\n{\"resource\": {\"resourceType\": \"Obs";
   auto s = read(text);
   EXPECT_EQ(ids(s), (std::vector<std::string>{"a"}));
   ASSERT_EQ(s.errors.size(), 1u);
@@ -200,7 +206,8 @@ TEST(ResourceStream, NumbersStayExactText) {
     void onDelete(const DeleteNotice&) override {}
     void onInputError(const ResourceLocation&, const std::string&) override {}
   } capture;
-  std::string text = std::string("{\n\"resourceType\": \"Bundle\", \"type\": \"collection\", \"entry\": [{\"resource\": ") + kObs1 + "}]}\n";
+  std::string text =
+      std::string("{\n\"resourceType\": \"Bundle\", \"type\": \"collection\", \"entry\": [{\"resource\": ") + kObs1 + "}]}\n";
   std::FILE* f = fmemopen(text.data(), text.size(), "r");
   std::uint64_t counter = 0;
   readResources(f, "in.json", capture, counter);

@@ -17,8 +17,11 @@ TEST(DefaultMappings, TrialAndTimeZone) {
 }
 
 TEST(DefaultMappings, VisitScheduleAsProtocolTable) {
-  struct Row { const char* name; int target, first, last; };
-  const Row rows[] = {{"BASELINE", 1, -28, 1}, {"W4", 29, 22, 36},    {"W12", 85, 78, 92},    {"W24", 169, 162, 176},
+  struct Row {
+    const char* name;
+    int target, first, last;
+  };
+  const Row rows[] = {{"BASELINE", 1, -28, 1}, {"W4", 29, 22, 36},     {"W12", 85, 78, 92},    {"W24", 169, 162, 176},
                       {"W36", 253, 239, 267},  {"W48", 337, 323, 351}, {"W60", 421, 407, 435}, {"W72", 505, 491, 519}};
   const auto& windows = defaultConfig()->visits.windows();
   ASSERT_EQ(windows.size(), 8u);
@@ -33,10 +36,11 @@ TEST(DefaultMappings, VisitScheduleAsProtocolTable) {
 
 TEST(DefaultMappings, AnalytesAndStandardUnits) {
   const std::vector<std::pair<const char*, const char*>> expected = {
-      {"BILI", "umol/L"}, {"ALB", "g/L"}, {"PT", "s"},     {"INR", "1"},   {"PTA", "%"},         {"APTT", "s"},
+      {"BILI", "umol/L"}, {"ALB", "g/L"}, {"PT", "s"},    {"INR", "1"},   {"PTA", "%"},         {"APTT", "s"},
       {"FIBRINO", "g/L"}, {"IGG", "g/L"}, {"IGA", "g/L"}, {"IGM", "g/L"}, {"HBVDNA", "[IU]/mL"}};
   EXPECT_EQ(defaultConfig()->analytes.size(), expected.size());
-  for (const auto& [code, unit] : expected) EXPECT_EQ(defaultAnalyte(code).standard_unit, unit) << code;
+  for (const auto& [code, unit] : expected)
+    EXPECT_EQ(defaultAnalyte(code).standard_unit, unit) << code;
   EXPECT_EQ(defaultAnalyte("HBVDNA").flag_rule, core::FlagRule::QuantifiedAtOrAboveHigh);
   EXPECT_EQ(defaultAnalyte("BILI").flag_rule, core::FlagRule::InclusiveRange);
 }
@@ -93,7 +97,8 @@ bool anyContains(const std::vector<std::string>& problems, const std::string& a,
 
 std::string joined(const std::vector<std::string>& v) {
   std::string out;
-  for (const auto& s : v) out += s + "\n";
+  for (const auto& s : v)
+    out += s + "\n";
   return out;
 }
 
@@ -175,7 +180,8 @@ TEST(BrokenMappings, CodeClaimedByTwoAnalytes) {
 
 TEST(BrokenMappings, UnitSpellingListedTwice) {
   MappingsCopy copy;
-  copy.replace("analytes.json", "{ \"spellings\": [\"mg/L\"], \"multiply_by\": 1.71 }", "{ \"spellings\": [\"MG/DL\"], \"multiply_by\": 1.71 }");
+  copy.replace("analytes.json", "{ \"spellings\": [\"mg/L\"], \"multiply_by\": 1.71 }",
+               "{ \"spellings\": [\"MG/DL\"], \"multiply_by\": 1.71 }");
   auto p = problemsOf(copy);
   EXPECT_TRUE(anyContains(p, copy.path("analytes.json"), "/analytes/0/units/2/spellings/0")) << joined(p);
 }
@@ -198,7 +204,8 @@ TEST(BrokenMappings, RangeForUnknownAnalyteAndUnit) {
 
 TEST(BrokenMappings, SecondSiteRangeForSameKey) {
   MappingsCopy copy;
-  copy.replace("ranges.json", "\"site\": []", "\"site\": [{ \"analyte\": \"ALB\", \"low\": 35 }, { \"analyte\": \"ALB\", \"low\": 36 }]");
+  copy.replace("ranges.json", "\"site\": []",
+               "\"site\": [{ \"analyte\": \"ALB\", \"low\": 35 }, { \"analyte\": \"ALB\", \"low\": 36 }]");
   auto p = problemsOf(copy);
   EXPECT_TRUE(anyContains(p, copy.path("ranges.json"), "/site/1")) << joined(p);
 }
@@ -215,7 +222,8 @@ TEST(BrokenMappings, CtcaeForUnknownAnalyteAndBaselineOutsideRule) {
 
 TEST(BrokenMappings, OutcomeNamingUnknownAnalyte) {
   MappingsCopy copy;
-  copy.replace("outcomes.json", "{ \"analyte\": \"BILI\", \"flags\": [\"high\"] }", "{ \"analyte\": \"TBIL\", \"flags\": [\"high\"] }");
+  copy.replace("outcomes.json", "{ \"analyte\": \"BILI\", \"flags\": [\"high\"] }",
+               "{ \"analyte\": \"TBIL\", \"flags\": [\"high\"] }");
   auto p = problemsOf(copy);
   EXPECT_TRUE(anyContains(p, copy.path("outcomes.json"), "/outcomes/0/abnormal_when/0/analyte")) << joined(p);
 }

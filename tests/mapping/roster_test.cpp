@@ -12,7 +12,9 @@ namespace {
 
 const char* kHeader = "subject_id,patient,dose1_date,dose2_date\n";
 
-Roster parse(const std::string& body) { return Roster::parse(std::string(kHeader) + body, "subjects.csv"); }
+Roster parse(const std::string& body) {
+  return Roster::parse(std::string(kHeader) + body, "subjects.csv");
+}
 
 std::vector<std::string> problems(const std::string& text) {
   try {
@@ -35,7 +37,10 @@ TEST(Roster, ParsesSubjects) {
 }
 
 TEST(Roster, ColumnsInAnyOrderExtraColumnsCrlfBomQuotes) {
-  auto r = Roster::parse("\xEF\xBB\xBF" "patient,sex,subject_id,dose2_date,dose1_date,site\r\n\"Patient/1\",F,\"S,01\",,2026-01-10,Haikou\r\n", "s.csv");
+  auto r = Roster::parse(
+      "\xEF\xBB\xBF"
+      "patient,sex,subject_id,dose2_date,dose1_date,site\r\n\"Patient/1\",F,\"S,01\",,2026-01-10,Haikou\r\n",
+      "s.csv");
   ASSERT_EQ(r.subjects().size(), 1u);
   EXPECT_EQ(r.subject(0).subject_id, "S,01");
   EXPECT_EQ(r.subject(0).sex, "female");
@@ -79,7 +84,9 @@ TEST(Roster, ProblemsNameTheLine) {
 }
 
 TEST(Roster, DuplicatesAndBadPatients) {
-  auto p = problems(std::string(kHeader) + "S01,Patient/1,,\nS01,Patient/2,,\nS03,Patient/1,,\nS04,Observation/4,,\nS05,Patient/5,2026-02-01,2026-01-01\n");
+  auto p =
+      problems(std::string(kHeader) +
+               "S01,Patient/1,,\nS01,Patient/2,,\nS03,Patient/1,,\nS04,Observation/4,,\nS05,Patient/5,2026-02-01,2026-01-01\n");
   ASSERT_EQ(p.size(), 4u);
   EXPECT_NE(p[0].find("line 3"), std::string::npos) << p[0];  // subject id twice
   EXPECT_NE(p[1].find("line 4"), std::string::npos) << p[1];  // patient twice

@@ -37,16 +37,17 @@ TEST(BearerAuth, StaticToken) {
 // A clock tests move by hand; shared by the client and the token endpoint.
 struct ManualClock {
   std::atomic<std::int64_t> seconds{1'772'359'200};  // 2026-03-01T10:00:00Z
-  std::chrono::system_clock::time_point now() const { return std::chrono::system_clock::time_point(std::chrono::seconds(seconds.load())); }
+  std::chrono::system_clock::time_point now() const {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(seconds.load()));
+  }
   void advance(std::chrono::seconds by) { seconds += by.count(); }
 };
 
 // FHIR server + discovery + token endpoint on one TestServer.
 class SmartFixture {
-public:
+ public:
   SmartFixture(const std::string& alg, test::PkeyPtr client_key, long expires_in = 300)
-      : key_(std::move(client_key)),
-        key_file_(test::testPki().file("smart-" + alg + "-" + std::to_string(++counter_) + ".key")) {
+      : key_(std::move(client_key)), key_file_(test::testPki().file("smart-" + alg + "-" + std::to_string(++counter_) + ".key")) {
     test::writePrivateKey(key_file_, key_.get());
     server_ = std::make_unique<TestServer>([this](const ServerRequest& request) { return handle(request); });
     test::SmartTokenEndpoint::Settings settings;
@@ -79,7 +80,9 @@ public:
     return makeBeastHttpClient(settings);
   }
 
-  std::shared_ptr<Authenticator> auth() { return makeSmartBackendAuth(smartSettings(), http(), SmartClock{[this] { return clock.now(); }}); }
+  std::shared_ptr<Authenticator> auth() {
+    return makeSmartBackendAuth(smartSettings(), http(), SmartClock{[this] { return clock.now(); }});
+  }
 
   FhirClient fhirClient(std::shared_ptr<Authenticator> authenticator) {
     Clock c;
@@ -94,13 +97,14 @@ public:
   std::atomic<int> revoked_token{0};  // access-N the FHIR server refuses once
   ManualClock clock;
 
-private:
+ private:
   ServerReply handle(const ServerRequest& request) {
     ServerReply reply;
     reply.headers["Content-Type"] = "application/json";
     if (request.target == "/fhir/.well-known/smart-configuration") {
       ++discoveries_;
-      reply.body = R"({"token_endpoint":")" + server_->url() + R"(/auth/token","token_endpoint_auth_methods_supported":["private_key_jwt"],
+      reply.body =
+          R"({"token_endpoint":")" + server_->url() + R"(/auth/token","token_endpoint_auth_methods_supported":["private_key_jwt"],
         "token_endpoint_auth_signing_alg_values_supported":["RS384","ES384"]})";
     } else if (request.target == "/auth/token") {
       reply = endpoint_->handle(request);
@@ -128,7 +132,8 @@ private:
 
 void expectCachedTokenFlow(SmartFixture& fixture) {
   auto client = fixture.fhirClient(fixture.auth());
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(client.get("Observation?code=x").status, 200);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(client.get("Observation?code=x").status, 200);
   EXPECT_EQ(fixture.endpoint().rejections(), std::vector<std::string>{});
   EXPECT_EQ(fixture.endpoint().issued(), 1);  // one token for several FHIR calls
   EXPECT_EQ(fixture.discoveries(), 1);
@@ -181,8 +186,10 @@ TEST(SmartBackendAuth, ConcurrentCallersShareOneTokenRequest) {
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] { seen[static_cast<std::size_t>(i)] = auth->authorization().value_or(""); });
   }
-  for (auto& t : threads) t.join();
-  for (const auto& value : seen) EXPECT_EQ(value, "Bearer access-1");
+  for (auto& t : threads)
+    t.join();
+  for (const auto& value : seen)
+    EXPECT_EQ(value, "Bearer access-1");
   EXPECT_EQ(fixture.endpoint().issued(), 1);
 }
 
@@ -202,7 +209,8 @@ TEST(SmartBackendAuth, AssertionSignedWithAnUnregisteredKeyIsRefused) {
   test::writePrivateKey(other, test::generateKey("EC", "P-384").get());
   auto settings = fixture.smartSettings();
   settings.private_key_file = other;
-  auto client = fixture.fhirClient(makeSmartBackendAuth(settings, fixture.http(), SmartClock{[&] { return fixture.clock.now(); }}));
+  auto client =
+      fixture.fhirClient(makeSmartBackendAuth(settings, fixture.http(), SmartClock{[&] { return fixture.clock.now(); }}));
   try {
     client.get("Observation");
     FAIL() << "expected FhirError";

@@ -115,7 +115,8 @@ TEST(BeastHttpClient, ErrorStatusIsAResponseNotAnException) {
 TEST(BeastHttpClient, KeepAliveReusesOneConnection) {
   TestServer server([](const ServerRequest&) { return ok(); });
   auto client = makeBeastHttpClient(quickSettings());
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(client->send(get(server.url() + "/a")).status, 200);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(client->send(get(server.url() + "/a")).status, 200);
   EXPECT_EQ(server.requests(), 3);
   EXPECT_EQ(server.connections(), 1);
 }
@@ -253,7 +254,8 @@ TEST(BeastHttpsClient, VerifiedGetByIpAndByName) {
 TEST(BeastHttpsClient, KeepAliveReuseOverTls) {
   TestServer server([](const ServerRequest&) { return ok(); }, serverTls());
   auto client = makeBeastHttpClient(tlsSettings());
-  for (int i = 0; i < 3; ++i) client->send(get(server.url() + "/a"));
+  for (int i = 0; i < 3; ++i)
+    client->send(get(server.url() + "/a"));
   EXPECT_EQ(server.connections(), 1);
 }
 

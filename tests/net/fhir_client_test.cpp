@@ -81,7 +81,7 @@ struct Script {
 
 // A token that changes on every invalidate(); counts the renewals.
 class CountingAuth : public Authenticator {
-public:
+ public:
   std::optional<std::string> authorization() override { return "Bearer token-" + std::to_string(generation.load()); }
   void invalidate() override { ++generation; }
   std::atomic<int> generation{0};
@@ -136,8 +136,8 @@ TEST(FhirClient, RetriesTooManyRequestsHonouringRetryAfterSeconds) {
 }
 
 TEST(FhirClient, RetriesHonouringRetryAfterHttpDate) {
-  Script script{{reply(429, "", {{"Retry-After", "Sun, 01 Mar 2026 10:00:07 GMT"}}), reply(503, "", {{"Retry-After", "Sun, 01 Mar 2026 09:00:00 GMT"}}),
-                 reply(200)}};
+  Script script{{reply(429, "", {{"Retry-After", "Sun, 01 Mar 2026 10:00:07 GMT"}}),
+                 reply(503, "", {{"Retry-After", "Sun, 01 Mar 2026 09:00:00 GMT"}}), reply(200)}};
   TestServer server(script.handler());
   Recorder rec;
   FhirClient client(server.url(), http(), makeNoAuth(), fastPolicy(), rec.observer(), rec.clock());
@@ -176,7 +176,7 @@ TEST(FhirClient, ServiceUnavailableWithoutRetryAfterBacksOffWithinGrowingBounds)
 // over many runs the mean delay grows, and no delay exceeds its cap. A fake transport keeps the
 // 400 runs fast; the real one is covered above.
 class AlwaysUnavailable : public HttpClient {
-public:
+ public:
   HttpResponse send(const HttpRequest&) override {
     HttpResponse response;
     response.status = 503;
@@ -246,7 +246,8 @@ TEST(FhirClient, TransportFailureBecomesFhirErrorWithStatusZero) {
     port = closed.port();
   }
   Recorder rec;
-  FhirClient client("http://127.0.0.1:" + std::to_string(port) + "/fhir", http(), makeNoAuth(), fastPolicy(2), rec.observer(), rec.clock());
+  FhirClient client("http://127.0.0.1:" + std::to_string(port) + "/fhir", http(), makeNoAuth(), fastPolicy(2), rec.observer(),
+                    rec.clock());
   try {
     client.get("Observation");
     FAIL() << "expected FhirError";
@@ -258,9 +259,8 @@ TEST(FhirClient, TransportFailureBecomesFhirErrorWithStatusZero) {
 }
 
 TEST(FhirClient, UnauthorizedRenewsCredentialsOnceAndRetries) {
-  TestServer server([](const ServerRequest& request) {
-    return request.header("authorization") == "Bearer token-0" ? reply(401) : reply(200);
-  });
+  TestServer server(
+      [](const ServerRequest& request) { return request.header("authorization") == "Bearer token-0" ? reply(401) : reply(200); });
   auto auth = std::make_shared<CountingAuth>();
   Recorder rec;
   FhirClient client(server.url(), http(), auth, fastPolicy(1), rec.observer(), rec.clock());
@@ -272,7 +272,11 @@ TEST(FhirClient, UnauthorizedRenewsCredentialsOnceAndRetries) {
 }
 
 TEST(FhirClient, SecondUnauthorizedIsReported) {
-  TestServer server([](const ServerRequest&) { return reply(401, R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"login","details":{"text":"Token expired"}}]})"); });
+  TestServer server([](const ServerRequest&) {
+    return reply(
+        401,
+        R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"login","details":{"text":"Token expired"}}]})");
+  });
   auto auth = std::make_shared<CountingAuth>();
   Recorder rec;
   FhirClient client(server.url(), http(), auth, fastPolicy(), rec.observer(), rec.clock());
@@ -292,11 +296,13 @@ TEST(FhirClient, OperationOutcomeTextSurfacesWithoutSecrets) {
   TestServer server([](const ServerRequest& request) {
     const std::string echoed = request.header("authorization").value_or("");
     return reply(400, R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid",
-      "details":{"text":"Unknown search parameter 'colour'"},"diagnostics":"request had )" + echoed + R"("},
+      "details":{"text":"Unknown search parameter 'colour'"},"diagnostics":"request had )" +
+                          echoed + R"("},
       {"severity":"warning","code":"processing","diagnostics":"second issue"}]})");
   });
   Recorder rec;
-  FhirClient client(server.url() + "/fhir", http(), makeBearerAuth("s3cr3t-t0ken-value"), fastPolicy(), rec.observer(), rec.clock());
+  FhirClient client(server.url() + "/fhir", http(), makeBearerAuth("s3cr3t-t0ken-value"), fastPolicy(), rec.observer(),
+                    rec.clock());
   try {
     client.get("Observation?colour=red");
     FAIL() << "expected FhirError";
@@ -358,7 +364,7 @@ TEST(ParseRetryAfter, DelaySeconds) {
 }
 
 TEST(ParseRetryAfter, HttpDateForms) {
-  EXPECT_EQ(parseRetryAfter("Sun, 01 Mar 2026 10:01:00 GMT", kNow), 60'000ms);  // IMF-fixdate
+  EXPECT_EQ(parseRetryAfter("Sun, 01 Mar 2026 10:01:00 GMT", kNow), 60'000ms);   // IMF-fixdate
   EXPECT_EQ(parseRetryAfter("Sunday, 01-Mar-26 10:00:30 GMT", kNow), 30'000ms);  // RFC 850
   EXPECT_EQ(parseRetryAfter("Sun Mar  1 10:00:10 2026", kNow), 10'000ms);        // asctime
   EXPECT_EQ(parseRetryAfter("Sat, 28 Feb 2026 23:59:59 GMT", kNow), 0ms);        // past: now

@@ -80,7 +80,7 @@ inline PkeyPtr publicKeyOf(EVP_PKEY* key) {
 }
 
 class SmartTokenEndpoint {
-public:
+ public:
   struct Settings {
     std::string alg;  // RS384 or ES384
     std::string client_id;
@@ -125,7 +125,7 @@ public:
     return last_signature_bytes_;
   }
 
-private:
+ private:
   static const char* str(const rapidjson::Value& object, const char* name) {
     auto it = object.FindMember(name);
     return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
@@ -141,7 +141,8 @@ private:
     const std::string jwt = form["client_assertion"];
     const auto dot1 = jwt.find('.');
     const auto dot2 = jwt.find('.', dot1 == std::string::npos ? 0 : dot1 + 1);
-    if (dot1 == std::string::npos || dot2 == std::string::npos || jwt.find('.', dot2 + 1) != std::string::npos) return "not a JWS";
+    if (dot1 == std::string::npos || dot2 == std::string::npos || jwt.find('.', dot2 + 1) != std::string::npos)
+      return "not a JWS";
     const auto header = base64urlDecode(jwt.substr(0, dot1));
     const auto claims = base64urlDecode(jwt.substr(dot1 + 1, dot2 - dot1 - 1));
     const auto signature = base64urlDecode(jwt.substr(dot2 + 1));
@@ -161,7 +162,8 @@ private:
     rapidjson::Document c;
     c.Parse(claims->c_str());
     if (c.HasParseError() || !c.IsObject()) return "bad claims JSON";
-    if (std::string(str(c, "iss")) != settings_.client_id || std::string(str(c, "sub")) != settings_.client_id) return "bad iss/sub";
+    if (std::string(str(c, "iss")) != settings_.client_id || std::string(str(c, "sub")) != settings_.client_id)
+      return "bad iss/sub";
     if (std::string(str(c, "aud")) != settings_.token_url) return "bad aud";
     if (!c.HasMember("exp") || !c["exp"].IsInt64() || !c.HasMember("iat") || !c["iat"].IsInt64()) return "bad exp/iat";
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(settings_.now().time_since_epoch()).count();

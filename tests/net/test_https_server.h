@@ -7,14 +7,14 @@
 // The handler decides each reply, and may also misbehave on purpose: never answer (hang),
 // reset the connection, or close it right after answering while announcing keep-alive.
 // Counters (connections, requests) let tests check keep-alive reuse.
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <atomic>
@@ -70,7 +70,7 @@ using ServerHandler = std::function<ServerReply(const ServerRequest&)>;
 struct ServerTlsOptions {
   std::string cert_file;
   std::string key_file;
-  std::string client_ca_file;       // trust for client certificates
+  std::string client_ca_file;        // trust for client certificates
   bool require_client_cert = false;  // mTLS
   bool tls11_only = false;           // a legacy server the client must refuse
 };
@@ -81,7 +81,7 @@ struct ServerSettings {
 };
 
 class TestServer {
-public:
+ public:
   explicit TestServer(ServerHandler handler, std::optional<ServerTlsOptions> tls = std::nullopt, ServerSettings settings = {})
       : state_(std::make_shared<State>()), acceptor_(asio::make_strand(ioc_)) {
     state_->handler = std::move(handler);
@@ -125,7 +125,7 @@ public:
     return state_->received;
   }
 
-private:
+ private:
   struct SessionBase {
     virtual ~SessionBase() = default;
     virtual void close() = 0;
@@ -143,7 +143,7 @@ private:
 
   template <class Stream>
   class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
-  public:
+   public:
     static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
     Session(tcp::socket&& socket, ssl::context* ctx, std::shared_ptr<State> state, int connection)
@@ -158,7 +158,7 @@ private:
       });
     }
 
-  private:
+   private:
     static Stream makeStream(tcp::socket&& socket, ssl::context* ctx) {
       if constexpr (kTls) {
         return Stream(std::move(socket), *ctx);
@@ -171,7 +171,8 @@ private:
     void start() {
       if constexpr (kTls) {
         beast::get_lowest_layer(stream_).expires_after(state_->settings.idle_timeout);
-        stream_.async_handshake(ssl::stream_base::server, beast::bind_front_handler(&Session::onHandshake, this->shared_from_this()));
+        stream_.async_handshake(ssl::stream_base::server,
+                                beast::bind_front_handler(&Session::onHandshake, this->shared_from_this()));
       } else {
         doRead();
       }
@@ -207,7 +208,8 @@ private:
       seen.target = std::string(request.target());
       for (const auto& field : request) {
         std::string name(field.name_string());
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         seen.headers[name] = std::string(field.value());
       }
       seen.body = request.body();
@@ -236,14 +238,14 @@ private:
           break;
       }
       response_.emplace(static_cast<http::status>(reply.status), 11);
-      for (const auto& [name, value] : reply.headers) response_->set(name, value);
+      for (const auto& [name, value] : reply.headers)
+        response_->set(name, value);
       response_->body() = reply.body;
       response_->keep_alive(request.keep_alive() && reply.keep_alive);
       response_->prepare_payload();
       const bool close_after = !response_->keep_alive() || reply.action == ServerReply::Action::respond_then_close;
       beast::get_lowest_layer(stream_).expires_after(state_->settings.idle_timeout);
-      http::async_write(stream_, *response_,
-                        beast::bind_front_handler(&Session::onWrite, this->shared_from_this(), close_after));
+      http::async_write(stream_, *response_, beast::bind_front_handler(&Session::onWrite, this->shared_from_this(), close_after));
     }
 
     void onWrite(bool close_after, beast::error_code ec, std::size_t) {

@@ -14,7 +14,7 @@
 namespace fa::test {
 
 class MappingsCopy {
-public:
+ public:
   MappingsCopy() {
     std::random_device rd;
     dir_ = std::filesystem::temp_directory_path() / ("fa-mappings-" + std::to_string(rd()) + std::to_string(rd()));
@@ -53,7 +53,7 @@ public:
   }
   std::shared_ptr<const mapping::TrialConfig> load() const { return mapping::loadTrialConfig(dir_); }
 
-private:
+ private:
   std::filesystem::path dir_;
 };
 

@@ -1,0 +1,245 @@
+"""Crash safety: fhir-adapter killed with SIGKILL at random (seeded, reproducible) and at chosen
+moments, then restarted until a pass completes, must end with exactly the records of a run that
+was never interrupted (`records` output byte for byte), a sound store and an intact audit chain.
+
+Kill points are exact, never timed:
+- request k: the fault proxy holds the daemon's k-th FHIR request (pages 1..k-1 are committed
+  or in flight to the store), the test sees it held and kills;
+- write k to the store's WAL, to the store file, or to the audit segment: strace kills the
+  daemon on entry to that write(2)/pwrite64(2), before it happens.
+Counts for the random choice come from a clean first load traced the same way.
+
+FA_CRASH_SEED changes the seed (default below); each cycle's kill points are printed."""
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import sys
+import unittest
+
+import harness as h
+
+SEED = int(os.environ.get("FA_CRASH_SEED", "20261201"))
+KILLS = 20
+STRACE = shutil.which("strace")
+
+
+def strace_kill(path, syscall, when):
+    """A command prefix: kill the daemon on entry to its `when`-th `syscall` touching `path`."""
+    return [STRACE, "-f", "-qq", "-o", "/dev/null", "-e", f"trace={syscall}", "-P", path,
+            "-e", f"inject={syscall}:signal=KILL:when={when}", "--"]
+
+
+def killed(proc):
+    # SIGKILL: -9 when it is our child, 128 + 9 when strace reports the tracee's death
+    return proc.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL)
+
+
+def sql_count(db_path, table):
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    finally:
+        db.close()
+
+
+class CrashTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = h.TempDir()
+        cls.work = cls.tmp.__enter__()
+        cohort = os.path.join(cls.work, "cohort")
+        # 8 subjects: ~1,100 Observations (amended, corrected, entered-in-error, deleted among them).
+        h.subprocess.run(["node", os.path.join(h.SANDBOX, "cohort", "generate.mjs"), "--out", cohort, "--seed", "72",
+                          "--subjects", "8"], check=True, capture_output=True)
+        cls.subjects = os.path.join(cohort, "subjects.csv")
+        cls.sandbox = h.Sandbox(seed_dir=cohort)
+        cls.proxy = h.FaultProxy(cls.sandbox.base.rsplit("/fhir", 1)[0])
+        cls.counter = 0
+        cls.reference_config = cls.new_config()
+        cls.calibrate(cls.reference_config)
+        cls.reference = h.records_text(cls.reference_config)
+        assert cls.reference.count("\n") > 500, "the reference run stored too few records"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.stop()
+        cls.sandbox.stop()
+        cls.tmp.__exit__(None, None, None)
+
+    @classmethod
+    def new_config(cls):
+        cls.counter += 1
+        work = os.path.join(cls.work, f"run{cls.counter:03d}")
+        os.makedirs(work)
+        # Pages of 20: many page boundaries to die at.
+        return h.write_config(work, cls.proxy.base, cls.subjects, fhir={"page_size": 20})
+
+    @staticmethod
+    def paths(config):
+        var = os.path.join(os.path.dirname(config), "var")
+        return {"wal": os.path.join(var, "adapter.db-wal"), "db": os.path.join(var, "adapter.db"),
+                "audit": os.path.join(var, "audit", "audit-000001.jsonl")}
+
+    @classmethod
+    def calibrate(cls, config):
+        """One clean first load, traced: how many requests and writes a first load makes, and
+        which audit write is the first of a record change."""
+        p = cls.paths(config)
+        trace = os.path.join(cls.work, "calibrate.trace")
+        before = cls.proxy.stats()["requests"]
+        # -y names each descriptor's file: one traced run counts the writes to all three.
+        prefix = [STRACE, "-f", "-qq", "-y", "-o", trace, "-s", "200", "-e", "trace=pwrite64,write",
+                  "-P", p["wal"], "-P", p["db"], "-P", p["audit"], "--"]
+        proc = h.start_daemon(config, "--once", prefix=prefix)
+        log = h.finish(proc)
+        assert proc.returncode == 0, log[-2000:]
+        cls.requests = cls.proxy.stats()["requests"] - before
+        with open(trace) as f:
+            lines = f.readlines()
+        cls.writes = {kind: [l for l in lines if f"<{path}>" in l] for kind, path in p.items()}
+        # strace escapes the quotes of the data it prints
+        cls.first_record_write = next(i + 1 for i, l in enumerate(cls.writes["audit"]) if '\\"action\\":\\"record_' in l)
+        sys.stderr.write(f"calibration (first load): {cls.requests} requests, " +
+                         ", ".join(f"{len(v)} writes to {k}" for k, v in cls.writes.items()) +
+                         f"; the first record entry is audit write {cls.first_record_write}\n")
+
+    # ---- the ways to die ---------------------------------------------------------------------------
+
+    def die_at_request(self, config, k):
+        """Runs `run --once` until its k-th FHIR request is in flight, then SIGKILL. False when the
+        run finished first."""
+        self.proxy.set_rules([{"request": self.proxy.stats()["requests"] + k, "action": "hold"}])
+        proc = h.start_daemon(config, "--once")
+        try:
+            h.wait_until(lambda: proc.poll() is not None or self.proxy.stats()["held"] > 0, timeout=120,
+                         what=f"request {k} or the end of the run")
+            died = proc.poll() is None
+        finally:
+            h.finish(proc, kill=True)
+            self.proxy.clear_rules()
+            self.proxy.release()
+        return died
+
+    def die_at_write(self, config, kind, k):
+        """Runs `run --once` under strace, killed on entry to its k-th write to the WAL, the store
+        file or the audit segment. False when the run finished first."""
+        syscall = "write" if kind == "audit" else "pwrite64"
+        proc = h.start_daemon(config, "--once", prefix=strace_kill(self.paths(config)[kind], syscall, k))
+        log = h.finish(proc)
+        self.assertTrue(killed(proc) or proc.returncode == 0, f"exit {proc.returncode}: {log[-1500:]}")
+        return killed(proc)
+
+    def die(self, config, kind, k):
+        return self.die_at_request(config, k) if kind == "request" else self.die_at_write(config, kind, k)
+
+    def assert_recovered(self, config, what):
+        """Restart until a pass completes; then the reference records, a sound store, a verified log."""
+        codes = h.run_until_complete(config)
+        self.assertEqual(h.records_text(config), self.reference, f"{what}: records differ from a clean run")
+        self.assertEqual(h.store_integrity(self.paths(config)["db"]), "ok", what)
+        verify = h.run("audit", "verify", "--config", config)
+        self.assertEqual(verify.returncode, 0, f"{what}: {verify.stdout}{verify.stderr}")
+        return codes
+
+    # ---- random moments ----------------------------------------------------------------------------
+
+    def test_random_kills_lose_nothing(self):
+        rng = random.Random(SEED)
+        limits = {"request": self.requests, **{k: len(v) for k, v in self.writes.items()}}
+        kills, cycles, gaps = 0, 0, 0
+        while kills < KILLS and cycles < 2 * KILLS:
+            cycles += 1
+            config = self.new_config()
+            plan = []
+            kind = rng.choice(["request", "request", "wal", "wal", "db", "audit"])
+            plan.append((kind, rng.randint(1, limits[kind])))
+            if rng.random() < 0.3:  # die again in the restart (an incremental pass, fewer requests)
+                plan.append(("request", rng.randint(1, 25)) if rng.random() < 0.5 else ("wal", rng.randint(1, 30)))
+            outcome = []
+            for kind, k in plan:
+                died = self.die(config, kind, k) if kills < KILLS else False
+                kills += died
+                outcome.append(f"{kind} {k}: {'killed' if died else 'finished first'}")
+            codes = self.assert_recovered(config, f"cycle {cycles} ({outcome})")
+            missing = len(h.unaudited_records(config))
+            gaps += missing > 0
+            sys.stderr.write(f"cycle {cycles}: {'; '.join(outcome)}; restarts {codes}; records equal; "
+                             f"records without an audit entry: {missing}\n")
+        sys.stderr.write(f"random kills: seed {SEED}, {kills} kills in {cycles} cycles, records equal in every "
+                         f"cycle, {gaps} cycle(s) with unaudited records\n")
+        self.assertEqual(kills, KILLS)
+
+    # ---- chosen moments ----------------------------------------------------------------------------
+
+    def test_kill_mid_first_load_after_the_tenth_page(self):
+        config = self.new_config()
+        # request 1 is GET metadata: request 12 is in flight once 10 search pages were answered
+        self.assertTrue(self.die_at_request(config, 12))
+        db = self.paths(config)["db"]
+        stored = sql_count(db, "observation_versions")
+        self.assertGreater(stored, 0)  # what the first pages brought is kept, and it is not everything
+        self.assertLess(stored, sql_count(self.paths(self.reference_config)["db"], "observation_versions"))
+        self.assert_recovered(config, "killed after page 10")
+
+    def kill_between_commit_and_audit(self):
+        """A first load killed on entry to the audit write of its first record change: the records
+        are committed, not one record_* entry is in the log."""
+        config = self.new_config()
+        self.assertTrue(self.die_at_write(config, "audit", self.first_record_write))
+        self.assertEqual(sql_count(self.paths(config)["db"], "records"), self.reference.count("\n"))
+        with open(self.paths(config)["audit"]) as f:
+            self.assertNotIn('"action":"record_', f.read())
+        return config
+
+    def test_kill_between_record_commit_and_audit_write(self):
+        config = self.kill_between_commit_and_audit()
+        self.assert_recovered(config, "killed between the records commit and the audit write")
+
+    def test_audit_coverage_after_kill(self):
+        # Every current record has a record_* audit entry after a restart, even when the daemon died
+        # between committing the records and writing their audit batch (and mid-batch).
+        config = self.kill_between_commit_and_audit()
+        h.run_until_complete(config)
+        self.assert_audited(config, "a kill between the records commit and the audit write")
+        config = self.new_config()
+        self.assertTrue(self.die_at_write(config, "audit", self.first_record_write + 100))
+        h.run_until_complete(config)
+        self.assert_audited(config, "a kill in the middle of the audit batch")
+
+    def assert_audited(self, config, what):
+        missing = h.unaudited_records(config)
+        total = self.reference.count("\n")
+        self.assertEqual(len(missing), 0, f"after {what} and a restart, {len(missing)} of {total} records have no "
+                                          f"record_* audit entry (first: {missing[:3]})")
+
+    def test_kill_mid_migration(self):
+        # A store at schema version 1 (before the receiver's tables), as an older adapter left it;
+        # killed at each of the first WAL writes of its migration to version 2.
+        source = self.paths(self.reference_config)
+        for k in (1, 2, 3, 4):
+            config = self.new_config()
+            p = self.paths(config)
+            shutil.copytree(os.path.dirname(source["audit"]), os.path.dirname(p["audit"]))
+            shutil.copy(source["db"], p["db"])
+            db = sqlite3.connect(p["db"])
+            db.executescript("DROP TABLE notifications; DROP TABLE subscription_events; PRAGMA user_version = 1;")
+            db.close()
+            died = self.die_at_write(config, "wal", k)
+            self.assertTrue(died, f"the migration made fewer than {k} WAL writes")
+            self.assertEqual(h.store_integrity(p["db"]), "ok")
+            self.assert_recovered(config, f"killed at WAL write {k} of the migration")
+            db = sqlite3.connect(f"file:{p['db']}?mode=ro", uri=True)
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 2)
+            db.close()
+
+
+
+
+if STRACE is None:
+    CrashTest = unittest.skip("strace is not installed: exact kill points need it")(CrashTest)
+
+if __name__ == "__main__":
+    unittest.main()

@@ -14,9 +14,9 @@ import unittest
 import harness as h
 
 # A trial search (one per analyte): "code=" in the query. The incremental form carries
-# _lastUpdated=ge<watermark>; the rescan listing (and a first load) does not.
+# _lastUpdated=ge<watermark>; the rescan listing (and a first load) does not (both _sort by it).
 SEARCH = r"^/fhir/Observation\?code="
-RESCAN_LISTING = r"^/fhir/Observation\?code=(?!.*_lastUpdated)"
+RESCAN_LISTING = r"^/fhir/Observation\?code=(?!.*[?&]_lastUpdated=)"
 NEXT_PAGE = r"^/fhir/Observation\?.*_offset=[1-9]"
 READ = r"^/fhir/Observation/[^/?]+$"
 
@@ -73,28 +73,37 @@ class FaultsTest(unittest.TestCase):
 
     def faulted(self, name, rules, runs=2, populate=False):
         """Runs `run --once` `runs` times through the proxy with `rules` on (after one clean pass
-        when `populate`), checks that no run withdrew a record the reference keeps, then runs with
-        the faults off until a pass completes. Returns the faulted runs' exit codes."""
+        when `populate`), then with the faults off until a pass completes. Asserts, after every
+        step, that no record the reference keeps was withdrawn, and at the end the reference
+        records and an intact audit log. Returns the faulted runs' exit codes."""
         config = self.config_for(name, self.proxy.base)
         if populate:
             h.run_until_complete(config)
         self.proxy.set_rules(rules)
-        codes = []
+        codes, problems = [], []
         for _ in range(runs):
             r = h.run("run", "--once", "--config", config)
             codes.append(r.returncode)
             self.assertNotIn("Segmentation", r.stderr)
             self.assertNotEqual(r.returncode, 2, r.stderr[-1500:])  # never taken for a configuration error
             if os.path.exists(os.path.join(os.path.dirname(config), "var", "adapter.db")):
-                self.assertEqual(self.wrongly_withdrawn(config), [], f"{name}: run {len(codes)} withdrew records")
-        hits = [rule.get("hits", 0) for rule in self.proxy.clear_rules()["rules"]]
+                problems += self.withdrawals(config, f"faulted run {len(codes)}")
+        hits = [rule["hits"] for rule in self.proxy.stats()["rules"]]
+        self.proxy.clear_rules()
         FAULT_EXIT_CODES[name] = codes
         self.assertTrue(all(n > 0 for n in hits), f"{name}: a fault was never injected (hits {hits})")
         h.run_until_complete(config)
-        self.assertEqual(h.records_text(config), self.reference, f"{name}: records differ from a fault-free run")
+        problems += self.withdrawals(config, "after the faults stopped")
+        if h.records_text(config) != self.reference:
+            problems.append("after the faults stopped: records differ from a fault-free run")
         verify = h.run("audit", "verify", "--config", config)
         self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
+        self.assertEqual(problems, [], f"{name} (exit codes {codes})")
         return codes
+
+    def withdrawals(self, config, when):
+        wrong = self.wrongly_withdrawn(config)
+        return [f"{when}: {len(wrong)} record(s) withdrawn that the server still has (first: {wrong[:3]})"] if wrong else []
 
     def wrongly_withdrawn(self, config):
         current = statuses(h.records_text(config))

@@ -37,6 +37,11 @@ def killed(proc):
     return proc.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL)
 
 
+def generate(out_dir, as_of=None):
+    args = ["node", os.path.join(h.SANDBOX, "cohort", "generate.mjs"), "--out", out_dir, "--seed", "72", "--subjects", "4"]
+    h.subprocess.run(args + (["--as-of", as_of] if as_of else []), check=True, capture_output=True)
+
+
 def sql_count(db_path, table):
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
@@ -45,29 +50,29 @@ def sql_count(db_path, table):
         db.close()
 
 
-class CrashTest(unittest.TestCase):
+class KillPoints:
+    """Starting, killing and checking runs; the test classes below give the world and reference."""
+
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = h.TempDir()
-        cls.work = cls.tmp.__enter__()
+    def start_world(cls, as_of=None):
+        """A temp folder, the 4-subject cohort (up to as_of) in it, the sandbox seeded with it,
+        the fault proxy in front."""
+        cls.tmp_dir = h.TempDir()
+        cls.work = cls.tmp_dir.__enter__()
         cohort = os.path.join(cls.work, "cohort")
-        # 4 subjects: ~520 Observations (amended, corrected, entered-in-error, deleted among them).
-        h.subprocess.run(["node", os.path.join(h.SANDBOX, "cohort", "generate.mjs"), "--out", cohort, "--seed", "72",
-                          "--subjects", "4"], check=True, capture_output=True)
+        generate(cohort, as_of)
+        if as_of:
+            os.remove(os.path.join(cohort, "deletes.txt"))  # the whole cohort's deletes come later
         cls.subjects = os.path.join(cohort, "subjects.csv")
         cls.sandbox = h.Sandbox(seed_dir=cohort)
         cls.proxy = h.FaultProxy(cls.sandbox.base.rsplit("/fhir", 1)[0])
         cls.counter = 0
-        cls.reference_config = cls.new_config()
-        cls.calibrate(cls.reference_config)
-        cls.reference = h.records_text(cls.reference_config)
-        assert cls.reference.count("\n") > 300, "the reference run stored too few records"
 
     @classmethod
     def tearDownClass(cls):
         cls.proxy.stop()
         cls.sandbox.stop()
-        cls.tmp.__exit__(None, None, None)
+        cls.tmp_dir.__exit__(None, None, None)
 
     @classmethod
     def new_config(cls):
@@ -84,11 +89,11 @@ class CrashTest(unittest.TestCase):
                 "audit": os.path.join(var, "audit", "audit-000001.jsonl")}
 
     @classmethod
-    def calibrate(cls, config):
-        """One clean first load, traced: how many requests and writes a first load makes, and
-        which audit write is the first of a record change."""
+    def calibrate(cls, config, what):
+        """One clean pass, traced: how many requests and writes it makes, and which audit write is
+        the first of a record change."""
         p = cls.paths(config)
-        trace = os.path.join(cls.work, "calibrate.trace")
+        trace = os.path.join(cls.work, f"calibrate-{cls.counter}.trace")
         before = cls.proxy.stats()["requests"]
         # -y names each descriptor's file: one traced run counts the writes to all three.
         prefix = [STRACE, "-f", "-qq", "-y", "-o", trace, "-s", "200", "-e", "trace=pwrite64,write",
@@ -102,7 +107,8 @@ class CrashTest(unittest.TestCase):
         cls.writes = {kind: [l for l in lines if f"<{path}>" in l] for kind, path in p.items()}
         # strace escapes the quotes of the data it prints
         cls.first_record_write = next(i + 1 for i, l in enumerate(cls.writes["audit"]) if '\\"action\\":\\"record_' in l)
-        sys.stderr.write(f"calibration (first load): {cls.requests} requests, " +
+        cls.limits = {"request": cls.requests, **{k: len(v) for k, v in cls.writes.items()}}
+        sys.stderr.write(f"calibration ({what}): {cls.requests} requests, " +
                          ", ".join(f"{len(v)} writes to {k}" for k, v in cls.writes.items()) +
                          f"; the first record entry is audit write {cls.first_record_write}\n")
 
@@ -144,27 +150,25 @@ class CrashTest(unittest.TestCase):
         self.assertEqual(verify.returncode, 0, f"{what}: {verify.stdout}{verify.stderr}")
         return codes
 
-    # ---- random moments ----------------------------------------------------------------------------
-
-    def test_random_kills_lose_nothing(self):
-        # Each cycle: a fresh store; a first load killed at a random point of one kind (in turn: a
-        # held request, a WAL write, a store file write, an audit write); in about a third of the
-        # cycles the restart is killed too; then restarts until a pass completes.
-        rng = random.Random(SEED)
-        limits = {"request": self.requests, **{k: len(v) for k, v in self.writes.items()}}
+    def kill_cycles(self, next_config, kills, max_cycles, seed):
+        """Cycles of: next_config() (a store to start from); a run killed at a random point of one
+        kind (in turn: a held request, a WAL write, a store file write, an audit write), in
+        about a third of the cycles its restart killed too; restarts until a pass completes; the
+        reference records. Returns how many runs were killed."""
+        rng = random.Random(seed)
         kinds = ["request", "wal", "db", "audit"]
-        kills, cycles, gaps, by_kind = 0, 0, 0, {k: 0 for k in kinds}
-        while kills < KILLS and cycles < 2 * KILLS:
-            config = self.new_config()
+        done, cycles, gaps, by_kind = 0, 0, 0, {k: 0 for k in kinds}
+        while done < kills and cycles < max_cycles:
+            config = next_config()
             kind = kinds[cycles % len(kinds)]
             cycles += 1
-            plan = [(kind, rng.randint(1, limits[kind]))]
-            if rng.random() < 0.3:  # the restart is an incremental pass: fewer requests and writes
+            plan = [(kind, rng.randint(1, self.limits[kind]))]
+            if rng.random() < 0.3:  # the restart: an incremental pass, fewer requests and writes
                 plan.append(("request", rng.randint(1, 25)) if rng.random() < 0.5 else ("wal", rng.randint(1, 30)))
             outcome = []
             for kind, k in plan:
-                died = kills < KILLS and self.die(config, kind, k)
-                kills += died
+                died = done < kills and self.die(config, kind, k)
+                done += died
                 by_kind[kind] += died
                 outcome.append(f"{kind} {k}: {'killed' if died else 'finished first'}")
             codes = self.assert_recovered(config, f"cycle {cycles} ({outcome})")
@@ -172,10 +176,26 @@ class CrashTest(unittest.TestCase):
             gaps += missing > 0
             sys.stderr.write(f"cycle {cycles}: {'; '.join(outcome)}; restarts {codes}; records equal; "
                              f"records without an audit entry: {missing}\n")
-        sys.stderr.write(f"random kills: seed {SEED}, {kills} kills ({by_kind}) in {cycles} cycles, "
-                         f"{self.reference.count(chr(10))} records equal in every cycle, "
-                         f"{gaps} cycle(s) with unaudited records (asserted in test_audit_coverage_after_kill)\n")
-        self.assertEqual(kills, KILLS)
+        sys.stderr.write(f"random kills: seed {seed}, {done} kills ({by_kind}) in {cycles} cycles, "
+                         f"{self.reference.count(chr(10))} records equal in every cycle, {gaps} cycle(s) with "
+                         f"unaudited records (asserted in test_audit_coverage_after_kill)\n")
+        return done
+
+
+class CrashTest(KillPoints, unittest.TestCase):
+    """First loads killed: a fresh store each time, the sandbox seeded with the whole cohort
+    (4 subjects: ~520 Observations; amended, corrected, entered-in-error, deleted among them)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.start_world()
+        cls.reference_config = cls.new_config()
+        cls.calibrate(cls.reference_config, "first load")
+        cls.reference = h.records_text(cls.reference_config)
+        assert cls.reference.count("\n") > 300, "the reference run stored too few records"
+
+    def test_random_kills_lose_nothing(self):
+        self.assertEqual(self.kill_cycles(self.new_config, KILLS, 2 * KILLS, SEED), KILLS)
 
     # ---- chosen moments ----------------------------------------------------------------------------
 
@@ -251,8 +271,58 @@ class CrashTest(unittest.TestCase):
 
 
 
+class IncrementalCrashTest(KillPoints, unittest.TestCase):
+    """Incremental passes killed: stores that completed a first load of the cohort as it was on
+    AS_OF; then the rest arrives (new results, amendments, corrections, entered-in-error
+    versions, deletions) and the pass that fetches it is killed. The reference is a clean
+    incremental pass from the same starting state."""
+
+    AS_OF = "2026-10-01T00:00:00Z"
+    STORES = 8
+
+    @classmethod
+    def setUpClass(cls):
+        cls.start_world(cls.AS_OF)
+        stores = [cls.new_config() for _ in range(cls.STORES + 1)]
+        for config in stores:
+            r = h.run("run", "--once", "--config", config)
+            assert r.returncode == 0, r.stderr[-2000:]
+        full = os.path.join(cls.work, "full")
+        generate(full)
+        cls.arrive(full)
+        cls.reference_config = stores.pop()
+        cls.calibrate(cls.reference_config, "incremental pass")
+        cls.reference = h.records_text(cls.reference_config)
+        cls.stores = stores
+
+    @classmethod
+    def arrive(cls, full):
+        """Writes what the whole cohort has beyond the early one to the sandbox, in order."""
+        with open(os.path.join(cls.work, "cohort", "observations.ndjson")) as f:
+            early = f.read().splitlines()
+        with open(os.path.join(full, "observations.ndjson")) as f:
+            lines = f.read().splitlines()
+        assert lines[:len(early)] == early, "the early cohort is not a prefix of the whole one"
+        for line in lines[len(early):]:
+            res = json.loads(line)
+            status, body = cls.sandbox.request("PUT", f"Observation/{res['id']}", res,
+                                               headers={"x-sandbox-keep-lastupdated": "true"})
+            assert status in (200, 201), body
+        with open(os.path.join(full, "deletes.txt")) as f:
+            for oid in f.read().split():
+                status, _ = cls.sandbox.request("DELETE", f"Observation/{oid}")
+                assert status in (200, 204), status
+        sys.stderr.write(f"arrived after the first loads: {len(lines) - len(early)} versions, deletes\n")
+
+    def test_random_kills_during_incremental_passes_lose_nothing(self):
+        stores = iter(self.stores)
+        self.assertEqual(self.kill_cycles(lambda: next(stores), self.STORES, self.STORES, SEED + 1), self.STORES)
+
+
+
 if STRACE is None:
     CrashTest = unittest.skip("strace is not installed: exact kill points need it")(CrashTest)
+    IncrementalCrashTest = unittest.skip("strace is not installed: exact kill points need it")(IncrementalCrashTest)
 
 if __name__ == "__main__":
     unittest.main()

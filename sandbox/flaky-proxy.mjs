@@ -33,8 +33,8 @@
 // target; --rewrite-links replaces the target base with the proxy base in response bodies so
 // that following next links goes through the proxy too.
 // Control (not forwarded, not counted): GET /__proxy/stats (counts, per-rule hits, held; with
-// ?log=1 also the request log), PUT /__proxy/plan (body = plan text, restarts the rotation), PUT|DELETE
-// /__proxy/rules, POST /__proxy/release (answers every held request, forwarded).
+// ?log=1 also the request log), PUT /__proxy/plan (body = plan text, restarts the rotation),
+// PUT|DELETE /__proxy/rules, POST /__proxy/release (answers every held request, forwarded).
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -72,8 +72,9 @@ export function parseRules(text) {
   });
 }
 
+const issueCode = (status) => (status === 429 ? 'throttled' : status === 404 ? 'not-found' : 'transient');
 const outcome = (status, text) =>
-  JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: status === 429 ? 'throttled' : status === 404 ? 'not-found' : 'transient', details: { text } }] });
+  JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: issueCode(status), details: { text } }] });
 
 /** The action of the first rule that applies to request number n, counting the rule's use. */
 function pickRule(rules, req, n) {
@@ -116,9 +117,15 @@ export function createProxy({ target, plan = 'ok', rules = '[]', rewriteLinks = 
   let previousSearch = null; // {status, headers, text} of the last searchset answered
 
   // Fetches the whole upstream answer (links rewritten when asked), then hands it to `answer`.
-  const fetchUpstream = (req, body, answer, fail) => {
+  // The request as the target gets it (Host set to the target).
+  const upstream = (req, onResponse) => {
     const headers = { ...req.headers, host: targetUrl.host };
-    const up = http.request({ protocol: targetUrl.protocol, hostname: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers, agent }, (upRes) => {
+    const { protocol, hostname, port } = targetUrl;
+    return http.request({ protocol, hostname, port, method: req.method, path: req.url, headers, agent }, onResponse);
+  };
+
+  const fetchUpstream = (req, body, answer, fail) => {
+    const up = upstream(req, (upRes) => {
       const chunks = [];
       upRes.on('data', (c) => chunks.push(c));
       upRes.on('end', () => {
@@ -139,8 +146,7 @@ export function createProxy({ target, plan = 'ok', rules = '[]', rewriteLinks = 
 
   const forward = (req, res, body) => {
     if (!rewriteLinks) {
-      const headers = { ...req.headers, host: targetUrl.host };
-      const up = http.request({ protocol: targetUrl.protocol, hostname: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers, agent }, (upRes) => {
+      const up = upstream(req, (upRes) => {
         res.writeHead(upRes.statusCode, upRes.rawHeaders);
         upRes.pipe(res);
       });

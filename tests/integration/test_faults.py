@@ -103,7 +103,9 @@ class FaultsTest(unittest.TestCase):
 
     def withdrawals(self, config, when):
         wrong = self.wrongly_withdrawn(config)
-        return [f"{when}: {len(wrong)} record(s) withdrawn that the server still has (first: {wrong[:3]})"] if wrong else []
+        total = len(self.reference_status)
+        return [f"{when}: {len(wrong)} of {total} records withdrawn that the server still has (first: {wrong[:3]})"
+                ] if wrong else []
 
     def wrongly_withdrawn(self, config):
         current = statuses(h.records_text(config))

@@ -209,6 +209,37 @@ class CrashTest(KillPoints, unittest.TestCase):
         self.assertLess(stored, sql_count(self.paths(self.reference_config)["db"], "observation_versions"))
         self.assert_recovered(config, "killed after page 10")
 
+    def test_kill_the_long_running_daemon_and_restart_it(self):
+        # `run` without --once, as systemd runs it: killed mid first load, started again, stopped
+        # with SIGTERM once it logged a completed pass.
+        config = self.new_config()
+        self.proxy.set_rules([{"request": self.proxy.stats()["requests"] + self.requests // 2, "action": "hold"}])
+        proc = h.start_daemon(config)
+        try:
+            h.wait_until(lambda: self.proxy.stats()["held"] > 0, timeout=120, what="the held request")
+        finally:
+            h.finish(proc, kill=True)
+            self.proxy.clear_rules()
+            self.proxy.release()
+        self.assertTrue(killed(proc))
+        with open(proc.log_path) as f:
+            start = len(f.read())  # the restart's lines come after this
+        proc = h.start_daemon(config)
+
+        def passed():
+            with open(proc.log_path) as f:
+                return '"event":"sync_pass"' in f.read()[start:]
+
+        try:
+            h.wait_until(passed, timeout=120,
+                         what="a completed pass after the restart")
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(60), 0)
+        finally:
+            h.finish(proc, kill=True)
+        self.assertEqual(h.records_text(config), self.reference)
+        self.assertEqual(h.run("audit", "verify", "--config", config).returncode, 0)
+
     def kill_between_commit_and_audit(self):
         """A first load killed on entry to the audit write of its first record change: the records
         are committed, not one record_* entry is in the log."""

@@ -88,7 +88,7 @@ class FaultsTest(unittest.TestCase):
             self.assertNotEqual(r.returncode, 2, r.stderr[-1500:])  # never taken for a configuration error
             if os.path.exists(os.path.join(os.path.dirname(config), "var", "adapter.db")):
                 problems += self.withdrawals(config, f"faulted run {len(codes)}")
-        hits = [rule["hits"] for rule in self.proxy.stats()["rules"]]
+        hits = self.hits = [rule["hits"] for rule in self.proxy.stats()["rules"]]
         self.proxy.clear_rules()
         FAULT_EXIT_CODES[name] = codes
         self.assertTrue(all(n > 0 for n in hits), f"{name}: a fault was never injected (hits {hits})")
@@ -116,6 +116,7 @@ class FaultsTest(unittest.TestCase):
     def test_429_without_retry_after_is_retried(self):
         codes = self.faulted("429", [{"match": SEARCH, "times": 2, "action": "429"}])
         self.assertEqual(codes[0], 0)  # 2 failures, 3 attempts: the third succeeds
+        self.assertEqual(self.hits, [2])
 
     def test_429_with_retry_after_is_retried(self):
         codes = self.faulted("429-retry-after", [{"match": NEXT_PAGE, "times": 1, "action": "429-retry-after"},
@@ -132,11 +133,16 @@ class FaultsTest(unittest.TestCase):
         codes = self.faulted("reset-mid-body", [{"match": NEXT_PAGE, "times": 2, "action": "reset-mid-body"},
                                                 {"match": SEARCH, "skip": 4, "times": 1, "action": "reset"}])
         self.assertEqual(codes[0], 0)
+        self.assertEqual(self.hits, [2, 1])
 
     def test_slow_body_past_the_read_timeout_is_retried(self):
         # 1 s read timeout; the body's second half comes 3 s late, twice: the third attempt succeeds.
         codes = self.faulted("stall-body", [{"match": NEXT_PAGE, "times": 2, "action": "stall-body-3000"}])
         self.assertEqual(codes[0], 0)
+        # both stalled answers were given up on (and the page asked again): the timeout fired
+        log = [e for e in self.proxy.stats(log=True)["log"] if e["action"] == "stall-body-3000"]
+        self.assertEqual(len(log), 2)
+        self.assertEqual(log[0]["url"], log[1]["url"])
 
     def test_repeated_page_changes_nothing(self):
         # A page answered with the previous page's body (whose next link is the page asked for).

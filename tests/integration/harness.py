@@ -302,3 +302,20 @@ def run_until_complete(config, attempts=4, timeout=300):
         if r.returncode == 0:
             return codes
     raise AssertionError(f"no pass completed in {attempts} runs: exit codes {codes}; last stderr {r.stderr[-1500:]}")
+
+
+def settle(config, passes=4):
+    """`run --once` until a pass completes, then until a further pass changes no record (a build
+    may hold a deletion until a later rescan confirms it), at most `passes` completed passes
+    (1: the first completed pass is taken as final). Returns the exit codes and the records."""
+    codes = run_until_complete(config)
+    before = records_text(config)
+    if passes == 1:
+        return codes, before
+    for _ in range(passes - 1):
+        codes += run_until_complete(config)
+        after = records_text(config)
+        if after == before:
+            return codes, after
+        before = after
+    raise AssertionError(f"records still change after {passes} completed passes")

@@ -92,9 +92,9 @@ class FaultsTest(unittest.TestCase):
         self.proxy.clear_rules()
         FAULT_EXIT_CODES[name] = codes
         self.assertTrue(all(n > 0 for n in hits), f"{name}: a fault was never injected (hits {hits})")
-        h.run_until_complete(config)
+        records = h.settle(config)[1]
         problems += self.withdrawals(config, "after the faults stopped")
-        if h.records_text(config) != self.reference:
+        if records != self.reference:
             problems.append("after the faults stopped: records differ from a fault-free run")
         verify = h.run("audit", "verify", "--config", config)
         self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)

@@ -7,7 +7,9 @@ Kill points are exact, never timed:
   or in flight to the store), the test sees it held and kills;
 - write k to the store's WAL, to the store file, or to the audit segment: strace kills the
   daemon on entry to that write(2)/pwrite64(2), before it happens.
-Counts for the random choice come from a clean first load traced the same way.
+Counts for the random choice come from a clean pass traced the same way. CrashTest kills first
+loads, IncrementalCrashTest the pass that fetches what arrived after a first load (new results,
+amendments, entered-in-error versions, deletions).
 
 FA_CRASH_SEED changes the seed (default below); each cycle's kill points are printed."""
 import json
@@ -229,7 +231,7 @@ class CrashTest(KillPoints, unittest.TestCase):
 
     def test_kill_mid_first_load_after_the_tenth_page(self):
         config = self.new_config()
-        # request 1 is GET metadata: request 12 is in flight once 10 search pages were answered
+        # request 12 is in flight once GET metadata and 10 pages (search or history) were answered
         self.assertTrue(self.die_at_request(config, 12))
         db = self.paths(config)["db"]
         stored = sql_count(db, "observation_versions")

@@ -185,3 +185,137 @@ class TempDir:
 
     def __exit__(self, *exc):
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+# ---- Data-safety helpers (test_crash.py, test_faults.py, test_disk.py) --------------------------
+
+def wait_until(condition, timeout=30, interval=0.02, what="a condition"):
+    """Polls condition() until it returns something truthy (returned) or timeout seconds pass:
+    bounded waiting on a state, never a fixed sleep."""
+    deadline = time.time() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.time() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+class FaultProxy:
+    """sandbox/flaky-proxy.mjs driven by rules (per request number or URL pattern, see its header),
+    links rewritten so that next links go through it too. stop() ends it."""
+
+    def __init__(self, target_origin, rules=()):
+        args = ["node", os.path.join(SANDBOX, "flaky-proxy.mjs"), "--listen", "0", "--target", target_origin,
+                "--plan", "ok", "--rewrite-links"]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = _wait_line(self.proc, "listening on")
+        self.origin = line.split("listening on ")[1].split()[0].rstrip("/")
+        self.base = self.origin + "/fhir"
+        if rules:
+            self.set_rules(rules)
+
+    def control(self, method, path, body=None):
+        data = body.encode() if body is not None else None
+        req = urllib.request.Request(self.origin + "/__proxy/" + path, data=data, method=method)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read().decode())
+
+    def set_rules(self, rules):
+        return self.control("PUT", "rules", json.dumps(list(rules)))
+
+    def clear_rules(self):
+        return self.control("DELETE", "rules")
+
+    def release(self):
+        return self.control("POST", "release")
+
+    def stats(self, log=False):
+        return self.control("GET", "stats?log=1" if log else "stats")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.proc.stdout.close()
+
+
+def records_text(config):
+    """`records` output exactly as printed (the byte-equality the data-safety tests compare)."""
+    r = run("records", "--config", config)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def audit_entries(config):
+    """Every audit entry (`audit show --format json`), parsed."""
+    r = run("audit", "show", "--config", config, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+
+
+def unaudited_records(config):
+    """Observation ids of current records with no record_* audit entry naming them."""
+    audited = {e["record_key"] for e in audit_entries(config)
+               if str(e.get("action", "")).startswith("record_") and e.get("record_key")}
+    ids = [json.loads(l)["observation"].split("/")[1] for l in records_text(config).splitlines() if l.strip()]
+    return [i for i in ids if i not in audited]
+
+
+def store_integrity(db_path):
+    """PRAGMA integrity_check of a store file, read-only ("ok" when sound)."""
+    import sqlite3
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return db.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        db.close()
+
+
+def start_daemon(config, *extra, prefix=()):
+    """fhir-adapter run --config config (optionally under a prefix command such as strace). Its
+    stderr (the JSON log lines) goes to a file beside the config, so that a run the test does not
+    read from never blocks on a full pipe; finish() returns it."""
+    log_path = os.path.join(os.path.dirname(config), "daemon.log")
+    with open(log_path, "a") as log:
+        proc = subprocess.Popen([*prefix, BINARY, "run", "--config", config, *extra], stdout=subprocess.DEVNULL,
+                                stderr=log, text=True)
+    proc.log_path = log_path
+    return proc
+
+
+def finish(proc, kill=False, timeout=300):
+    """Waits for a start_daemon() process (SIGKILL first when kill); returns its log."""
+    if kill and proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout)
+    with open(proc.log_path) as f:
+        return f.read()
+
+
+def run_until_complete(config, attempts=4, timeout=300):
+    """`run --once` until one exits 0 (a pass completed); returns the exit codes seen."""
+    codes = []
+    for _ in range(attempts):
+        r = run("run", "--once", "--config", config, timeout=timeout)
+        codes.append(r.returncode)
+        if r.returncode == 0:
+            return codes
+    raise AssertionError(f"no pass completed in {attempts} runs: exit codes {codes}; last stderr {r.stderr[-1500:]}")
+
+
+def settle(config, passes=4):
+    """`run --once` until a pass completes, then until a further pass changes no record (a build
+    may hold a deletion until a later rescan confirms it), at most `passes` completed passes
+    (1: the first completed pass is taken as final). Returns the exit codes and the records."""
+    codes = run_until_complete(config)
+    before = records_text(config)
+    if passes == 1:
+        return codes, before
+    for _ in range(passes - 1):
+        codes += run_until_complete(config)
+        after = records_text(config)
+        if after == before:
+            return codes, after
+        before = after
+    raise AssertionError(f"records still change after {passes} completed passes")

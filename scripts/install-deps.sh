@@ -15,6 +15,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev
   libsystemd-dev
   nodejs
+  strace util-linux
 )
 
 missing=()

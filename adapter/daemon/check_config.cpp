@@ -19,7 +19,8 @@ void addProblem(std::vector<std::string>& problems, const DaemonConfig& c, const
 // Offline, a file the FHIR client or the receiver loads is only checked to be readable (its
 // content is checked online, where the client is built as `run` builds it).
 std::optional<std::string> unreadable(const std::string& file) {
-  if (file.empty() || std::ifstream(file, std::ios::binary)) return std::nullopt;
+  std::error_code ec;
+  if (file.empty() || (!std::filesystem::is_directory(file, ec) && std::ifstream(file, std::ios::binary))) return std::nullopt;
   return "cannot read " + file;
 }
 

@@ -47,6 +47,44 @@ void auditChanges(const daemon::DaemonConfig& c, const std::string& rule_version
   log->close();
 }
 
+// list, register or delete against the server, then the audit entries of what changed.
+int change(const std::string& command, const daemon::DaemonConfig& c, const mapping::TrialConfig& trial,
+           daemon::SubscriptionSettings& settings) {
+  try {
+    auto client = daemon::connectFhir(c.fhir, nullptr);
+    daemon::SubscriptionManager manager(*client, settings.trial_id);
+    if (command == "list") {
+      for (const auto& s : manager.list())
+        std::printf("%s\n", daemon::formatSubscriptionLine(s).c_str());
+      return kExitOk;
+    }
+    std::vector<daemon::SubscriptionManager::Change> changes;
+    std::string form = "r4";
+    if (command == "register") {
+      settings.backport_topic = manager.backportSupport().chosenTopic();
+      if (settings.backport_topic) form = "r4-backport";
+      changes = manager.registerAll(settings, daemon::analyteCodeSets(trial));
+    } else {
+      changes = manager.removeAll();
+    }
+    for (const auto& ch : changes)
+      std::printf("%s\t%s\t%s\t%s\n", ch.action.c_str(), ch.subscription.id.c_str(),
+                  ch.subscription.analyte.empty() ? "-" : ch.subscription.analyte.c_str(), ch.subscription.endpoint.c_str());
+    std::fflush(stdout);
+    try {
+      auditChanges(c, trial.content_hash, changes, form, settings.payload);
+    } catch (const audit::AuditError& e) {
+      return fail(command, std::string("the subscriptions were changed, but the audit log failed: ") + e.what(),
+                  kExitAuditBroken);
+    }
+    return kExitOk;
+  } catch (const net::FhirError& e) {
+    return fail(command, e.what(), kExitServer);
+  } catch (const net::TransportError& e) {
+    return fail(command, e.what(), kExitUsage);  // CA or client certificate files unusable
+  }
+}
+
 int run(const std::string& command, const SubscriptionArguments& args) {
   daemon::DaemonConfig c;
   try {
@@ -76,39 +114,7 @@ int run(const std::string& command, const SubscriptionArguments& args) {
       return fail(command, e.what(), kExitUsage);
     }
   }
-  try {
-    auto client = daemon::connectFhir(c.fhir, nullptr);
-    daemon::SubscriptionManager manager(*client, settings.trial_id);
-    if (command == "list") {
-      for (const auto& s : manager.list())
-        std::printf("%s\n", daemon::formatSubscriptionLine(s).c_str());
-      return kExitOk;
-    }
-    std::vector<daemon::SubscriptionManager::Change> changes;
-    std::string form = "r4";
-    if (command == "register") {
-      settings.backport_topic = manager.backportSupport().chosenTopic();
-      if (settings.backport_topic) form = "r4-backport";
-      changes = manager.registerAll(settings, daemon::analyteCodeSets(*trial));
-    } else {
-      changes = manager.removeAll();
-    }
-    for (const auto& ch : changes)
-      std::printf("%s\t%s\t%s\t%s\n", ch.action.c_str(), ch.subscription.id.c_str(),
-                  ch.subscription.analyte.empty() ? "-" : ch.subscription.analyte.c_str(), ch.subscription.endpoint.c_str());
-    std::fflush(stdout);
-    try {
-      auditChanges(c, trial->content_hash, changes, form, settings.payload);
-    } catch (const audit::AuditError& e) {
-      return fail(command, std::string("the subscriptions were changed, but the audit log failed: ") + e.what(),
-                  kExitAuditBroken);
-    }
-    return kExitOk;
-  } catch (const net::FhirError& e) {
-    return fail(command, e.what(), kExitServer);
-  } catch (const net::TransportError& e) {
-    return fail(command, e.what(), kExitUsage);  // CA or client certificate files unusable
-  }
+  return change(command, c, *trial, settings);
 }
 
 }  // namespace

@@ -94,8 +94,12 @@ StepReport Daemon::step() {
     report.reloaded = true;
     changed = reload();  // recomputed below, also when the mappings are the same (the roster may not be)
   }
+  bool countMissed = false;
   if (serverChecked(report)) {
     changed = drainPush(report) || changed;
+    // missed_push: what a scheduled poll finds that no notification announced (not the first
+    // pass, which catches up on the time the daemon was down; not a poll a notification asked for).
+    countMissed = parts_.push && !first_pass_ && !poll_requested_;
     if (pollDue()) changed = poll(report) || changed;
   }
   if (changed) {
@@ -104,6 +108,8 @@ StepReport Daemon::step() {
     if (parts_.push) parts_.store.setMeta(callback::kRecordsStaleKey, "0");
   }
   parts_.audit.commit();  // writes a checkpoint when one is due by time, even on a quiet step
+  if (report.push.notifications > 0) logPushProcessed(report.push);
+  if (report.pass) publishPass(*report.pass, countMissed);
   report.next_due = server_checked_ ? next_poll_ : parts_.clock.steadyNow() + config_.schedule.interval;
   return report;
 }
@@ -160,10 +166,8 @@ bool Daemon::drainPush(StepReport& report) {
   if (!parts_.push) return false;
   for (const std::string& reason : parts_.push->takeAuthFailures())
     parts_.audit.append(callbackUnauthenticatedEvent(config_.fhir.base_url, trial_.config->content_hash, reason));
-  const callback::ProcessReport r = parts_.push->process(parts_.store, parts_.client);
-  report.notifications = r.notifications;
-  if (r.notifications > 0) logPushProcessed(r);
-  if (r.poll_needed) poll_requested_ = true;
+  report.push = parts_.push->process(parts_.store, parts_.client);
+  if (report.push.poll_needed) poll_requested_ = true;
   // Stale: new versions stored by notifications, now or before a crash.
   return parts_.store.meta(callback::kRecordsStaleKey).value_or("0") == "1";
 }
@@ -175,9 +179,6 @@ bool Daemon::pollDue() const {
 // One pass; says whether it stored anything new. The first pass after a start rescans:
 // deletions may have happened while the daemon was down.
 bool Daemon::poll(StepReport& report) {
-  // missed_push: what a scheduled poll finds that no notification announced (not the first
-  // pass, which catches up on the time the daemon was down; not a poll a notification asked for).
-  const bool countMissed = parts_.push && !first_pass_ && !poll_requested_;
   poll_requested_ = false;
   first_pass_ = false;
   const auto now = parts_.clock.steadyNow();
@@ -194,7 +195,6 @@ bool Daemon::poll(StepReport& report) {
     return false;
   }
   if (report.pass->rescanned) last_rescan_ = now;
-  publishPass(*report.pass, countMissed);
   return report.pass->new_versions || report.pass->deletions;
 }
 

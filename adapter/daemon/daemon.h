@@ -3,7 +3,8 @@
 // given (store, FHIR client, audit log, push source, metrics, clock) so that tests drive it with
 // a fake HTTP client, temporary files and a ManualClock. One step():
 //   reload (when asked) -> check the server once -> drain push notifications -> poll (when due)
-//   -> recompute records (when something changed) -> publish metrics -> commit the audit log,
+//   -> recompute records (when something changed) -> commit the audit log -> publish metrics
+//   and the push_processed / sync_pass log lines,
 // and says what happened and when the next step is due. The caller (daemon_runner.cpp) waits,
 // handles signals and the systemd watchdog, and maps failures to exit codes.
 // Every call runs on one thread (the only user of the store, the client and the audit log),
@@ -65,7 +66,7 @@ enum class ServerProblem {
 
 struct StepReport {
   bool reloaded = false;                 // a reload was asked for (done, or refused keeping the previous)
-  int notifications = 0;                 // push notifications processed
+  callback::ProcessReport push;          // the push notifications processed
   std::optional<sync::PassReport> pass;  // a poll ran (complete or interrupted)
   bool recomputed = false;
   ServerProblem problem = ServerProblem::None;

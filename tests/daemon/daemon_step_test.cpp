@@ -288,12 +288,24 @@ TEST_F(DaemonStepTest, ANotificationAskingForAPollPollsBeforeTheInterval) {
   push.next.poll_needed = true;
   push.next.poll_reasons = {{"ping", 1}};
   StepReport r = d.step();
-  EXPECT_EQ(r.notifications, 1);
+  EXPECT_EQ(r.push.notifications, 1);
   EXPECT_TRUE(r.pass.has_value());
   EXPECT_GT(server_->searches(), searches);
   d.requestReload();
   d.step();
   EXPECT_EQ(push.cert_reloads, 1);  // SIGHUP also reloads the receiver's certificates
+}
+
+TEST_F(DaemonStepTest, AScheduledPollCountsWhatNoNotificationAnnounced) {
+  FakePush push;
+  server_->on("1975-2", searchset({bilirubin("o1", 1, "30.5")}));
+  Daemon& d = daemon(&push);
+  d.step();  // the first pass catches up on the time the daemon was down: not counted
+  EXPECT_EQ(metrics_.value("fhir_adapter_missed_push_total"), 0);
+  server_->replace("1975-2", searchset({bilirubin("o1", 2, "10.0")}));
+  clock_.advance(seconds(300));
+  ASSERT_TRUE(d.step().pass.has_value());                          // scheduled, and the push source announced nothing
+  EXPECT_EQ(metrics_.value("fhir_adapter_missed_push_total"), 1);  // version 2 of o1
 }
 
 TEST_F(DaemonStepTest, ReadinessExpiresWithTheClock) {

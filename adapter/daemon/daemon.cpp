@@ -93,6 +93,9 @@ StepReport Daemon::step() {
   if (reload_requested_.exchange(false)) {
     report.reloaded = true;
     changed = reload();  // recomputed below, also when the mappings are the same (the roster may not be)
+    // Poll only: a SIGHUP also starts a pass at once (the loop's wait ends with the signal).
+    // With push, polls keep their schedule.
+    if (!parts_.push) poll_requested_ = true;
   }
   bool countMissed = false;
   if (serverChecked(report)) {

@@ -106,8 +106,9 @@ class PushTest(unittest.TestCase):
         """A push_processed line that stored a version of the Observation."""
         return lambda e: e.get("event") == "push_processed" and "Observation/" + observation_id in e["observations"].split(",")
 
-    # The latency (notification to record) is measured by bench/callback_bench.cpp, not asserted
-    # here against the wall clock: what matters is that the push path, not a poll, delivered it.
+    # No wall-clock limit here (timing belongs to benchmarks: bench/callback_bench.cpp measures the
+    # receiver's acknowledgement latency): what is asserted is that the push path, not a poll,
+    # delivered the record.
     def test_an_announced_observation_becomes_a_record_without_a_poll(self):
         config = self.config("e2e")
         daemon = Daemon(config)

@@ -294,7 +294,7 @@ TEST_F(DaemonStepTest, ANotificationAskingForAPollPollsBeforeTheInterval) {
   EXPECT_GT(server_->searches(), searches);
   d.requestReload();
   StepReport reloaded = d.step();
-  EXPECT_EQ(push.cert_reloads, 1);  // SIGHUP also reloads the receiver's certificates
+  EXPECT_EQ(push.cert_reloads, 1);          // SIGHUP also reloads the receiver's certificates
   EXPECT_FALSE(reloaded.pass.has_value());  // with push, polls keep their schedule
 }
 

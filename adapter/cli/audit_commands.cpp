@@ -59,7 +59,7 @@ std::vector<audit::AuditEntry> selectEntries(const daemon::DaemonConfig& c, cons
   std::vector<audit::AuditEntry> out;
   std::vector<std::string> problems;
   audit::readEntries(
-      c.audit_dir,
+      c.audit.dir,
       [&](const audit::AuditEntry& e) {
         if (filter.matches(e)) out.push_back(e);
       },
@@ -71,23 +71,23 @@ std::vector<audit::AuditEntry> selectEntries(const daemon::DaemonConfig& c, cons
 
 int runVerify(const daemon::DaemonConfig& c) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(c.audit_dir, ec))
-    return fail("audit verify", c.audit_dir.string() + ": no audit log here", kExitUsage);
+  if (!std::filesystem::is_directory(c.audit.dir, ec))
+    return fail("audit verify", c.audit.dir.string() + ": no audit log here", kExitUsage);
   audit::VerifyOptions o;
-  o.dir = c.audit_dir;
-  if (!c.audit_key_file.empty()) {
+  o.dir = c.audit.dir;
+  if (c.audit.key_file) {
     try {
-      o.key = audit::loadKeyFile(c.audit_key_file.string());
+      o.key = audit::loadKeyFile(c.audit.key_file->string());
     } catch (const audit::AuditError& e) {
       return fail("audit verify", e.what(), kExitUsage);
     }
   }
-  if (!c.audit_anchor_path.empty()) o.anchor = c.audit_anchor_path;
+  o.anchor = c.audit.anchor_path;
   audit::VerifyReport r = audit::verifyLog(o);
   for (const std::string& n : r.notes)
     std::fprintf(stderr, "fhir-adapter audit verify: note: %s\n", n.c_str());
   if (!r.intact) {
-    const std::filesystem::path file = r.bad_file.empty() ? c.audit_dir : c.audit_dir / r.bad_file;
+    const std::filesystem::path file = r.bad_file.empty() ? c.audit.dir : c.audit.dir / r.bad_file;
     std::fprintf(stderr, "fhir-adapter audit verify: BROKEN: %s%s: %s\n", file.string().c_str(),
                  r.bad_line ? (" line " + std::to_string(r.bad_line)).c_str() : "", r.problem.c_str());
     std::fprintf(stderr, "fhir-adapter audit verify: %llu entries before it verified\n",
@@ -100,11 +100,11 @@ int runVerify(const daemon::DaemonConfig& c) {
 
 int runRepair(const daemon::DaemonConfig& c) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(c.audit_dir, ec))
-    return fail("audit repair", c.audit_dir.string() + ": no audit log here", kExitUsage);
-  auto partial = audit::findPartialTail(c.audit_dir);
+  if (!std::filesystem::is_directory(c.audit.dir, ec))
+    return fail("audit repair", c.audit.dir.string() + ": no audit log here", kExitUsage);
+  auto partial = audit::findPartialTail(c.audit.dir);
   if (!partial) {
-    std::printf("nothing to repair: no partial last line in %s\n", c.audit_dir.string().c_str());
+    std::printf("nothing to repair: no partial last line in %s\n", c.audit.dir.string().c_str());
     return kExitOk;
   }
   try {
@@ -147,15 +147,15 @@ int runReviewDecision(const daemon::DaemonConfig& c, const AuditArguments& args,
   if (!args.reason.empty() && !validText(args.reason, 500))
     return fail(command, "--reason: 1 to 500 characters, one line", kExitUsage);
   std::error_code ec;
-  if (!std::filesystem::exists(c.store_path, ec))
-    return fail(command, c.store_path.string() + ": no store yet (run the daemon first)", kExitUsage);
+  if (!std::filesystem::exists(c.store.path, ec))
+    return fail(command, c.store.path.string() + ": no store yet (run the daemon first)", kExitUsage);
   std::string id = args.observation;
   if (id.rfind("Observation/", 0) == 0) id = id.substr(12);
   if (auto slash = id.find('/'); slash != std::string::npos) id = id.substr(0, slash);
   std::optional<store::StoredRecord> record;
   std::string rules;
   try {
-    store::ObservationStore store(c.store_path.string(), store::SqliteDb::Mode::ReadOnly);
+    store::ObservationStore store(c.store.path.string(), store::SqliteDb::Mode::ReadOnly);
     store.forEachRecord([&](const store::StoredRecord& r) {
       if (r.observation_id == id) record = r;
     });
@@ -174,7 +174,7 @@ int runReviewDecision(const daemon::DaemonConfig& c, const AuditArguments& args,
   e.action = isOverride ? audit::kReviewOverridden : audit::kReviewAccepted;
   e.record_key = id;
   e.source_ref = record->observation;
-  e.source_server = c.base_url;
+  e.source_server = c.fhir.base_url;
   e.rule_version = rules;
   e.details = {{"subject_id", record->subject_id}, {"analyte", record->analyte},
                {"flag", jsonText(doc, "flag")},    {"ctcae_grade", jsonText(doc, "ctcae_grade")},

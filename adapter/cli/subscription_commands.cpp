@@ -15,7 +15,7 @@
 namespace fa::cli {
 namespace {
 
-constexpr int kExitServer = 1;
+constexpr int kExitServer = fa::kExitFailed;  // the server refused or failed
 
 int fail(const std::string& command, const std::string& message, int code) {
   std::fprintf(stderr, "fhir-adapter subscription %s: %s\n", command.c_str(), message.c_str());
@@ -34,17 +34,55 @@ void auditChanges(const daemon::DaemonConfig& c, const std::string& rule_version
     e.action = ch.action == "removed" ? daemon::kAuditSubscriptionRemoved : daemon::kAuditSubscriptionRegistered;
     e.record_key = ch.subscription.id;
     e.source_ref = "Subscription/" + ch.subscription.id;
-    e.source_server = c.base_url;
+    e.source_server = c.fhir.base_url;
     e.rule_version = rule_version;
     e.details = {{"analyte", ch.subscription.analyte}, {"endpoint", ch.subscription.endpoint}, {"change", ch.action}};
     if (ch.action != "removed") {
       e.details["form"] = form;
       e.details["payload"] = payload;
-      e.details["authorization_header"] = c.callback_bearer_token_file.empty() ? "no" : "yes";
+      e.details["authorization_header"] = c.callback.bearer_token_file.empty() ? "no" : "yes";
     }
     log->append(e);
   }
   log->close();
+}
+
+// list, register or delete against the server, then the audit entries of what changed.
+int change(const std::string& command, const daemon::DaemonConfig& c, const mapping::TrialConfig& trial,
+           daemon::SubscriptionSettings& settings) {
+  try {
+    auto client = daemon::connectFhir(c.fhir, nullptr);
+    daemon::SubscriptionManager manager(*client, settings.trial_id);
+    if (command == "list") {
+      for (const auto& s : manager.list())
+        std::printf("%s\n", daemon::formatSubscriptionLine(s).c_str());
+      return kExitOk;
+    }
+    std::vector<daemon::SubscriptionManager::Change> changes;
+    std::string form = "r4";
+    if (command == "register") {
+      settings.backport_topic = manager.backportSupport().chosenTopic();
+      if (settings.backport_topic) form = "r4-backport";
+      changes = manager.registerAll(settings, daemon::analyteCodeSets(trial));
+    } else {
+      changes = manager.removeAll();
+    }
+    for (const auto& ch : changes)
+      std::printf("%s\t%s\t%s\t%s\n", ch.action.c_str(), ch.subscription.id.c_str(),
+                  ch.subscription.analyte.empty() ? "-" : ch.subscription.analyte.c_str(), ch.subscription.endpoint.c_str());
+    std::fflush(stdout);
+    try {
+      auditChanges(c, trial.content_hash, changes, form, settings.payload);
+    } catch (const audit::AuditError& e) {
+      return fail(command, std::string("the subscriptions were changed, but the audit log failed: ") + e.what(),
+                  kExitAuditBroken);
+    }
+    return kExitOk;
+  } catch (const net::FhirError& e) {
+    return fail(command, e.what(), kExitServer);
+  } catch (const net::TransportError& e) {
+    return fail(command, e.what(), kExitUsage);  // CA or client certificate files unusable
+  }
 }
 
 int run(const std::string& command, const SubscriptionArguments& args) {
@@ -58,57 +96,25 @@ int run(const std::string& command, const SubscriptionArguments& args) {
   }
   std::shared_ptr<const mapping::TrialConfig> trial;
   try {
-    trial = mapping::loadTrialConfig(c.mappings);
+    trial = mapping::loadTrialConfig(c.trial.mappings);
   } catch (const std::exception& e) {
     return fail(command, e.what(), kExitUsage);
   }
   daemon::SubscriptionSettings settings;
   settings.trial_id = trial->trial_id;
   if (command == "register") {
-    if (!c.callback_enabled || c.callback_public_url.empty())
+    if (!c.callback.enabled || c.callback.public_url.empty())
       return fail(command, c.file.string() + ": [callback] public_url: is required to register subscriptions", kExitUsage);
-    settings.endpoint = c.callback_public_url;
-    settings.payload = c.callback_payload;
+    settings.endpoint = c.callback.public_url;
+    settings.payload = c.callback.payload;
     try {
-      settings.bearer_token = daemon::readSecretFile(c.callback_bearer_token_file, "callback bearer token").value_or("");
-      settings.hmac_secret = daemon::readSecretFile(c.callback_hmac_secret_file, "callback HMAC secret").value_or("");
+      settings.bearer_token = daemon::readSecretFile(c.callback.bearer_token_file, "callback bearer token").value_or("");
+      settings.hmac_secret = daemon::readSecretFile(c.callback.hmac_secret_file, "callback HMAC secret").value_or("");
     } catch (const std::exception& e) {
       return fail(command, e.what(), kExitUsage);
     }
   }
-  try {
-    auto client = daemon::connectFhir(c, nullptr);
-    daemon::SubscriptionManager manager(*client, settings.trial_id);
-    if (command == "list") {
-      for (const auto& s : manager.list())
-        std::printf("%s\n", daemon::formatSubscriptionLine(s).c_str());
-      return kExitOk;
-    }
-    std::vector<daemon::SubscriptionManager::Change> changes;
-    std::string form = "r4";
-    if (command == "register") {
-      settings.backport_topic = manager.backportSupport().chosenTopic();
-      if (settings.backport_topic) form = "r4-backport";
-      changes = manager.registerAll(settings, daemon::analyteCodeSets(*trial));
-    } else {
-      changes = manager.removeAll();
-    }
-    for (const auto& ch : changes)
-      std::printf("%s\t%s\t%s\t%s\n", ch.action.c_str(), ch.subscription.id.c_str(),
-                  ch.subscription.analyte.empty() ? "-" : ch.subscription.analyte.c_str(), ch.subscription.endpoint.c_str());
-    std::fflush(stdout);
-    try {
-      auditChanges(c, trial->content_hash, changes, form, settings.payload);
-    } catch (const audit::AuditError& e) {
-      return fail(command, std::string("the subscriptions were changed, but the audit log failed: ") + e.what(),
-                  kExitAuditBroken);
-    }
-    return kExitOk;
-  } catch (const net::FhirError& e) {
-    return fail(command, e.what(), kExitServer);
-  } catch (const net::TransportError& e) {
-    return fail(command, e.what(), kExitUsage);  // CA or client certificate files unusable
-  }
+  return change(command, c, *trial, settings);
 }
 
 }  // namespace

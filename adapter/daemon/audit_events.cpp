@@ -26,12 +26,7 @@ bool parse(const std::optional<std::string>& ndjson, rapidjson::Document& doc) {
 }  // namespace
 
 audit::AuditSettings auditSettings(const DaemonConfig& c, const std::string& actor) {
-  audit::AuditSettings s;
-  s.dir = c.audit_dir;
-  if (!c.audit_key_file.empty()) s.key_file = c.audit_key_file;
-  s.max_segment_bytes = c.audit_max_segment_bytes;
-  s.checkpoint_every = c.audit_checkpoint_interval;
-  if (!c.audit_anchor_path.empty()) s.anchor_path = c.audit_anchor_path;
+  audit::AuditSettings s = c.audit;
   s.actor = actor;
   return s;
 }

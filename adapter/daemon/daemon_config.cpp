@@ -163,19 +163,11 @@ std::optional<HostPort> parseHostPort(const std::string& text) {
   return hp;
 }
 
-DaemonConfig loadDaemonConfig(const std::filesystem::path& file) {
-  toml::table root;
-  try {
-    root = toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    std::ostringstream where;
-    where << "line " << e.source().begin.line << " column " << e.source().begin.column;
-    throw DaemonConfigError({file.string() + ": " + where.str() + ": " + std::string(e.description())});
-  }
-  DaemonConfig c;
-  c.file = file;
-  Reader r(root, file);
+namespace {
 
+using Seconds = std::chrono::seconds;
+
+void checkSectionsAndKeys(const toml::table& root, Reader& r) {
   for (auto&& [section, node] : root) {
     const std::string name(section.str());
     auto known = knownKeys().find(name);
@@ -191,147 +183,209 @@ DaemonConfig loadDaemonConfig(const std::filesystem::path& file) {
       if (!known->second.count(std::string(key.str()))) r.problem("[" + name + "] " + std::string(key.str()), "unknown key");
     }
   }
+}
 
-  if (auto v = r.text("fhir", "base_url", true)) {
-    c.base_url = *v;
-    while (!c.base_url.empty() && c.base_url.back() == '/')
-      c.base_url.pop_back();
-    if (c.base_url.rfind("http://", 0) != 0 && c.base_url.rfind("https://", 0) != 0)
-      r.problem("[fhir] base_url", "must be an http:// or https:// URL");
-  }
-  if (auto v = r.text("fhir", "auth")) c.auth = *v;
-  if (c.auth == "basic") {
-    if (auto u = r.text("fhir", "username", true)) c.username = *u;
-    c.password = r.secret("fhir", "password_file", "password_env", "password");
-  } else if (c.auth == "bearer") {
-    c.bearer_token = r.secret("fhir", "token_file", "token_env", "token");
-  } else if (c.auth == "smart-backend") {
-    if (auto v = r.text("fhir", "client_id", true)) c.smart_client_id = *v;
-    if (auto v = r.text("fhir", "private_key_file", true)) {
-      c.smart_private_key_file = r.path(*v).string();
-      r.mustExist("[fhir] private_key_file", c.smart_private_key_file);
-    }
-    if (auto v = r.text("fhir", "key_id", true)) c.smart_key_id = *v;
-    if (auto v = r.text("fhir", "token_url")) c.smart_token_url = *v;
-    if (auto v = r.text("fhir", "scope")) c.smart_scope = *v;
-  } else if (c.auth != "none") {
+// An existing file named by [section] key, as a string path ("" when the key is absent).
+std::string existingFile(Reader& r, const std::string& section, const std::string& key, bool required = false) {
+  auto v = r.text(section, key, required);
+  if (!v) return "";
+  const std::string p = r.path(*v).string();
+  r.mustExist("[" + section + "] " + key, p);
+  return p;
+}
+
+void readFhirAuth(Reader& r, FhirSettings& f) {
+  if (auto v = r.text("fhir", "auth")) f.auth = *v;
+  if (f.auth == "basic") {
+    if (auto u = r.text("fhir", "username", true)) f.username = *u;
+    f.password = r.secret("fhir", "password_file", "password_env", "password");
+  } else if (f.auth == "bearer") {
+    f.bearer_token = r.secret("fhir", "token_file", "token_env", "token");
+  } else if (f.auth == "smart-backend") {
+    f.smart.fhir_base_url = f.base_url;
+    if (auto v = r.text("fhir", "client_id", true)) f.smart.client_id = *v;
+    f.smart.private_key_file = existingFile(r, "fhir", "private_key_file", true);
+    if (auto v = r.text("fhir", "key_id", true)) f.smart.key_id = *v;
+    if (auto v = r.text("fhir", "token_url")) f.smart.token_url = *v;
+    if (auto v = r.text("fhir", "scope")) f.smart.scope = *v;
+  } else if (f.auth != "none") {
     r.problem("[fhir] auth", "must be none, basic, bearer or smart-backend");
   }
-  if (auto v = r.text("fhir", "ca_file")) {
-    c.ca_file = r.path(*v).string();
-    r.mustExist("[fhir] ca_file", c.ca_file);
-  }
-  if (auto v = r.text("fhir", "ca_dir")) {
-    c.ca_dir = r.path(*v).string();
-    r.mustExist("[fhir] ca_dir", c.ca_dir);
-  }
+}
+
+void readFhirTls(Reader& r, net::TlsSettings& tls) {
+  tls.ca_file = existingFile(r, "fhir", "ca_file");
+  tls.ca_dir = existingFile(r, "fhir", "ca_dir");
   auto cert = r.text("fhir", "client_cert");
   auto key = r.text("fhir", "client_key");
   if (cert.has_value() != key.has_value()) r.problem("[fhir] client_cert", "client_cert and client_key go together");
   if (cert && key) {
-    c.client_cert_file = r.path(*cert).string();
-    c.client_key_file = r.path(*key).string();
-    r.mustExist("[fhir] client_cert", c.client_cert_file);
-    r.mustExist("[fhir] client_key", c.client_key_file);
+    tls.client_cert_file = existingFile(r, "fhir", "client_cert");
+    tls.client_key_file = existingFile(r, "fhir", "client_key");
   }
-  if (auto v = r.integer("fhir", "connect_timeout_seconds", 1, 600)) c.connect_timeout = std::chrono::seconds(*v);
-  if (auto v = r.integer("fhir", "read_timeout_seconds", 1, 3600)) c.read_timeout = std::chrono::seconds(*v);
-  if (auto v = r.integer("fhir", "request_timeout_seconds", 1, 7200)) c.request_timeout = std::chrono::seconds(*v);
-  if (auto v = r.integer("fhir", "max_response_mb", 1, 4096)) c.max_response_bytes = static_cast<std::size_t>(*v) << 20;
-  if (auto v = r.integer("fhir", "max_attempts", 1, 20)) c.max_attempts = static_cast<int>(*v);
-  if (auto v = r.integer("fhir", "page_size", 1, 1000)) c.page_size = static_cast<int>(*v);
-  if (auto v = r.boolean("fhir", "per_patient")) c.per_patient = *v;
-  if (auto v = r.text("fhir", "category")) c.category = *v;
+}
 
+void readFhir(Reader& r, FhirSettings& f) {
+  if (auto v = r.text("fhir", "base_url", true)) {
+    f.base_url = *v;
+    while (!f.base_url.empty() && f.base_url.back() == '/')
+      f.base_url.pop_back();
+    if (f.base_url.rfind("http://", 0) != 0 && f.base_url.rfind("https://", 0) != 0)
+      r.problem("[fhir] base_url", "must be an http:// or https:// URL");
+  }
+  readFhirAuth(r, f);
+  readFhirTls(r, f.http.tls);
+  if (auto v = r.integer("fhir", "connect_timeout_seconds", 1, 600)) f.http.connect_timeout = Seconds(*v);
+  if (auto v = r.integer("fhir", "read_timeout_seconds", 1, 3600)) f.http.read_timeout = Seconds(*v);
+  if (auto v = r.integer("fhir", "request_timeout_seconds", 1, 7200)) f.http.overall_timeout = Seconds(*v);
+  if (auto v = r.integer("fhir", "max_response_mb", 1, 4096)) f.http.body_limit = static_cast<std::size_t>(*v) << 20;
+  if (auto v = r.integer("fhir", "max_attempts", 1, 20)) f.retry.max_attempts = static_cast<int>(*v);
+}
+
+// The search keys of [fhir]: part of the poller's settings.
+void readSearch(Reader& r, sync::SyncSettings& s) {
+  if (auto v = r.integer("fhir", "page_size", 1, 1000)) s.page_size = static_cast<int>(*v);
+  if (auto v = r.boolean("fhir", "per_patient")) s.per_patient = *v;
+  if (auto v = r.text("fhir", "category")) s.category = *v;
+}
+
+// [sync]: the poller's windows and the daemon's schedule.
+void readSyncSection(Reader& r, sync::SyncSettings& s, PollSchedule& schedule) {
+  if (auto v = r.integer("sync", "interval_seconds", 1, 86400)) schedule.interval = Seconds(*v);
+  if (auto v = r.integer("sync", "overlap_seconds", 0, 86400)) s.overlap = Seconds(*v);
+  if (auto v = r.integer("sync", "lag_seconds", 0, 3600)) s.lag = Seconds(*v);
+  if (auto v = r.integer("sync", "rescan_hours", 1, 24 * 30)) schedule.rescan_interval = std::chrono::hours(*v);
+}
+
+void readFiles(Reader& r, DaemonConfig& c) {
   if (auto v = r.text("trial", "mappings", true)) {
-    c.mappings = r.path(*v);
-    r.mustExist("[trial] mappings", c.mappings);
+    c.trial.mappings = r.path(*v);
+    r.mustExist("[trial] mappings", c.trial.mappings);
   }
   if (auto v = r.text("trial", "subjects", true)) {
-    c.subjects = r.path(*v);
-    r.mustExist("[trial] subjects", c.subjects);
+    c.trial.subjects = r.path(*v);
+    r.mustExist("[trial] subjects", c.trial.subjects);
   }
-  if (auto v = r.text("store", "path", true)) c.store_path = r.path(*v);
-  if (auto v = r.text("audit", "dir", true)) c.audit_dir = r.path(*v);
-  if (auto v = r.text("audit", "key_file")) {
-    c.audit_key_file = r.path(*v);
-    r.mustExist("[audit] key_file", c.audit_key_file);
-  }
-  if (auto v = r.integer("audit", "max_segment_mb", 1, 4096)) c.audit_max_segment_bytes = static_cast<std::uint64_t>(*v) << 20;
-  if (auto v = r.integer("audit", "checkpoint_seconds", 1, 86400)) c.audit_checkpoint_interval = std::chrono::seconds(*v);
-  if (auto v = r.text("audit", "anchor_path")) c.audit_anchor_path = r.path(*v);
+  if (auto v = r.text("store", "path", true)) c.store.path = r.path(*v);
+}
 
+void readAudit(Reader& r, audit::AuditSettings& a) {
+  if (auto v = r.text("audit", "dir", true)) a.dir = r.path(*v);
+  if (auto v = r.text("audit", "key_file")) {
+    a.key_file = r.path(*v);
+    r.mustExist("[audit] key_file", *a.key_file);
+  }
+  if (auto v = r.integer("audit", "max_segment_mb", 1, 4096)) a.max_segment_bytes = static_cast<std::uint64_t>(*v) << 20;
+  if (auto v = r.integer("audit", "checkpoint_seconds", 1, 86400)) a.checkpoint_every = Seconds(*v);
+  if (auto v = r.text("audit", "anchor_path")) a.anchor_path = r.path(*v);
+}
+
+void readHttp(Reader& r, HttpSettings& h) {
   if (auto v = r.text("http", "listen")) {
     if (auto hp = parseHostPort(*v))
-      c.http_listen = *hp;
+      h.listen = *hp;
     else
       r.problem("[http] listen", "must be HOST:PORT (port 0 picks a free port)");
   }
-  if (auto v = r.integer("http", "ready_max_age_seconds", 1, 7 * 86400)) c.ready_max_age = std::chrono::seconds(*v);
-  if (auto v = r.integer("sync", "interval_seconds", 1, 86400)) c.interval = std::chrono::seconds(*v);
-  if (auto v = r.integer("sync", "overlap_seconds", 0, 86400)) c.overlap = std::chrono::seconds(*v);
-  if (auto v = r.integer("sync", "lag_seconds", 0, 3600)) c.lag = std::chrono::seconds(*v);
-  if (auto v = r.integer("sync", "rescan_hours", 1, 24 * 30)) c.rescan_interval = std::chrono::hours(*v);
-  if (c.ready_max_age.count() == 0) c.ready_max_age = c.interval * 3 + std::chrono::seconds(60);
+  if (auto v = r.integer("http", "ready_max_age_seconds", 1, 7 * 86400)) h.ready_max_age = Seconds(*v);
+}
 
-  if (root["callback"]) {
-    c.callback_enabled = true;
-    if (auto v = r.text("callback", "listen")) {
-      if (auto hp = parseHostPort(*v))
-        c.callback_listen = *hp;
-      else
-        r.problem("[callback] listen", "must be HOST:PORT");
+void readCallbackEndpoint(Reader& r, CallbackSettings& cb) {
+  if (auto v = r.text("callback", "listen")) {
+    if (auto hp = parseHostPort(*v)) {
+      cb.server.host = hp->host;
+      cb.server.port = hp->port;
+    } else {
+      r.problem("[callback] listen", "must be HOST:PORT");
     }
-    if (auto v = r.text("callback", "path")) {
-      c.callback_path = *v;
-      if (c.callback_path.empty() || c.callback_path.front() != '/') r.problem("[callback] path", "must start with /");
-    }
-    if (auto v = r.text("callback", "cert", true)) {
-      c.callback_cert = r.path(*v);
-      r.mustExist("[callback] cert", c.callback_cert);
-    }
-    if (auto v = r.text("callback", "key", true)) {
-      c.callback_key = r.path(*v);
-      r.mustExist("[callback] key", c.callback_key);
-    }
-    if (auto v = r.text("callback", "bearer_token_file")) {
-      c.callback_bearer_token_file = r.path(*v);
-      r.mustExist("[callback] bearer_token_file", c.callback_bearer_token_file);
-    }
-    if (auto v = r.text("callback", "hmac_secret_file")) {
-      c.callback_hmac_secret_file = r.path(*v);
-      r.mustExist("[callback] hmac_secret_file", c.callback_hmac_secret_file);
-    }
-    if (auto v = r.text("callback", "client_ca_file")) {
-      c.callback_client_ca_file = r.path(*v);
-      r.mustExist("[callback] client_ca_file", c.callback_client_ca_file);
-    }
-    if (auto v = r.text("callback", "public_url")) {
-      // What the FHIR server will call: https://, or http:// to a loopback address (tests only).
-      c.callback_public_url = *v;
-      const bool https = v->rfind("https://", 0) == 0 && v->size() > 8;
-      const bool loopbackHttp =
-          v->rfind("http://127.0.0.1", 0) == 0 || v->rfind("http://localhost", 0) == 0 || v->rfind("http://[::1]", 0) == 0;
-      if (!https && !loopbackHttp)
-        r.problem("[callback] public_url", "must be an https:// URL (http:// only to 127.0.0.1, localhost or [::1], for tests)");
-    }
-    if (auto v = r.text("callback", "payload")) {
-      c.callback_payload = *v;
-      if (*v != "full-resource" && *v != "id-only" && *v != "empty")
-        r.problem("[callback] payload", "must be full-resource, id-only or empty");
-    }
-    if (auto v = r.integer("callback", "max_body_kb", 1, 256 * 1024))
-      c.callback_max_body_bytes = static_cast<std::size_t>(*v) << 10;
-    if (auto v = r.integer("callback", "read_timeout_seconds", 1, 600)) c.callback_read_timeout = std::chrono::seconds(*v);
-    if (auto v = r.integer("callback", "idle_timeout_seconds", 1, 3600)) c.callback_idle_timeout = std::chrono::seconds(*v);
-    if (auto v = r.integer("callback", "max_connections", 1, 100000)) c.callback_max_connections = static_cast<std::size_t>(*v);
-    if (auto v = r.integer("callback", "threads", 1, 64)) c.callback_threads = static_cast<int>(*v);
   }
+  if (auto v = r.text("callback", "path")) {
+    cb.path = *v;
+    if (cb.path.empty() || cb.path.front() != '/') r.problem("[callback] path", "must start with /");
+  }
+}
+
+void readCallbackForSubscriptions(Reader& r, CallbackSettings& cb) {
+  if (auto v = r.text("callback", "public_url")) {
+    // What the FHIR server will call: https://, or http:// to a loopback address (tests only).
+    cb.public_url = *v;
+    const bool https = v->rfind("https://", 0) == 0 && v->size() > 8;
+    const bool loopbackHttp =
+        v->rfind("http://127.0.0.1", 0) == 0 || v->rfind("http://localhost", 0) == 0 || v->rfind("http://[::1]", 0) == 0;
+    if (!https && !loopbackHttp)
+      r.problem("[callback] public_url", "must be an https:// URL (http:// only to 127.0.0.1, localhost or [::1], for tests)");
+  }
+  if (auto v = r.text("callback", "payload")) {
+    cb.payload = *v;
+    if (*v != "full-resource" && *v != "id-only" && *v != "empty")
+      r.problem("[callback] payload", "must be full-resource, id-only or empty");
+  }
+}
+
+void readCallbackFiles(Reader& r, CallbackSettings& cb) {
+  cb.server.cert_file = existingFile(r, "callback", "cert", true);
+  cb.server.key_file = existingFile(r, "callback", "key", true);
+  cb.bearer_token_file = existingFile(r, "callback", "bearer_token_file");
+  cb.hmac_secret_file = existingFile(r, "callback", "hmac_secret_file");
+  cb.server.client_ca_file = existingFile(r, "callback", "client_ca_file");
+}
+
+void readCallbackLimits(Reader& r, callback::CallbackServerSettings& s) {
+  if (auto v = r.integer("callback", "max_body_kb", 1, 256 * 1024)) s.max_body_bytes = static_cast<std::size_t>(*v) << 10;
+  if (auto v = r.integer("callback", "read_timeout_seconds", 1, 600)) s.read_timeout = Seconds(*v);
+  // The read timeout bounds the handshake and each write too.
+  s.handshake_timeout = s.read_timeout;
+  s.write_timeout = s.read_timeout;
+  if (auto v = r.integer("callback", "idle_timeout_seconds", 1, 3600)) s.idle_timeout = Seconds(*v);
+  if (auto v = r.integer("callback", "max_connections", 1, 100000)) s.max_connections = static_cast<std::size_t>(*v);
+  if (auto v = r.integer("callback", "threads", 1, 64)) s.threads = static_cast<int>(*v);
+}
+
+void readCallback(const toml::table& root, Reader& r, CallbackSettings& cb) {
+  if (!root["callback"]) return;
+  cb.enabled = true;
+  readCallbackEndpoint(r, cb);
+  readCallbackFiles(r, cb);
+  readCallbackForSubscriptions(r, cb);
+  readCallbackLimits(r, cb.server);
+}
+
+void readLog(Reader& r, LogSettings& log) {
   if (auto v = r.text("log", "level")) {
-    c.log_level = *v;
+    log.level = *v;
     static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error"};
-    if (!levels.count(c.log_level)) r.problem("[log] level", "must be trace, debug, info, warn or error");
+    if (!levels.count(log.level)) r.problem("[log] level", "must be trace, debug, info, warn or error");
   }
+}
+
+toml::table parseToml(const std::filesystem::path& file) {
+  try {
+    return toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << "line " << e.source().begin.line << " column " << e.source().begin.column;
+    throw DaemonConfigError({file.string() + ": " + where.str() + ": " + std::string(e.description())});
+  }
+}
+
+}  // namespace
+
+DaemonConfig loadDaemonConfig(const std::filesystem::path& file) {
+  const toml::table root = parseToml(file);
+  DaemonConfig c;
+  c.file = file;
+  Reader r(root, file);
+  checkSectionsAndKeys(root, r);
+  // The order of the problems (the order of the keys in the file's documentation) is kept.
+  readFhir(r, c.fhir);
+  readSearch(r, c.sync);
+  readFiles(r, c);
+  readAudit(r, c.audit);
+  readHttp(r, c.http);
+  readSyncSection(r, c.sync, c.schedule);
+  if (c.http.ready_max_age.count() == 0) c.http.ready_max_age = c.schedule.interval * 3 + Seconds(60);
+  readCallback(root, r, c.callback);
+  readLog(r, c.log);
   if (!r.problems().empty()) throw DaemonConfigError(std::move(r.problems()));
   return c;
 }

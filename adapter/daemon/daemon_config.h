@@ -1,14 +1,24 @@
 #pragma once
-// DaemonConfig: the TOML configuration file (CONTRACT.md keys plus the daemon's own), checked
-// completely at start-up into an immutable value. Relative paths are relative to the file's
-// folder. Secrets are read from files or environment variables named here, never taken from
-// the command line, and never printed.
+// DaemonConfig: the TOML configuration file (docs/contract.md keys plus the daemon's own),
+// checked completely at start-up into an immutable value. Each part IS the settings value of
+// the component that uses it (config.sync is the poller's sync::SyncSettings, config.audit the
+// audit log's audit::AuditSettings, ...): no copies field by field. Relative paths are relative
+// to the file's folder. Secrets are read from files or environment variables named here, never
+// taken from the command line, and never printed.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "audit/audit_log.h"
+#include "callback/callback_server.h"
+#include "net/auth.h"
+#include "net/fhir_client.h"
+#include "net/http_client.h"
+#include "sync/poller.h"
 
 namespace fa::daemon {
 
@@ -17,54 +27,67 @@ struct HostPort {
   unsigned short port = 0;
 };
 
-struct DaemonConfig {
-  std::filesystem::path file;
-
-  // [fhir]
-  std::string base_url;
+// [fhir]: how to reach and authenticate to the server (its search keys are in DaemonConfig::sync).
+struct FhirSettings {
+  std::string base_url;       // without a trailing slash
   std::string auth = "none";  // none | basic | bearer | smart-backend
   std::string username;
-  std::string password;      // from password_file / password_env
-  std::string bearer_token;  // from token_file / token_env
-  std::string smart_client_id, smart_private_key_file, smart_key_id, smart_token_url, smart_scope = "system/Observation.rs";
-  std::string ca_file, ca_dir, client_cert_file, client_key_file;
-  std::chrono::seconds connect_timeout{10}, read_timeout{30}, request_timeout{120};
-  std::size_t max_response_bytes = 64u << 20;
-  int max_attempts = 6;
-  int page_size = 100;
-  bool per_patient = false;
-  std::string category;
+  std::string password;          // from password_file / password_env
+  std::string bearer_token;      // from token_file / token_env
+  net::SmartSettings smart;      // smart-backend: client_id, private_key_file, key_id, token_url, scope
+  net::HttpClientSettings http;  // timeouts, max_response_mb, CA and client certificate files
+  net::RetryPolicy retry;        // max_attempts
+};
 
-  // [trial]
+// [trial]
+struct TrialFiles {
   std::filesystem::path mappings, subjects;
-  // [store] [audit]
-  std::filesystem::path store_path, audit_dir;
-  std::filesystem::path audit_key_file;  // [audit] key_file; empty: hash-only checkpoints
-  std::uint64_t audit_max_segment_bytes = 64ull << 20;
-  std::chrono::seconds audit_checkpoint_interval{300};
-  std::filesystem::path audit_anchor_path;  // [audit] anchor_path; empty: none
-  // [http]
-  HostPort http_listen{"127.0.0.1", 9464};
-  std::chrono::seconds ready_max_age{0};  // 0 = three sync intervals
-  // [sync]
-  std::chrono::seconds interval{300}, overlap{300}, lag{5};
+};
+
+// [store]
+struct StoreSettings {
+  std::filesystem::path path;
+};
+
+// [http]: the health and metrics listener.
+struct HttpSettings {
+  HostPort listen{"127.0.0.1", 9464};
+  std::chrono::seconds ready_max_age{0};  // after loading: never 0 (default three sync intervals + 60 s)
+};
+
+// [sync] interval_seconds and rescan_hours: when the daemon polls.
+struct PollSchedule {
+  std::chrono::seconds interval{300};
   std::chrono::hours rescan_interval{24};
-  // [callback]
-  bool callback_enabled = false;
-  HostPort callback_listen{"0.0.0.0", 8443};
-  std::string callback_path = "/notify";
-  std::filesystem::path callback_cert, callback_key, callback_bearer_token_file, callback_hmac_secret_file;
-  std::filesystem::path callback_client_ca_file;   // mTLS: callers must show a certificate from this CA
-  std::string callback_public_url;                 // the URL the FHIR server calls (subscription register); "" = unset
-  std::string callback_payload = "full-resource";  // full-resource | id-only | empty (subscription register)
-  std::size_t callback_max_body_bytes = 1u << 20;  // max_body_kb
-  std::chrono::seconds callback_read_timeout{10};  // headers, then body (and handshake, write)
-  std::chrono::seconds callback_idle_timeout{60};  // keep-alive between requests
-  std::size_t callback_max_connections = 256;
-  int callback_threads = 2;
-  std::size_t callback_max_batch = 256;  // notifications per commit / processing slice
-  // [log]
-  std::string log_level = "info";
+};
+
+// [callback]: the push receiver (present = enabled).
+struct CallbackSettings {
+  bool enabled = false;
+  callback::CallbackServerSettings server;  // listen, cert, key, client_ca_file, limits and timeouts
+  std::string path = "/notify";
+  std::filesystem::path bearer_token_file, hmac_secret_file;
+  std::string public_url;                 // the URL the FHIR server calls (subscription register); "" = unset
+  std::string payload = "full-resource";  // full-resource | id-only | empty (subscription register)
+  std::size_t max_batch = 256;            // notifications per commit / processing slice
+};
+
+// [log]
+struct LogSettings {
+  std::string level = "info";
+};
+
+struct DaemonConfig {
+  std::filesystem::path file;
+  FhirSettings fhir;
+  sync::SyncSettings sync;  // [fhir] page_size, per_patient, category; [sync] overlap_seconds, lag_seconds
+  PollSchedule schedule;
+  TrialFiles trial;
+  StoreSettings store;
+  audit::AuditSettings audit;  // [audit] dir, key_file, max_segment_mb, checkpoint_seconds, anchor_path
+  HttpSettings http;
+  CallbackSettings callback;
+  LogSettings log;
 };
 
 class DaemonConfigError : public std::runtime_error {

@@ -1,17 +1,12 @@
 #pragma once
-// DaemonRunner: `fhir-adapter run`. Loads everything at start-up (configuration errors surface
-// now, not at 3 a.m.), checks the server's CapabilityStatement, then syncs every interval:
-// poll -> store -> recompute records -> metrics. SIGTERM/SIGINT finish the current page, commit
-// and exit 0; SIGHUP reloads mappings and roster. Notifies systemd (READY, WATCHDOG) when run
-// under it.
+// DaemonRunner: `fhir-adapter run`. Opens everything at start-up (configuration errors surface
+// now, not at 3 a.m.), then loops Daemon::step() (daemon.h: poll -> store -> recompute records
+// -> metrics) and waits. SIGTERM/SIGINT finish the current page, commit and exit 0; SIGHUP
+// reloads mappings and roster. Notifies systemd (READY, WATCHDOG) when run under it.
+#include "daemon/daemon.h"
 #include "daemon/daemon_config.h"
 
 namespace fa::daemon {
-
-struct RunOptions {
-  bool once = false;
-  bool skip_rescan = false;  // with once: an incremental pass only (no deletion check)
-};
 
 // Returns the process exit code.
 int runDaemon(const DaemonConfig& config, const RunOptions& options);

@@ -6,47 +6,33 @@
 
 namespace fa::daemon {
 
-std::unique_ptr<net::FhirClient> connectFhir(const DaemonConfig& config, Metrics* metrics) {
-  net::HttpClientSettings settings;
-  settings.connect_timeout = config.connect_timeout;
-  settings.read_timeout = config.read_timeout;
-  settings.overall_timeout = config.request_timeout;
-  settings.body_limit = config.max_response_bytes;
-  settings.tls.ca_file = config.ca_file;
-  settings.tls.ca_dir = config.ca_dir;
-  settings.tls.client_cert_file = config.client_cert_file;
-  settings.tls.client_key_file = config.client_key_file;
-  std::shared_ptr<net::HttpClient> http = net::makeBeastHttpClient(settings);
+namespace {
 
-  std::shared_ptr<net::Authenticator> auth;
-  if (config.auth == "basic") {
-    auth = net::makeBasicAuth(config.username, config.password);
-  } else if (config.auth == "bearer") {
-    auth = net::makeBearerAuth(config.bearer_token);
-  } else if (config.auth == "smart-backend") {
-    net::SmartSettings smart;
-    smart.fhir_base_url = config.base_url;
-    smart.token_url = config.smart_token_url;
-    smart.client_id = config.smart_client_id;
-    smart.private_key_file = config.smart_private_key_file;
-    smart.key_id = config.smart_key_id;
-    smart.scope = config.smart_scope;
-    auth = net::makeSmartBackendAuth(smart, net::makeBeastHttpClient(settings));
-  } else {
-    auth = net::makeNoAuth();
-  }
-  net::RetryPolicy retry;
-  retry.max_attempts = config.max_attempts;
+std::shared_ptr<net::Authenticator> makeAuthenticator(const FhirSettings& fhir) {
+  if (fhir.auth == "basic") return net::makeBasicAuth(fhir.username, fhir.password);
+  if (fhir.auth == "bearer") return net::makeBearerAuth(fhir.bearer_token);
+  // The token endpoint gets its own client: same timeouts and TLS files.
+  if (fhir.auth == "smart-backend") return net::makeSmartBackendAuth(fhir.smart, net::makeBeastHttpClient(fhir.http));
+  return net::makeNoAuth();
+}
+
+net::FhirClientObserver requestMetrics(Metrics* metrics) {
   net::FhirClientObserver observer;
-  if (metrics) {
-    observer.on_request = [metrics](const std::string& outcome) {
-      metrics->add("fhir_adapter_fhir_requests_total", 1, {{"outcome", outcome}});
-    };
-    observer.on_retry = [metrics](const std::string& reason) {
-      metrics->add("fhir_adapter_fhir_retries_total", 1, {{"reason", reason}});
-    };
-  }
-  return std::make_unique<net::FhirClient>(config.base_url, http, auth, retry, observer);
+  if (!metrics) return observer;
+  observer.on_request = [metrics](const std::string& outcome) {
+    metrics->add("fhir_adapter_fhir_requests_total", 1, {{"outcome", outcome}});
+  };
+  observer.on_retry = [metrics](const std::string& reason) {
+    metrics->add("fhir_adapter_fhir_retries_total", 1, {{"reason", reason}});
+  };
+  return observer;
+}
+
+}  // namespace
+
+std::unique_ptr<net::FhirClient> connectFhir(const FhirSettings& fhir, Metrics* metrics) {
+  std::shared_ptr<net::HttpClient> http = net::makeBeastHttpClient(fhir.http);
+  return std::make_unique<net::FhirClient>(fhir.base_url, http, makeAuthenticator(fhir), fhir.retry, requestMetrics(metrics));
 }
 
 std::string checkCapabilities(net::FhirClient& client) {

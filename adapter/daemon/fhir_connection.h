@@ -1,6 +1,6 @@
 #pragma once
-// Builds the FHIR client stack (HTTP client, authenticator, retries) from the configuration,
-// and checks the server's CapabilityStatement.
+// Builds the FHIR client stack (HTTP client, authenticator, retries) from [fhir], and checks
+// the server's CapabilityStatement.
 #include <memory>
 #include <string>
 
@@ -10,7 +10,9 @@
 
 namespace fa::daemon {
 
-std::unique_ptr<net::FhirClient> connectFhir(const DaemonConfig& config, Metrics* metrics);
+// Throws net::TransportError (CA or client certificate files unusable) or net::AuthError (the
+// SMART private key): configuration problems, found before any request.
+std::unique_ptr<net::FhirClient> connectFhir(const FhirSettings& fhir, Metrics* metrics);
 
 // GET [base]/metadata: must be a FHIR 4.0.x CapabilityStatement offering Observation search.
 // Returns "" when fine, else the problem. Throws net::FhirError when the server cannot be reached.

@@ -103,11 +103,16 @@ struct HealthServer::Impl {
 
 HealthServer::HealthServer(const HostPort& listen, HealthHandlers handlers) : impl_(std::make_unique<Impl>()) {
   impl_->handlers = std::move(handlers);
-  tcp::endpoint endpoint(net::ip::make_address(listen.host == "localhost" ? "127.0.0.1" : listen.host), listen.port);
-  impl_->acceptor.open(endpoint.protocol());
-  impl_->acceptor.set_option(net::socket_base::reuse_address(true));
-  impl_->acceptor.bind(endpoint);
-  impl_->acceptor.listen(net::socket_base::max_listen_connections);
+  try {
+    tcp::endpoint endpoint(net::ip::make_address(listen.host == "localhost" ? "127.0.0.1" : listen.host), listen.port);
+    impl_->acceptor.open(endpoint.protocol());
+    impl_->acceptor.set_option(net::socket_base::reuse_address(true));
+    impl_->acceptor.bind(endpoint);
+    impl_->acceptor.listen(net::socket_base::max_listen_connections);
+  } catch (const boost::system::system_error& e) {
+    // The same words as check-config (preflight.h) and the callback receiver.
+    throw std::runtime_error("cannot listen on " + listen.host + ":" + std::to_string(listen.port) + ": " + e.code().message());
+  }
   impl_->accept();
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
 }

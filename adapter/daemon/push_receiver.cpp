@@ -42,14 +42,34 @@ void describePushMetrics(Metrics& m) {
              "New result versions found by scheduled catch-up polls that no notification announced");
 }
 
-PushReceiver::PushReceiver(const DaemonConfig& c, Metrics& metrics, std::function<void()> wake) : config_(c), metrics_(metrics) {
+namespace {
+
+callback::CallerAuthSettings callerAuth(const CallbackSettings& c) {
   callback::CallerAuthSettings auth;
-  auth.bearer_token = readSecretFile(c.callback_bearer_token_file, "callback bearer token");
-  auth.hmac_secret = readSecretFile(c.callback_hmac_secret_file, "callback HMAC secret");
-  if (!auth.bearer_token && !auth.hmac_secret && c.callback_client_ca_file.empty())
+  auth.bearer_token = readSecretFile(c.bearer_token_file, "callback bearer token");
+  auth.hmac_secret = readSecretFile(c.hmac_secret_file, "callback HMAC secret");
+  if (!auth.bearer_token && !auth.hmac_secret && c.server.client_ca_file.empty())
     logWarn("callback_unauthenticated_callers",
             {{"detail", "no bearer_token_file, hmac_secret_file or client_ca_file: any caller is accepted"}});
-  queue_ = std::make_unique<callback::NotificationQueue>(c.store_path.string(), c.callback_max_batch);
+  return auth;
+}
+
+void observeAck(Metrics& metrics, double seconds) {
+  for (double le : kAckBuckets) {
+    if (seconds <= le) metrics.add(std::string(kAck) + "_bucket", 1, {{"le", bucketLabel(le)}});
+  }
+  metrics.add(std::string(kAck) + "_bucket", 1, {{"le", "+Inf"}});
+  metrics.add(std::string(kAck) + "_sum", seconds);
+  metrics.add(std::string(kAck) + "_count");
+}
+
+}  // namespace
+
+PushReceiver::PushReceiver(const CallbackSettings& c, const std::filesystem::path& store_path, Metrics& metrics,
+                           std::function<void()> wake)
+    : settings_(c), metrics_(metrics) {
+  callback::CallerAuthSettings auth = callerAuth(c);
+  queue_ = std::make_unique<callback::NotificationQueue>(store_path.string(), c.max_batch);
   queue_->setOnStored(std::move(wake));
   callback::IntakeObserver obs;
   obs.on_notification = [&metrics](const std::string& shape, const std::string& outcome) {
@@ -64,30 +84,11 @@ PushReceiver::PushReceiver(const DaemonConfig& c, Metrics& metrics, std::functio
   obs.on_rejected = [](int status, const std::string& problem) {
     logWarn("notification_rejected", {{"status", std::to_string(status)}, {"problem", problem}});
   };
-  obs.on_ack = [&metrics](double seconds) {
-    for (double le : kAckBuckets) {
-      if (seconds <= le) metrics.add(std::string(kAck) + "_bucket", 1, {{"le", bucketLabel(le)}});
-    }
-    metrics.add(std::string(kAck) + "_bucket", 1, {{"le", "+Inf"}});
-    metrics.add(std::string(kAck) + "_sum", seconds);
-    metrics.add(std::string(kAck) + "_count");
-  };
-  intake_ = std::make_unique<callback::NotificationIntake>(c.callback_path, callback::CallerAuth(std::move(auth)), *queue_, obs);
-  callback::CallbackServerSettings s;
-  s.host = c.callback_listen.host;
-  s.port = c.callback_listen.port;
-  s.cert_file = c.callback_cert.string();
-  s.key_file = c.callback_key.string();
-  s.client_ca_file = c.callback_client_ca_file.string();
-  s.max_body_bytes = c.callback_max_body_bytes;
-  s.read_timeout = c.callback_read_timeout;
-  s.write_timeout = c.callback_read_timeout;
-  s.handshake_timeout = c.callback_read_timeout;
-  s.idle_timeout = c.callback_idle_timeout;
-  s.max_connections = c.callback_max_connections;
-  s.threads = c.callback_threads;
+  obs.on_ack = [&metrics](double seconds) { observeAck(metrics, seconds); };
+  intake_ = std::make_unique<callback::NotificationIntake>(c.path, callback::CallerAuth(std::move(auth)), *queue_, obs);
   server_ = std::make_unique<callback::CallbackServer>(
-      s, [this](callback::ServerRequest&& r, callback::Responder respond) { intake_->handle(std::move(r), std::move(respond)); },
+      c.server,
+      [this](callback::ServerRequest&& r, callback::Responder respond) { intake_->handle(std::move(r), std::move(respond)); },
       [&metrics](const std::string& event) {
         metrics.add("fhir_adapter_callback_connection_events_total", 1, {{"event", event}});
       });
@@ -102,11 +103,10 @@ unsigned short PushReceiver::port() const {
 }
 
 callback::ProcessReport PushReceiver::process(store::ObservationStore& store, net::FhirClient& client) {
-  callback::NotificationProcessor processor(store, config_.callback_path,
-                                            [&client](const std::string& url) { return client.get(url); });
+  callback::NotificationProcessor processor(store, settings_.path, [&client](const std::string& url) { return client.get(url); });
   callback::ProcessReport total;
   while (true) {  // in slices, so a large backlog is committed as it goes
-    callback::ProcessReport r = processor.processPending(config_.callback_max_batch);
+    callback::ProcessReport r = processor.processPending(settings_.max_batch);
     total.notifications += r.notifications;
     total.new_versions += r.new_versions;
     total.known_versions += r.known_versions;
@@ -115,7 +115,7 @@ callback::ProcessReport PushReceiver::process(store::ObservationStore& store, ne
     for (const auto& [why, n] : r.poll_reasons)
       total.poll_reasons[why] += n;
     total.new_ids.insert(total.new_ids.end(), r.new_ids.begin(), r.new_ids.end());
-    if (r.notifications < static_cast<int>(config_.callback_max_batch)) break;
+    if (r.notifications < static_cast<int>(settings_.max_batch)) break;
   }
   for (const auto& [why, n] : total.poll_reasons)
     metrics_.add("fhir_adapter_callback_poll_requests_total", n, {{"reason", why}});
@@ -134,7 +134,7 @@ void PushReceiver::reloadCertificates() {
   try {
     server_->reloadCertificates();
     metrics_.add("fhir_adapter_callback_cert_reloads_total", 1, {{"result", "ok"}});
-    logInfo("callback_certificates_reloaded", {{"cert", config_.callback_cert.string()}});
+    logInfo("callback_certificates_reloaded", {{"cert", settings_.server.cert_file}});
   } catch (const std::exception& e) {
     metrics_.add("fhir_adapter_callback_cert_reloads_total", 1, {{"result", "failed"}});
     logError("callback_certificates_reload_failed_keeping_previous", {{"problem", e.what()}});
@@ -142,7 +142,7 @@ void PushReceiver::reloadCertificates() {
 }
 
 void PushReceiver::stop() {
-  if (server_) server_->stop(config_.callback_read_timeout * 2);
+  if (server_) server_->stop(settings_.server.read_timeout * 2);
   if (queue_) queue_->stop();
 }
 

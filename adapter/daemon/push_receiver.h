@@ -14,6 +14,7 @@
 #include "callback/notification_processor.h"
 #include "daemon/daemon_config.h"
 #include "daemon/metrics.h"
+#include "daemon/push_source.h"
 #include "net/fhir_client.h"
 #include "store/observation_store.h"
 
@@ -25,25 +26,26 @@ class NotificationQueue;
 
 namespace fa::daemon {
 
-class PushReceiver {
+class PushReceiver : public PushSource {
  public:
-  // Starts listening. `wake` is called (from any thread) when a notification was stored.
-  // Throws std::runtime_error (certificate, key, secret files, address).
-  PushReceiver(const DaemonConfig& config, Metrics& metrics, std::function<void()> wake);
-  ~PushReceiver();
+  // Starts listening; the durable queue lives in the store file `store_path`. `wake` is called
+  // (from any thread) when a notification was stored. Throws std::runtime_error (certificate,
+  // key, secret files, address).
+  PushReceiver(const CallbackSettings& settings, const std::filesystem::path& store_path, Metrics& metrics,
+               std::function<void()> wake);
+  ~PushReceiver() override;
 
   unsigned short port() const;
   // Work loop: processes what is pending; the caller recomputes records on new versions and
   // polls when asked.
-  callback::ProcessReport process(store::ObservationStore& store, net::FhirClient& client);
-  void reloadCertificates();
+  callback::ProcessReport process(store::ObservationStore& store, net::FhirClient& client) override;
+  void reloadCertificates() override;
   // Graceful: answers requests already read, writes what was accepted, then stops.
   void stop();
-  // Authentication failures since the last call (reason labels), for the audit log.
-  std::vector<std::string> takeAuthFailures();
+  std::vector<std::string> takeAuthFailures() override;
 
  private:
-  const DaemonConfig& config_;
+  const CallbackSettings& settings_;
   Metrics& metrics_;
   std::unique_ptr<callback::NotificationQueue> queue_;
   std::unique_ptr<callback::NotificationIntake> intake_;

@@ -116,13 +116,10 @@ std::string subscriptionReason(const std::string& trial_id, const std::string& a
   return "fhir-adapter " + trial_id + " " + analyte;
 }
 
-std::string buildSubscription(const SubscriptionSettings& s, const AnalyteCodeSet& codes, const std::optional<std::string>& id) {
-  const bool backport = s.backport_topic.has_value();
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  kv(w, "resourceType", "Subscription");
-  if (id) kv(w, "id", *id);
+namespace {
+
+// meta: our tag (list and delete touch only ours), and the backport profile.
+void writeMeta(Writer& w, const std::string& trial_id, bool backport) {
   w.Key("meta");
   w.StartObject();
   if (backport) {
@@ -135,26 +132,14 @@ std::string buildSubscription(const SubscriptionSettings& s, const AnalyteCodeSe
   w.StartArray();
   w.StartObject();
   kv(w, "system", kSubscriptionTagSystem);
-  kv(w, "code", s.trial_id);
+  kv(w, "code", trial_id);
   w.EndObject();
   w.EndArray();
   w.EndObject();
-  if (!s.hmac_secret.empty()) {
-    w.Key("extension");
-    oneExtension(w, kMedplumSecretExtension, "valueString", s.hmac_secret);
-  }
-  kv(w, "status", "requested");
-  kv(w, "reason", subscriptionReason(s.trial_id, codes.analyte));
-  if (backport) {
-    kv(w, "criteria", *s.backport_topic);
-    w.Key("_criteria");
-    w.StartObject();
-    w.Key("extension");
-    oneExtension(w, kFilterCriteriaExtension, "valueString", subscriptionCriteria(codes));
-    w.EndObject();
-  } else {
-    kv(w, "criteria", subscriptionCriteria(codes));
-  }
+}
+
+// channel: rest-hook to our endpoint, the payload form, the bearer token header.
+void writeChannel(Writer& w, const SubscriptionSettings& s, bool backport) {
   w.Key("channel");
   w.StartObject();
   kv(w, "type", "rest-hook");
@@ -176,6 +161,35 @@ std::string buildSubscription(const SubscriptionSettings& s, const AnalyteCodeSe
     w.EndArray();
   }
   w.EndObject();
+}
+
+}  // namespace
+
+std::string buildSubscription(const SubscriptionSettings& s, const AnalyteCodeSet& codes, const std::optional<std::string>& id) {
+  const bool backport = s.backport_topic.has_value();
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  kv(w, "resourceType", "Subscription");
+  if (id) kv(w, "id", *id);
+  writeMeta(w, s.trial_id, backport);
+  if (!s.hmac_secret.empty()) {
+    w.Key("extension");
+    oneExtension(w, kMedplumSecretExtension, "valueString", s.hmac_secret);
+  }
+  kv(w, "status", "requested");
+  kv(w, "reason", subscriptionReason(s.trial_id, codes.analyte));
+  if (backport) {
+    kv(w, "criteria", *s.backport_topic);
+    w.Key("_criteria");
+    w.StartObject();
+    w.Key("extension");
+    oneExtension(w, kFilterCriteriaExtension, "valueString", subscriptionCriteria(codes));
+    w.EndObject();
+  } else {
+    kv(w, "criteria", subscriptionCriteria(codes));
+  }
+  writeChannel(w, s, backport);
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }

@@ -3,6 +3,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 import unittest
 import urllib.request
@@ -12,6 +13,21 @@ import harness as h
 
 def by_id(records):
     return {r["observation"].split("/_history")[0]: r for r in records}
+
+
+def wait_for_event(stream, event, timeout):
+    """Reads log lines from stream (on a thread, so the wait is bounded) until one logs `event`.
+    Returns whether it came within `timeout` seconds."""
+    found = threading.Event()
+
+    def read():
+        for line in stream:
+            if f'"event":"{event}"' in line:
+                found.set()
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    return found.wait(timeout)
 
 
 class FullSyncTest(unittest.TestCase):
@@ -242,11 +258,10 @@ class ChangesPropagateTest(unittest.TestCase):
             self.assertIn("fhir_adapter_last_success_timestamp_seconds", metrics)
             self.assertNotIn("Patient/p1", metrics)  # no identifiers in metrics
             proc.send_signal(signal.SIGHUP)
-            time.sleep(0.5)
+            # The reload is done (and logged) before SIGTERM is sent.
+            self.assertTrue(wait_for_event(proc.stderr, "mappings_reloaded", 20), "SIGHUP did not reload the mappings")
             proc.send_signal(signal.SIGTERM)
             self.assertEqual(proc.wait(20), 0)
-            log = proc.stderr.read()
-            self.assertIn('"event":"mappings_reloaded"', log)
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -28,6 +28,7 @@ class Daemon:
     def __init__(self, config):
         self.proc = subprocess.Popen([h.BINARY, "run", "--config", config], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.lines = []
+        self.changed = threading.Condition()
         self.port = None
         self.ready = threading.Event()
         self.synced = threading.Event()
@@ -39,12 +40,22 @@ class Daemon:
 
     def _read(self):
         for line in self.proc.stderr:
-            self.lines.append(line.rstrip())
+            with self.changed:
+                self.lines.append(line.rstrip())
+                self.changed.notify_all()
             if '"event":"callback_listening"' in line:
                 self.port = int(json.loads(line)["address"].rsplit(":", 1)[1])
                 self.ready.set()
             if '"event":"sync_pass"' in line:
                 self.synced.set()
+
+    def wait_for_line(self, predicate, timeout=10):
+        """The first log line (parsed) for which predicate is true, waiting at most `timeout` s."""
+        def match():
+            return next((json.loads(l) for l in self.lines if l.startswith("{") and predicate(json.loads(l))), None)
+        with self.changed:
+            self.changed.wait_for(lambda: match() is not None, timeout)
+            return match()
 
     def stop(self, sig=signal.SIGTERM):
         self.proc.send_signal(sig)
@@ -82,25 +93,37 @@ class PushTest(unittest.TestCase):
         return r.status
 
     def wait_for_record(self, config, observation_id, limit):
-        start = time.monotonic()
-        while time.monotonic() - start < limit:
+        """Polls the stored records until the Observation's is there (at most `limit` s)."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
             if any(r["observation"].startswith("Observation/" + observation_id) for r in h.records(config)):
-                return time.monotonic() - start
+                return True
             time.sleep(0.02)
         return None
 
-    def test_an_announced_observation_becomes_a_record_in_under_a_second(self):
+    @staticmethod
+    def pushed(observation_id):
+        """A push_processed line that stored a version of the Observation."""
+        return lambda e: e.get("event") == "push_processed" and "Observation/" + observation_id in e["observations"].split(",")
+
+    # No wall-clock limit here (timing belongs to benchmarks: bench/callback_bench.cpp measures the
+    # receiver's acknowledgement latency): what is asserted is that the push path, not a poll,
+    # delivered the record.
+    def test_an_announced_observation_becomes_a_record_without_a_poll(self):
         config = self.config("e2e")
         daemon = Daemon(config)
         try:
             # R4 rest-hook with payload, as HAPI sends it.
             status, created = self.sandbox.request("POST", "Observation", observation(30.5))
             self.assertEqual(status, 201)
-            start = time.monotonic()
             self.assertEqual(self.notify(daemon.port, "PUT", "/notify/Observation/" + created["id"], created), 200)
-            took = self.wait_for_record(config, created["id"], 5)
-            self.assertIsNotNone(took, "\n".join(daemon.lines[-20:]))
-            self.assertLess(time.monotonic() - start, 1.0)
+            self.assertIsNotNone(self.wait_for_record(config, created["id"], 5), "\n".join(daemon.lines[-20:]))
+            # The notification carried the resource: stored as it came, no read, no poll asked for,
+            # and no poll ran (the only sync_pass is the first one; the interval is 300 s).
+            pushed = daemon.wait_for_line(self.pushed(created["id"]))
+            self.assertIsNotNone(pushed, "\n".join(daemon.lines[-20:]))
+            self.assertEqual((pushed["new_versions"], pushed["reads"], pushed["poll"]), ("1", "0", "no"))
+            self.assertEqual(len(h.sync_log("\n".join(daemon.lines))), 1)
             # Backport id-only: the daemon reads the resource from the server.
             status, second = self.sandbox.request("POST", "Observation", observation(41.0))
             bundle = {"resourceType": "Bundle", "type": "history", "entry": [
@@ -111,10 +134,12 @@ class PushTest(unittest.TestCase):
                     {"name": "notification-event", "part": [{"name": "event-number", "valueString": "1"},
                                                             {"name": "focus", "valueReference": {"reference": "Observation/" + second["id"]}}]}]}},
                 {"fullUrl": self.sandbox.base + "/Observation/" + second["id"]}]}
-            start = time.monotonic()
             self.assertEqual(self.notify(daemon.port, "POST", "/notify", bundle), 200)
             self.assertIsNotNone(self.wait_for_record(config, second["id"], 5))
-            self.assertLess(time.monotonic() - start, 1.0)
+            # id-only: the processor read the resource from the server (one GET) and stored it.
+            pushed = daemon.wait_for_line(self.pushed(second["id"]))
+            self.assertIsNotNone(pushed, "\n".join(daemon.lines[-20:]))
+            self.assertEqual((pushed["new_versions"], pushed["reads"]), ("1", "1"))
             # Unauthenticated and malformed notifications change nothing.
             before = h.records(config)
             self.assertEqual(self.notify(daemon.port, "POST", "/notify", None, token="wrong"), 401)

@@ -1,0 +1,51 @@
+#include "daemon/lifecycle_events.h"
+
+namespace fa::daemon {
+namespace {
+
+audit::AuditEvent daemonEvent(const char* action, const std::string& base_url, const std::string& mappings_hash,
+                              std::map<std::string, std::string> details, const char* outcome = "success") {
+  audit::AuditEvent e;
+  e.actor = "fhir-adapter";
+  e.action = action;
+  e.source_server = base_url;
+  e.rule_version = mappings_hash;
+  e.outcome = outcome;
+  e.details = std::move(details);
+  return e;
+}
+
+}  // namespace
+
+audit::AuditEvent configLoadedEvent(const DaemonConfig& c, const std::string& mappings_hash, bool keyed) {
+  return daemonEvent("config_loaded", c.fhir.base_url, mappings_hash,
+                     {{"config", c.file.string()},
+                      {"mappings", c.trial.mappings.string()},
+                      {"subjects", c.trial.subjects.string()},
+                      {"audit_mode", keyed ? "hmac-sha256" : "hash-only"}});
+}
+
+audit::AuditEvent mappingsReloadedEvent(const std::string& base_url, const std::string& previous, const std::string& current) {
+  return daemonEvent("mappings_reloaded", base_url, current, {{"previous", previous}, {"current", current}});
+}
+
+audit::AuditEvent mappingsReloadFailedEvent(const std::string& base_url, const std::string& kept, std::size_t problems,
+                                            const std::string& first_problem) {
+  return daemonEvent("mappings_reloaded", base_url, kept,
+                     {{"problems", std::to_string(problems)}, {"problem", first_problem}, {"kept", kept}}, "serious_failure");
+}
+
+audit::AuditEvent mappingsReevaluatedEvent(const std::string& base_url, const std::string& previous, const std::string& current) {
+  return daemonEvent("mappings_reevaluated", base_url, current, {{"previous", previous}, {"current", current}});
+}
+
+audit::AuditEvent callbackUnauthenticatedEvent(const std::string& base_url, const std::string& mappings_hash,
+                                               const std::string& reason) {
+  return daemonEvent("callback_unauthenticated", base_url, mappings_hash, {{"reason", reason}}, "minor_failure");
+}
+
+audit::AuditEvent daemonStoppedEvent(const std::string& base_url, const std::string& mappings_hash, const std::string& reason) {
+  return daemonEvent("daemon_stopped", base_url, mappings_hash, {{"reason", reason}});
+}
+
+}  // namespace fa::daemon

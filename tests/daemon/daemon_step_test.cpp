@@ -1,0 +1,322 @@
+// Daemon::step(): the work loop driven with a fake FHIR server (canned responses keyed by URL),
+// a temporary SQLite store and audit folder, and a ManualClock. Nothing here sleeps.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "audit/audit_entry.h"
+#include "audit/audit_files.h"
+#include "daemon/daemon.h"
+#include "net/auth.h"
+#include "support/mappings_copy.h"
+
+namespace fa::daemon {
+namespace {
+
+using std::chrono::seconds;
+
+const char* const kBase = "http://fhir.test/fhir";
+
+const char* const kCapabilities = R"({"resourceType":"CapabilityStatement","fhirVersion":"4.0.1","rest":[{"mode":"server",
+  "resource":[{"type":"Observation","interaction":[{"code":"read"},{"code":"search-type"}]}]}]})";
+
+// A serum bilirubin (LOINC 1975-2) of Patient/p1 in umol/L, version `version`.
+std::string bilirubin(const std::string& id, int version, const std::string& value) {
+  return R"({"resourceType":"Observation","id":")" + id + R"(","meta":{"versionId":")" + std::to_string(version) +
+         R"(","lastUpdated":"2026-02-10T01:0)" + std::to_string(version) + R"(:00Z"},"status":"final",
+  "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],
+  "code":{"coding":[{"system":"http://loinc.org","code":"1975-2"}]},"subject":{"reference":"Patient/p1"},
+  "effectiveDateTime":"2026-02-10T08:00:00+08:00",
+  "valueQuantity":{"value":)" +
+         value + R"(,"unit":"umol/L","system":"http://unitsofmeasure.org","code":"umol/L"}})";
+}
+
+std::string searchset(const std::vector<std::string>& resources) {
+  std::string entries;
+  for (const std::string& r : resources)
+    entries += (entries.empty() ? "" : ",") + std::string(R"({"resource":)") + r + "}";
+  return R"({"resourceType":"Bundle","type":"searchset","entry":[)" + entries + "]}";
+}
+
+// The FHIR server: canned responses keyed by a part of the URL (first match in insertion
+// order); every other search finds nothing. `failing` makes every request answer that status.
+class FakeFhirServer : public net::HttpClient {
+ public:
+  void on(const std::string& url_part, const std::string& body) { canned_.emplace_back(url_part, body); }
+  void replace(const std::string& url_part, const std::string& body) {
+    for (auto& [part, b] : canned_)
+      if (part == url_part) b = body;
+  }
+  net::HttpResponse send(const net::HttpRequest& request) override {
+    requests.push_back(request.url);
+    net::HttpResponse r;
+    r.status = failing ? failing : 200;
+    if (failing) return r;
+    r.body = searchset({});
+    if (request.url.find("/metadata") != std::string::npos) r.body = kCapabilities;
+    for (const auto& [part, body] : canned_) {
+      if (request.url.find(part) != std::string::npos) {
+        r.body = body;
+        break;
+      }
+    }
+    return r;
+  }
+  std::size_t searches() const {
+    std::size_t n = 0;
+    for (const std::string& url : requests)
+      n += url.find("/Observation?") != std::string::npos;
+    return n;
+  }
+  std::vector<std::string> requests;
+  int failing = 0;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> canned_;
+};
+
+class FakePush : public PushSource {
+ public:
+  callback::ProcessReport process(store::ObservationStore&, net::FhirClient&) override { return std::exchange(next, {}); }
+  std::vector<std::string> takeAuthFailures() override { return {}; }
+  void reloadCertificates() override { ++cert_reloads; }
+  callback::ProcessReport next;
+  int cert_reloads = 0;
+};
+
+class DaemonStepTest : public ::testing::Test {
+ protected:
+  DaemonStepTest() : clock_(std::chrono::sys_days{std::chrono::year{2026} / 3 / 1}) {
+    std::random_device rd;
+    dir_ = std::filesystem::temp_directory_path() / ("fa-daemon-" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "subjects.csv") << "subject_id,patient,dose1_date,dose2_date\nS01,Patient/p1,2026-01-10,2026-02-07\n";
+    config_.fhir.base_url = kBase;
+    config_.trial = {mappings_.dir(), dir_ / "subjects.csv"};
+    config_.store.path = dir_ / "adapter.db";
+    config_.audit.dir = dir_ / "audit";
+    config_.audit.fsync = audit::FsyncPolicy::Never;
+    config_.schedule.interval = seconds(300);
+    config_.http.ready_max_age = seconds(960);
+    server_ = std::make_shared<FakeFhirServer>();
+    net::RetryPolicy once;
+    once.max_attempts = 1;  // a failure is reported at once (the retries have their own tests)
+    net::Clock noSleep;
+    noSleep.sleep = [](std::chrono::milliseconds) {};
+    client_ = std::make_unique<net::FhirClient>(kBase, server_, net::makeNoAuth(), once, net::FhirClientObserver{}, noSleep);
+    store_ = std::make_unique<store::ObservationStore>(config_.store.path.string(), store::SqliteDb::Mode::ReadWrite);
+    audit_ = audit::AuditLog::open(config_.audit);
+  }
+  ~DaemonStepTest() override {
+    daemon_.reset();
+    audit_.reset();
+    store_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  Daemon& daemon(PushSource* push = nullptr) {
+    daemon_ = std::make_unique<Daemon>(DaemonParts{config_, *store_, *client_, *audit_, push, metrics_, clock_},
+                                       loadTrial(config_.trial));
+    daemon_->start();
+    return *daemon_;
+  }
+  std::vector<std::string> records() const {
+    std::vector<std::string> out;
+    store_->forEachRecord([&](const store::StoredRecord& r) { out.push_back(r.ndjson); });
+    return out;
+  }
+  std::vector<std::string> auditActions() const {
+    std::vector<std::string> out;
+    for (const auto& segment : audit::listSegments(config_.audit.dir))
+      audit::forEachLine(segment.path, [&](std::string_view line, std::size_t, bool) {
+        if (auto e = audit::parseEntry(line)) out.push_back(e->action);
+        return true;
+      });
+    return out;
+  }
+  std::size_t count(const std::string& action) const {
+    const auto actions = auditActions();
+    return static_cast<std::size_t>(std::count(actions.begin(), actions.end(), action));
+  }
+  double records(const std::string& flag) const { return metrics_.value("fhir_adapter_records", {{"flag", flag}}); }
+
+  test::MappingsCopy mappings_;
+  std::filesystem::path dir_;
+  ManualClock clock_;
+  DaemonConfig config_;
+  Metrics metrics_;
+  std::shared_ptr<FakeFhirServer> server_;
+  std::unique_ptr<net::FhirClient> client_;
+  std::unique_ptr<store::ObservationStore> store_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(DaemonStepTest, FirstStepChecksTheServerSyncsAndCreatesRecords) {
+  server_->on("1975-2", searchset({bilirubin("o1", 1, "30.5")}));
+  StepReport r = daemon().step();
+  EXPECT_EQ(r.problem, ServerProblem::None);
+  ASSERT_TRUE(r.pass.has_value());
+  EXPECT_EQ(r.pass->new_versions, 1);
+  EXPECT_TRUE(r.pass->rescanned);  // the first pass after a start looks for deletions
+  EXPECT_TRUE(r.recomputed);
+  EXPECT_EQ(server_->requests.front(), std::string(kBase) + "/metadata");
+  ASSERT_EQ(records().size(), 1u);
+  EXPECT_NE(records()[0].find("\"Observation/o1/_history/1\""), std::string::npos) << records()[0];
+  // 30.5 umol/L against the protocol range 3.4-20.5 (fhir-mappings/ranges.json): high.
+  EXPECT_EQ(records("high"), 1);
+  EXPECT_EQ(count("record_created"), 1u);
+  EXPECT_EQ(metrics_.value("fhir_adapter_sync_passes_total", {{"result", "ok"}}), 1);
+  // Ready: a pass succeeded at the clock's now.
+  EXPECT_TRUE(daemon_->readiness().first);
+  // The next poll is one interval after this one started.
+  EXPECT_EQ(r.next_due, clock_.steadyNow() + seconds(300));
+}
+
+TEST_F(DaemonStepTest, AStepBeforeTheIntervalDoesNotPollAndOneAfterItDoes) {
+  server_->on("1975-2", searchset({bilirubin("o1", 1, "30.5")}));
+  Daemon& d = daemon();
+  d.step();
+  const std::size_t searches = server_->searches();
+  EXPECT_GT(searches, 0u);
+
+  clock_.advance(seconds(299));
+  StepReport early = d.step();
+  EXPECT_FALSE(early.pass.has_value());
+  EXPECT_FALSE(early.recomputed);
+  EXPECT_EQ(server_->searches(), searches);  // not one request
+
+  // Past the interval (299 + 2 = 301 s > 300 s): polls, and finds version 2 at 10.0 umol/L.
+  server_->replace("1975-2", searchset({bilirubin("o1", 2, "10.0")}));
+  clock_.advance(seconds(2));
+  StepReport due = d.step();
+  ASSERT_TRUE(due.pass.has_value());
+  EXPECT_FALSE(due.pass->rescanned);  // rescans are daily (rescan_hours = 24)
+  EXPECT_EQ(due.pass->new_versions, 1);
+  EXPECT_GT(server_->searches(), searches);
+  // 10.0 within 3.4-20.5: the record is updated to normal.
+  EXPECT_EQ(records("normal"), 1);
+  EXPECT_EQ(records("high"), 0);
+  EXPECT_EQ(count("record_updated"), 1u);
+}
+
+TEST_F(DaemonStepTest, AReloadWithChangedMappingsRecomputesTheRecords) {
+  server_->on("1975-2", searchset({bilirubin("o1", 1, "30.5")}));
+  Daemon& d = daemon();
+  d.step();
+  ASSERT_EQ(records("high"), 1);
+  const std::string before = d.trial().config->content_hash;
+  // The protocol's upper limit for bilirubin from 20.5 to 40: 30.5 becomes normal.
+  mappings_.replace("ranges.json", R"("analyte": "BILI",    "low": 3.4,  "high": 20.5)",
+                    R"("analyte": "BILI",    "low": 3.4,  "high": 40)");
+  d.requestReload();
+  StepReport r = d.step();  // before the interval; without push a reload also polls at once
+  EXPECT_TRUE(r.reloaded);
+  EXPECT_TRUE(r.recomputed);
+  ASSERT_TRUE(r.pass.has_value());
+  EXPECT_EQ(r.pass->new_versions, 0);  // nothing new on the server: the recomputation is the reload's
+  EXPECT_NE(d.trial().config->content_hash, before);
+  EXPECT_EQ(records("normal"), 1);
+  EXPECT_EQ(count("mappings_reloaded"), 1u);
+  // Two re-evaluations: at start (a new store has no mappings hash: "none" -> current) and now.
+  EXPECT_EQ(count("mappings_reevaluated"), 2u);
+  EXPECT_EQ(count("record_updated"), 1u);
+  EXPECT_EQ(metrics_.value("fhir_adapter_mappings_reloads_total", {{"result", "ok"}}), 1);
+}
+
+TEST_F(DaemonStepTest, ABrokenReloadKeepsThePreviousMappings) {
+  server_->on("1975-2", searchset({bilirubin("o1", 1, "30.5")}));
+  Daemon& d = daemon();
+  d.step();
+  const std::string before = d.trial().config->content_hash;
+  mappings_.write("ranges.json", "{ not json");
+  d.requestReload();
+  StepReport r = d.step();
+  EXPECT_TRUE(r.reloaded);
+  EXPECT_FALSE(r.recomputed);
+  EXPECT_EQ(d.trial().config->content_hash, before);
+  EXPECT_EQ(records("high"), 1);
+  EXPECT_EQ(metrics_.value("fhir_adapter_mappings_reloads_total", {{"result", "failed"}}), 1);
+  EXPECT_EQ(count("mappings_reloaded"), 1u);  // the serious_failure entry
+}
+
+TEST_F(DaemonStepTest, AServerFailureIsReportedAndTheNextDueStepRetries) {
+  server_->on("1975-2", searchset({bilirubin("o1", 1, "30.5")}));
+  Daemon& d = daemon();
+  ASSERT_EQ(d.step().problem, ServerProblem::None);  // the CapabilityStatement is checked once
+  server_->failing = 503;
+  clock_.advance(seconds(300));
+  StepReport failed = d.step();
+  EXPECT_EQ(failed.problem, ServerProblem::SyncFailed);
+  EXPECT_FALSE(failed.pass.has_value());
+  EXPECT_EQ(metrics_.value("fhir_adapter_sync_passes_total", {{"result", "failed"}}), 1);
+  EXPECT_EQ(failed.next_due, clock_.steadyNow() + seconds(300));
+
+  server_->failing = 0;
+  server_->replace("1975-2", searchset({bilirubin("o1", 2, "10.0")}));
+  clock_.advance(seconds(300));
+  StepReport retried = d.step();
+  EXPECT_EQ(retried.problem, ServerProblem::None);
+  ASSERT_TRUE(retried.pass.has_value());
+  EXPECT_EQ(retried.pass->new_versions, 1);
+  EXPECT_EQ(records("normal"), 1);
+}
+
+TEST_F(DaemonStepTest, AnUnreachableServerAtStartIsRetriedAtTheNextInterval) {
+  server_->failing = 503;
+  Daemon& d = daemon();
+  StepReport r = d.step();
+  EXPECT_EQ(r.problem, ServerProblem::Unreachable);
+  EXPECT_EQ(server_->searches(), 0u);
+  EXPECT_FALSE(d.readiness().first);
+  EXPECT_EQ(r.next_due, clock_.steadyNow() + seconds(300));
+  server_->failing = 0;
+  clock_.advance(seconds(300));
+  EXPECT_TRUE(d.step().pass.has_value());
+}
+
+TEST_F(DaemonStepTest, ANotificationAskingForAPollPollsBeforeTheInterval) {
+  FakePush push;
+  Daemon& d = daemon(&push);
+  d.step();
+  const std::size_t searches = server_->searches();
+  clock_.advance(seconds(10));
+  EXPECT_FALSE(d.step().pass.has_value());  // nothing asked, interval not reached
+  push.next.notifications = 1;
+  push.next.poll_needed = true;
+  push.next.poll_reasons = {{"ping", 1}};
+  StepReport r = d.step();
+  EXPECT_EQ(r.push.notifications, 1);
+  EXPECT_TRUE(r.pass.has_value());
+  EXPECT_GT(server_->searches(), searches);
+  d.requestReload();
+  StepReport reloaded = d.step();
+  EXPECT_EQ(push.cert_reloads, 1);          // SIGHUP also reloads the receiver's certificates
+  EXPECT_FALSE(reloaded.pass.has_value());  // with push, polls keep their schedule
+}
+
+TEST_F(DaemonStepTest, AScheduledPollCountsWhatNoNotificationAnnounced) {
+  FakePush push;
+  server_->on("1975-2", searchset({bilirubin("o1", 1, "30.5")}));
+  Daemon& d = daemon(&push);
+  d.step();  // the first pass catches up on the time the daemon was down: not counted
+  EXPECT_EQ(metrics_.value("fhir_adapter_missed_push_total"), 0);
+  server_->replace("1975-2", searchset({bilirubin("o1", 2, "10.0")}));
+  clock_.advance(seconds(300));
+  ASSERT_TRUE(d.step().pass.has_value());                          // scheduled, and the push source announced nothing
+  EXPECT_EQ(metrics_.value("fhir_adapter_missed_push_total"), 1);  // version 2 of o1
+}
+
+TEST_F(DaemonStepTest, ReadinessExpiresWithTheClock) {
+  Daemon& d = daemon();
+  d.step();
+  EXPECT_TRUE(d.readiness().first);
+  clock_.advance(seconds(961));  // ready_max_age 960 s
+  EXPECT_EQ(d.readiness(), std::make_pair(false, std::string("not ready: last successful sync is too old")));
+}
+
+}  // namespace
+}  // namespace fa::daemon

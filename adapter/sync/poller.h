@@ -45,6 +45,10 @@ struct SyncSettings {
   bool allow_mass_withdrawal = false;
 };
 
+// What the caller (the daemon) does with a report: recompute the records when new_versions,
+// deletions or deletions_undone are non-zero; show pending_deletions (a gauge); when
+// withdrawal_blocked, log and audit why (withdrawals_held, withdraw_records of current_records,
+// withdraw_fraction against max_withdraw_fraction), raise a metric, and make `run --once` exit 1.
 struct PassReport {
   int queries = 0;
   int requests = 0;

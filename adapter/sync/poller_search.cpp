@@ -100,15 +100,20 @@ void Poller::advanceWatermark(SearchRun& run, bool last_page, const std::string&
     return;
   }
   if (!run.newest) return;
-  // A transaction committing late may carry an earlier lastUpdated than one already seen: the
-  // lag below the server's own clock (and the overlap) leaves room for it.
   TimePoint mark = *run.newest;
-  if (run.server_now && *run.server_now - settings_.lag < mark) mark = *run.server_now - settings_.lag;
-  // Never backwards: the stored watermark was itself a safe place to resume.
-  if (auto current = store_.watermark(run.key)) {
-    if (auto stored = parseInstant(*current); stored && *stored >= mark) return;
+  // Not behind the stored watermark on account of the data (it was itself a safe place to
+  // resume: results since deleted may have set it)...
+  const std::optional<std::string> current = store_.watermark(run.key);
+  if (current) {
+    if (auto stored = parseInstant(*current); stored && *stored > mark) mark = *stored;
   }
-  store_.setWatermark(run.key, formatInstant(mark), stamp);
+  // ...but never past the server's own clock minus the lag: a transaction committing late may
+  // carry an earlier lastUpdated than one already seen, and a server whose clock was set back
+  // stamps new results earlier than the watermark.
+  if (run.server_now && *run.server_now - settings_.lag < mark) mark = *run.server_now - settings_.lag;
+  const std::string text = formatInstant(mark);
+  if (current == text) return;
+  store_.setWatermark(run.key, text, stamp);
   if (!last_page) run.progress_written = true;
 }
 

@@ -64,6 +64,16 @@ TEST_F(PollerSearchTest, WatermarkNeverMovesBackwards) {
   EXPECT_EQ(store->watermark("BILI"), "2026-03-01T10:00:00.000Z");
 }
 
+TEST_F(PollerSearchTest, AServerClockSetBackPullsTheWatermarkBack) {
+  store->setWatermark("BILI", "2026-03-01T10:00:00.000Z", "2026-03-01T10:00:05.000Z");
+  // The server's clock now says 09:00: what it commits next is stamped before 10:00.
+  server->date = "Sun, 01 Mar 2026 09:00:00 GMT";
+  server->on(biliSearch(geParam("2026-03-01T09:59:00.000Z")), 200, searchset({{"o1", "1", "2026-03-01T09:59:30.000Z"}}));
+  pass(false);
+  // max(stored 10:00, newest 09:59:30) = 10:00, capped by 09:00:00 - 5 s = 08:59:55.
+  EXPECT_EQ(store->watermark("BILI"), "2026-03-01T08:59:55.000Z");
+}
+
 TEST_F(PollerSearchTest, PerPatientQueriesHaveOneWatermarkEach) {
   settings.per_patient = true;
   settings.category = "laboratory";

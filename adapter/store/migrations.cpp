@@ -81,6 +81,18 @@ const std::vector<std::string>& steps() {
         updated_at    TEXT NOT NULL
       );
       )SQL",
+      // Deletions awaiting confirmation (adapter/sync): a rescan's read of a vanished result
+      // answered 404/410. It becomes a row of `deletions` only when a later rescan, at least
+      // [sync] deletion_confirm_seconds after first_seen, is answered the same; a reappearance
+      // removes it.
+      R"SQL(
+      CREATE TABLE pending_deletions (
+        id            TEXT PRIMARY KEY,
+        first_seen    TEXT NOT NULL,     -- our clock: the first 404/410 answer
+        last_seen     TEXT NOT NULL,     -- our clock: the latest one
+        last_status   INTEGER NOT NULL   -- 404 | 410
+      );
+      )SQL",
   };
   return s;
 }

@@ -5,7 +5,7 @@
 
 namespace fa::store {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Brings the database to kSchemaVersion; returns the version it found.
 int migrate(SqliteDb& db);

@@ -77,6 +77,36 @@ class ObservationStore {
 
  private:
   SqliteDb db_;
+
+  // ---- Deletion checks of the sync engine (adapter/store/deletion_checks.cpp) ----
+  // A rescan's read of a vanished result answered 404/410: pending until a later rescan,
+  // [sync] deletion_confirm_seconds on, confirms it; undone when the resource is seen again.
+ public:
+  struct PendingDeletion {
+    std::string id;
+    std::string first_seen;  // our clock, UTC instant
+    std::string last_seen;
+    int last_status = 0;  // 404 | 410
+  };
+  // Records one 404/410 answer; an id already pending keeps its first_seen.
+  void notePendingDeletion(const std::string& id, int status, const std::string& now);
+  std::optional<PendingDeletion> pendingDeletion(const std::string& id);
+  std::size_t pendingDeletionCount();
+  // Writes the confirmed deletion (as putDeletion) and drops its pending row; true when new.
+  bool confirmDeletion(const Deletion& d, const std::string& now);
+  struct DeletionUndo {
+    int pending_cleared = 0;
+    std::vector<std::string> deletions_undone;  // ids whose confirmed deletion was removed
+  };
+  // The resources were seen again (in a search or a read): their pending and confirmed
+  // deletions are void.
+  DeletionUndo undoDeletions(const std::vector<std::string>& ids);
+  // The mass-withdrawal guard's fraction: the current records, and those belonging to `ids`.
+  std::size_t recordCount();
+  std::size_t recordCountOf(const std::vector<std::string>& ids);
+  // Page progress that turned out unsafe (results not sorted) is taken back.
+  void clearWatermark(const std::string& query_key);
+  // ---- end of deletion checks ----
 };
 
 }  // namespace fa::store

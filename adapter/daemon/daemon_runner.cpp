@@ -146,7 +146,7 @@ void recompute(store::ObservationStore& store, const TrialState& trial, const Da
   auto result = sync::rebuildRecords(store, trial.config, trial.roster, c.base_url, nowInstant(), [](const engine::Rejection& r) {
     logWarn("resource_rejected", {{"resource", r.resource}, {"why", r.why}});
   });
-  auditRecordChanges(auditLog, result, trial.config->content_hash, c.base_url);  // one event per change, then fsync
+  drainAuditOutbox(store, auditLog, c.base_url);  // one event per change, then fsync, then the outbox rows go
   metrics.clear("fhir_adapter_records");
   for (const auto& [flag, n] : result.by_flag)
     metrics.set("fhir_adapter_records", n, {{"flag", flag}});
@@ -250,6 +250,8 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
                        {"subjects", c.subjects.string()},
                        {"audit_mode", auditLog->keyed() ? "hmac-sha256" : "hash-only"}}});
     auditLog->commit();
+    // Record changes a crash left unaudited (committed, entry not yet written) go first.
+    drainAuditOutbox(*store, *auditLog, c.base_url);
   } catch (const audit::AuditError& e) {
     logError("audit_error", {{"problem", e.what()}});
     return kExitConfig;
@@ -551,9 +553,8 @@ int printRecords(const DaemonConfig& c, bool csv) {
     std::string out;
     if (csv) out = engine::csvHeader();
     std::size_t n = 0;
-    store.forEachRecord([&](const store::StoredRecord& r) {
-      out += csv ? r.csv : r.ndjson;
-      out += '\n';
+    store.forEachRecord([&](const engine::OutcomeRecord& r) {
+      csv ? engine::appendCsv(out, r) : engine::appendNdjson(out, r);  // each line with its newline
       ++n;
       if (out.size() > (1 << 20)) {
         std::fwrite(out.data(), 1, out.size(), stdout);

@@ -35,19 +35,21 @@ class AuditCli : public ::testing::Test {
   }
   void storeRecord(const std::string& id) {
     store::ObservationStore s((tmp / "adapter.db").string(), store::SqliteDb::Mode::ReadWrite);
-    store::StoredRecord r;
-    r.observation_id = id;
+    engine::OutcomeRecord r;
+    r.resource_id = id;
     r.subject_id = "S-001";
     r.analyte = "BILI";
     r.observation = "Observation/" + id + "/_history/3";
-    r.ndjson =
-        R"({"subject_id": "S-001", "analyte": "BILI", "observation": "Observation/)" + id +
-        R"(/_history/3", "status": "final", "value": 45.2, "unit": "umol/L", "flag": "high", "ctcae_grade": 1, "selected": true})";
-    r.csv = "S-001,BILI";
-    s.db().exec("BEGIN");
+    r.status = "final";
+    r.value = core::Decimal::parse("45.2");
+    r.unit = "umol/L";
+    r.flag = core::Flag::High;
+    r.ctcae_grade = 1;
+    r.selected = true;
+    auto t = s.transaction();
     s.replaceRecords({r}, "rules-hash-1", "2026-03-01T00:00:00.000Z");
     s.setMeta("mappings_hash", "rules-hash-1");
-    s.db().exec("COMMIT");
+    t.commit();
   }
   TempDir tmp;
 };
@@ -152,7 +154,7 @@ TEST_F(AuditCli, ReviewAcceptAndOverrideAreAuditedAndListed) {
   EXPECT_EQ(run({"audit", "verify"}).exit_code, 0);
   // The source data is untouched.
   store::ObservationStore s((tmp / "adapter.db").string(), store::SqliteDb::Mode::ReadOnly);
-  s.forEachRecord([](const store::StoredRecord& rec) { EXPECT_NE(rec.ndjson.find("\"flag\": \"high\""), std::string::npos); });
+  s.forEachRecord([](const engine::OutcomeRecord& rec) { EXPECT_EQ(rec.flag, core::Flag::High); });
   // Table form, and the export shows the reviewer.
   r = run({"review", "list"});
   EXPECT_NE(r.out.find("haemolysed sample"), std::string::npos);

@@ -2,6 +2,7 @@
 // store's outbox (typed records), list every field that changed and no lab free text, and the
 // outbox rows go only once the entries are committed.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -156,6 +157,32 @@ TEST_F(Outbox, NothingPendingWritesNothing) {
   replace({bili("a", "18", core::Flag::Normal)}, "hash-1");  // the same again: no change
   EXPECT_EQ(drainAuditOutbox(store, *log, "u"), 0u);
   EXPECT_EQ(entries().size(), 1u);
+}
+
+TEST_F(Outbox, ChangesLeftByACrashAreAuditedAtTheNextStart) {
+  // A child process commits two record changes and dies before auditing them (no destructor
+  // runs); the next start drains them first.
+  const std::string path = (dir.path() / "adapter.db").string();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    store::ObservationStore own(path, store::SqliteDb::Mode::ReadWrite);
+    auto t = own.transaction();
+    own.replaceRecords({bili("a", "18", core::Flag::Normal), bili("b", "25.5", core::Flag::High)}, "hash-1", "t");
+    t.commit();
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(store.pendingRecordChangeCount(), 2u);
+  auto log = openLog();
+  EXPECT_EQ(drainAuditOutbox(store, *log, "u"), 2u);
+  auto e = entries();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].record_key, "a");
+  EXPECT_EQ(e[1].record_key, "b");
+  EXPECT_EQ(e[1].detail("after.flag"), "high");
+  EXPECT_EQ(store.pendingRecordChangeCount(), 0u);
 }
 
 }  // namespace

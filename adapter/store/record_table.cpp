@@ -32,11 +32,6 @@ std::string csvText(const engine::OutcomeRecord& r) {
   return out;
 }
 
-struct StoredRow {
-  RecordValues values;
-  std::string ndjson;
-};
-
 // The statements of one replaceRecords call.
 struct RecordWriter {
   Statement upsert, history, outbox, remove;
@@ -51,16 +46,18 @@ struct RecordWriter {
     upsert.run();
   }
 
-  void log(const std::string& id, const char* change, const StoredRow* before, const RecordValues* after,
+  // The history keeps NDJSON text (its shipped columns); the outbox the typed values.
+  void log(const std::string& id, const char* change, const RecordValues* before, const RecordValues* after,
            const std::optional<std::string>& after_ndjson) {
     history.bind(1, id).bind(2, std::string_view(change)).bind(5, rules_hash).bind(6, now);
-    history.bindOptional(3, before ? std::optional<std::string>(before->ndjson) : std::nullopt).bindOptional(4, after_ndjson);
+    history.bindOptional(3, before ? std::optional<std::string>(ndjsonText(fromValues(*before))) : std::nullopt);
+    history.bindOptional(4, after_ndjson);
     history.run();
     const RecordValues none(recordColumnNames().size());
     const int width = static_cast<int>(none.size());
     outbox.bind(1, id).bind(2, std::string_view(change)).bind(3, rules_hash).bind(4, now);
     outbox.bind(5, std::int64_t{before != nullptr});
-    bindValues(outbox, 6, before ? before->values : none);
+    bindValues(outbox, 6, before ? *before : none);
     outbox.bind(6 + width, std::int64_t{after != nullptr});
     bindValues(outbox, 7 + width, after ? *after : none);
     outbox.run();
@@ -87,20 +84,20 @@ RecordChanges ObservationStore::replaceRecords(const engine::OutcomeRecords& rec
                                                const std::string& now,
                                                std::vector<std::pair<std::string, std::string>>* changed) {
   RecordChanges changes;
-  std::map<std::string, StoredRow> existing;  // observation_id -> what is stored
+  std::map<std::string, RecordValues> existing;  // observation_id -> what is stored
   {
-    Statement s = db_.prepare("SELECT observation_id, record_ndjson, " + recordColumnList("") + " FROM records");
+    Statement s = db_.prepare("SELECT observation_id, " + recordColumnList("") + " FROM records");
     while (s.step())
-      existing.emplace(s.text(0), StoredRow{readValues(s, 2), s.text(1)});
+      existing.emplace(s.text(0), readValues(s, 1));
   }
   RecordWriter writer = prepareWriter(db_, rules_hash, now);
   for (const engine::OutcomeRecord& r : records) {
     const RecordValues values = toValues(r);
-    std::optional<StoredRow> before;
+    std::optional<RecordValues> before;
     if (auto it = existing.find(r.resource_id); it != existing.end()) {
       before = std::move(it->second);
       existing.erase(it);
-      if (before->values == values) continue;  // stored the same: no change, no history, no audit
+      if (*before == values) continue;  // stored the same: no change, no history, no audit
     }
     const std::string ndjson = ndjsonText(r);
     writer.write(r.resource_id, r, values, ndjson);
@@ -109,10 +106,10 @@ RecordChanges ObservationStore::replaceRecords(const engine::OutcomeRecords& rec
     (before ? changes.updated : changes.created)++;
     if (changed) changed->emplace_back(r.resource_id, change);
   }
-  for (const auto& [id, row] : existing) {
+  for (const auto& [id, values] : existing) {
     writer.remove.bind(1, id);
     writer.remove.run();
-    writer.log(id, "removed", &row, nullptr, std::nullopt);
+    writer.log(id, "removed", &values, nullptr, std::nullopt);
     ++changes.removed;
     if (changed) changed->emplace_back(id, "removed");
   }

@@ -132,6 +132,18 @@ TEST_F(Records, EachChangeHasOneHistoryRowAndOneTypedOutboxRow) {
   EXPECT_FALSE(pending[1].after.has_value());
   EXPECT_EQ(ndjson(*pending[1].before), ndjson(sampleRecord("b")));
   EXPECT_GT(pending[1].seq, pending[0].seq);
+  {
+    // The history keeps the NDJSON lines (without the newline) of both sides.
+    SqliteDb raw(path, SqliteDb::Mode::ReadOnly);
+    Statement h = raw.prepare("SELECT change, before_ndjson, after_ndjson FROM record_history ORDER BY seq");
+    std::vector<std::string> rows;
+    while (h.step())
+      rows.push_back(h.text(0) + "|" + h.optionalText(1).value_or("NULL") + "|" + h.optionalText(2).value_or("NULL"));
+    auto line = [](const engine::OutcomeRecord& r) { return ndjson(r).substr(0, ndjson(r).size() - 1); };
+    ASSERT_EQ(rows.size(), 4u);
+    EXPECT_EQ(rows[2], "updated|" + line(sampleRecord("a", "18.0")) + "|" + line(higher));
+    EXPECT_EQ(rows[3], "removed|" + line(sampleRecord("b")) + "|NULL");
+  }
   store.deleteRecordChanges(pending[0].seq);  // only up to that row
   EXPECT_EQ(store.pendingRecordChangeCount(), 1u);
   EXPECT_EQ(all().size(), 1u);

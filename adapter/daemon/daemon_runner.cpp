@@ -238,6 +238,8 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
     if (const auto& r = auditLog->recovered())
       logWarn("audit_partial_line_dropped",
               {{"segment", r->segment}, {"line", std::to_string(r->line)}, {"bytes", std::to_string(r->dropped_bytes)}});
+    // Record changes a crash left unaudited (committed, entry not yet written) go first.
+    drainAuditOutbox(*store, *auditLog, c.base_url);
     auditLog->append({"fhir-adapter",
                       "config_loaded",
                       "",
@@ -250,8 +252,6 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
                        {"subjects", c.subjects.string()},
                        {"audit_mode", auditLog->keyed() ? "hmac-sha256" : "hash-only"}}});
     auditLog->commit();
-    // Record changes a crash left unaudited (committed, entry not yet written) go first.
-    drainAuditOutbox(*store, *auditLog, c.base_url);
   } catch (const audit::AuditError& e) {
     logError("audit_error", {{"problem", e.what()}});
     return kExitConfig;

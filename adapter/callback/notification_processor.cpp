@@ -35,6 +35,25 @@ std::optional<CarriedResource> readObservation(const ResourceReader& read, const
   return std::nullopt;
 }
 
+// Records the notification's event numbers; true when they show a gap (notifications were
+// missed, or the server skips some: poll).
+bool eventGap(store::NotificationStore& notifications, const Notification& n, const std::string& now) {
+  const std::optional<std::int64_t> last = notifications.lastEvent(n.subscription);
+  std::int64_t first = 0, highest = 0;
+  if (!n.event_numbers.empty()) {
+    first = *std::min_element(n.event_numbers.begin(), n.event_numbers.end());
+    highest = *std::max_element(n.event_numbers.begin(), n.event_numbers.end());
+  } else {
+    // A heartbeat (or an event without numbers) says how many events there were so far.
+    highest = *n.events_since_start;
+    first = n.shape == Shape::Heartbeat ? highest + 1 : highest;
+  }
+  // Always the latest: a counter that went back (a server restart) is the new start; an event
+  // delivered out of order costs at most one extra poll.
+  notifications.setLastEvent(n.subscription, highest, now);
+  return last && first > *last + 1;
+}
+
 }  // namespace
 
 NotificationProcessor::NotificationProcessor(store::ObservationStore& store, std::string endpoint_path, ResourceReader read)
@@ -86,23 +105,7 @@ ProcessReport NotificationProcessor::processPending(std::size_t max) {
     report.new_versions += fresh;
     // Records are recomputed after this commit; a crash in between must not leave them behind.
     if (fresh) store_.setMeta(kRecordsStaleKey, "1");
-    if (n && (!n->event_numbers.empty() || n->events_since_start)) {
-      // Event numbers: a gap means notifications were missed (or the server skips some): poll.
-      const std::optional<std::int64_t> last = notifications_.lastEvent(n->subscription);
-      std::int64_t first = 0, highest = 0;
-      if (!n->event_numbers.empty()) {
-        first = *std::min_element(n->event_numbers.begin(), n->event_numbers.end());
-        highest = *std::max_element(n->event_numbers.begin(), n->event_numbers.end());
-      } else {
-        // A heartbeat (or an event without numbers) says how many events there were so far.
-        highest = *n->events_since_start;
-        first = n->shape == Shape::Heartbeat ? highest + 1 : highest;
-      }
-      if (last && first > *last + 1) askPoll("event_gap");
-      // Always the latest: a counter that went back (a server restart) is the new start; an
-      // event delivered out of order costs at most one extra poll.
-      notifications_.setLastEvent(n->subscription, highest, now);
-    }
+    if (n && (!n->event_numbers.empty() || n->events_since_start) && eventGap(notifications_, *n, now)) askPoll("event_gap");
     if (outcome.empty())
       outcome = std::to_string(fresh) + " new, " + std::to_string(resources.size() - static_cast<std::size_t>(fresh)) + " known";
     notifications_.markDone(row.seq, outcome, now);

@@ -77,6 +77,8 @@ Daemon::Daemon(DaemonParts parts, TrialState trial, RunOptions options)
       poller_(parts_.client, parts_.store, config_.sync, pageObserver(parts_.metrics, parts_.on_page), parts_.stop_requested) {}
 
 void Daemon::start() {
+  // Record changes a crash left unaudited (committed, entry not yet written) go first.
+  drainAuditOutbox(parts_.store, parts_.audit, config_.fhir.base_url);
   const std::string stored = parts_.store.meta("mappings_hash").value_or("none");
   const std::string& current = trial_.config->content_hash;
   if (parts_.store.meta("mappings_hash").value_or("") != current) {
@@ -207,13 +209,14 @@ void Daemon::recompute() {
   logRecordsRecomputed(result, trial_.config->content_hash);
 }
 
-// The records from the store, and one audit event per changed record (then fsync).
+// The records from the store, and one audit event per changed record from the store's audit
+// outbox (then fsync, then the outbox rows go).
 sync::RebuildResult Daemon::rebuildAndAudit() {
   auto result = sync::rebuildRecords(parts_.store, trial_.config, trial_.roster, config_.fhir.base_url,
                                      sync::formatInstant(parts_.clock.systemNow()), [](const engine::Rejection& r) {
                                        logWarn("resource_rejected", {{"resource", r.resource}, {"why", r.why}});
                                      });
-  auditRecordChanges(parts_.audit, result, trial_.config->content_hash, config_.fhir.base_url);
+  drainAuditOutbox(parts_.store, parts_.audit, config_.fhir.base_url);
   return result;
 }
 

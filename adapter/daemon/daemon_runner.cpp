@@ -216,9 +216,8 @@ int printRecords(const DaemonConfig& c, bool csv) {
     std::string out;
     if (csv) out = engine::csvHeader();
     std::size_t n = 0;
-    store.forEachRecord([&](const store::StoredRecord& r) {
-      out += csv ? r.csv : r.ndjson;
-      out += '\n';
+    store.forEachRecord([&](const engine::OutcomeRecord& r) {
+      csv ? engine::appendCsv(out, r) : engine::appendNdjson(out, r);  // each line with its newline
       ++n;
       if (out.size() > (1 << 20)) {
         std::fwrite(out.data(), 1, out.size(), stdout);

@@ -8,7 +8,9 @@
 
 #include "callback/notification_classifier.h"
 #include "callback/notification_queue.h"
+#include "common/instant.h"
 #include "core/civil_time.h"
+#include "core/version_key.h"
 #include "fhir/bundle_page.h"
 
 namespace fa::callback {
@@ -20,8 +22,8 @@ struct Row {
 };
 
 store::ObservationVersion versionOf(const CarriedResource& r) {
-  return store::ObservationVersion{
-      r.id, !r.version_id.empty() ? r.version_id : "@" + r.last_updated.value_or(""), r.last_updated, r.status, r.json, "push"};
+  return store::ObservationVersion{r.id,  core::versionKey(r.version_id, r.last_updated), r.last_updated, r.status, r.json,
+                                   "push"};
 }
 
 }  // namespace
@@ -135,9 +137,7 @@ ProcessReport NotificationProcessor::processPending(std::size_t max) {
 
 std::size_t NotificationProcessor::pruneProcessed(std::chrono::hours keep) {
   // processed_at is a UTC instant in one fixed format, so text order is time order.
-  const std::string cutoff = core::formatInstantUtc(
-      std::chrono::duration_cast<std::chrono::microseconds>((std::chrono::system_clock::now() - keep).time_since_epoch())
-          .count());
+  const std::string cutoff = common::formatInstant(std::chrono::system_clock::now() - keep);
   store::Statement s = store_.db().prepare("DELETE FROM notifications WHERE status = 'done' AND processed_at < ?1");
   s.bind(1, cutoff);
   s.run();

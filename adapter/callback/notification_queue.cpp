@@ -11,11 +11,6 @@
 
 namespace fa::callback {
 
-std::string nowInstant() {
-  return core::formatInstantUtc(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
-
 NotificationQueue::NotificationQueue(const std::string& store_path, std::size_t max_batch)
     : db_(store_path, store::SqliteDb::Mode::ReadWrite), max_batch_(max_batch == 0 ? 1 : max_batch) {
   store::migrate(db_);

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/instant.h"
 #include "store/sqlite_db.h"
 
 namespace fa::callback {
@@ -64,6 +65,6 @@ class NotificationQueue {
 };
 
 // UTC now as an ISO instant with milliseconds (received_at, processed_at).
-std::string nowInstant();
+using common::nowInstant;
 
 }  // namespace fa::callback

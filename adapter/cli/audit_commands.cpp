@@ -13,6 +13,7 @@
 #include "audit/audit_query.h"
 #include "audit/audit_verify.h"
 #include "cli/exit_codes.h"
+#include "common/instant.h"
 #include "daemon/audit_events.h"
 #include "daemon/daemon_config.h"
 #include "store/observation_store.h"
@@ -375,7 +376,7 @@ std::optional<int> runAuditCommand(const CLI::App& app, const AuditArguments& gi
       if (chosen("show")) {
         text = args.show_format == "json" ? audit::formatJsonLines(entries) : audit::formatTable(entries);
       } else {
-        text = args.export_format == "csv" ? audit::formatCsv(entries) : audit::fhirBundle(entries, audit::utcNow());
+        text = args.export_format == "csv" ? audit::formatCsv(entries) : audit::fhirBundle(entries, common::nowInstant());
       }
       if (!writeOutput(args.output, text)) return fail(name.c_str(), "cannot write " + args.output, kExitUsage);
       std::fprintf(stderr, "fhir-adapter %s: %zu entries\n", name.c_str(), entries.size());

@@ -3,24 +3,15 @@
 #include <algorithm>
 #include <set>
 
+#include "common/percent_encoding.h"
+#include "core/version_key.h"
 #include "fhir/bundle_page.h"
 #include "sync/http_date.h"
 
 namespace fa::sync {
 
 std::string encodeQueryValue(const std::string& value) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ',') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
+  return common::percentEncode(value, ",");  // "," separates a FHIR search's list of values
 }
 
 Poller::Poller(net::FhirClient& client, store::ObservationStore& store, SyncSettings settings, SyncObserver observer,
@@ -98,7 +89,7 @@ std::vector<std::string> Poller::runQuery(const std::string& key, const std::str
       seen.push_back(e.id);
       store::ObservationVersion v;
       v.id = e.id;
-      v.version_key = !e.version_id.empty() ? e.version_id : "@" + e.last_updated.value_or("");
+      v.version_key = core::versionKey(e.version_id, e.last_updated);
       v.last_updated = e.last_updated;
       v.status = e.status;
       v.resource = std::string(e.resource);
@@ -163,12 +154,8 @@ void Poller::findDeletions(const std::vector<std::string>& seen, PassReport& rep
       std::string error;
       if (auto page = fhir::parseBundlePage(r.body, error); page && !page->entries.empty()) {
         const fhir::PageEntry& e = page->entries.front();
-        store::ObservationVersion v{e.id,
-                                    !e.version_id.empty() ? e.version_id : "@" + e.last_updated.value_or(""),
-                                    e.last_updated,
-                                    e.status,
-                                    std::string(e.resource),
-                                    "rescan"};
+        store::ObservationVersion v{
+            e.id, core::versionKey(e.version_id, e.last_updated), e.last_updated, e.status, std::string(e.resource), "rescan"};
         if (store_.putVersion(v, stamp)) ++report.new_versions;
       }
     }
@@ -195,12 +182,8 @@ std::optional<std::string> Poller::fetchHistory(const std::string& id, PassRepor
         continue;
       }
       if (e.resource_type != "Observation" || e.id != id || e.resource.empty()) continue;
-      store::ObservationVersion v{e.id,
-                                  !e.version_id.empty() ? e.version_id : "@" + e.last_updated.value_or(""),
-                                  e.last_updated,
-                                  e.status,
-                                  std::string(e.resource),
-                                  "history"};
+      store::ObservationVersion v{
+          e.id, core::versionKey(e.version_id, e.last_updated), e.last_updated, e.status, std::string(e.resource), "history"};
       if (store_.putVersion(v, stamp)) ++report.new_versions;
     }
     t.commit();

@@ -195,6 +195,10 @@ class Loader {
   std::optional<core::Decimal> factor(const Value& v, const std::map<std::string, core::Decimal>& parameters,
                                       const std::string& label, const std::string& path) {
     if (auto d = decimalOf(v); d) return d;
+    if (v.IsString() && core::Decimal::read(str(v)).error == core::Decimal::ParseError::OutOfRange) {
+      problems_.add(label, path, "value out of range");
+      return std::nullopt;
+    }
     auto it = parameters.find(str(v));
     if (it == parameters.end()) {
       problems_.add(label, path, "\"" + str(v) + "\" is neither a number nor one of this analyte's parameters");
@@ -265,7 +269,7 @@ class Loader {
           for (const Value& c : cs->GetArray())
             rule.codings.push_back({str(c["system"]), str(c["code"])});
         std::string flag = str((*nd)["flag"]);
-        rule.flag = flag == "low" ? core::Flag::Low : flag == "high" ? core::Flag::High : core::Flag::Normal;
+        rule.flag = core::parseFlag(flag).value_or(core::Flag::Normal);  // the schema allows low, normal, high
         def.not_detected = rule;
       }
       config.analytes.push_back(std::move(def));
@@ -394,7 +398,8 @@ class Loader {
       auto direction = str(c["direction"]) == "decrease" ? core::GradeDirection::Decrease : core::GradeDirection::Increase;
       criterion.scale = scale(c["grades"], direction, f.label, path + "/grades", false);
       if (const Value* rule = member(c, "baseline_rule")) {
-        criterion.baseline_rule_flag = str((*rule)["when_baseline_flag"]) == "low" ? core::Flag::Low : core::Flag::High;
+        criterion.baseline_rule_flag =
+            core::parseFlag(str((*rule)["when_baseline_flag"])).value_or(core::Flag::High);  // low|high
         criterion.baseline_scale = scale((*rule)["grades"], direction, f.label, path + "/baseline_rule/grades", true);
       }
       target = std::move(criterion);
@@ -422,7 +427,7 @@ class Loader {
         OutcomeDefinition::Condition condition;
         condition.analyte = *analyte;
         for (const Value& flag : when[w]["flags"].GetArray())
-          condition.flags.push_back(str(flag) == "low" ? core::Flag::Low : core::Flag::High);
+          condition.flags.push_back(core::parseFlag(str(flag)).value_or(core::Flag::High));  // the schema: low|high
         def.abnormal_when.push_back(condition);
       }
       config.outcomes.push_back(std::move(def));

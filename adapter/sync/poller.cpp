@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/instant.h"
 #include "common/percent_encoding.h"
 #include "core/version_key.h"
 #include "fhir/bundle_page.h"
@@ -23,18 +24,15 @@ Poller::Poller(net::FhirClient& client, store::ObservationStore& store, SyncSett
       stop_requested_(std::move(stop_requested)) {}
 
 std::string Poller::now() const {
-  return formatInstant(std::chrono::system_clock::now());
+  return common::nowInstant();
 }
 
 std::vector<std::pair<std::string, std::string>> Poller::queries(const mapping::TrialConfig& config,
                                                                  const mapping::Roster& roster) const {
-  // coding_index holds "system|code" per analyte: one search per analyte code set.
-  std::vector<std::vector<std::string>> codes(config.analytes.size());
-  for (const auto& [key, analyte] : config.coding_index)
-    codes[analyte].push_back(key);
+  // One search per analyte code set.
+  const std::vector<std::vector<std::string>> codes = config.codingsByAnalyte();
   std::vector<std::pair<std::string, std::string>> out;
   for (std::size_t a = 0; a < config.analytes.size(); ++a) {
-    std::sort(codes[a].begin(), codes[a].end());
     std::string joined;
     for (const std::string& c : codes[a])
       joined += (joined.empty() ? "" : ",") + c;

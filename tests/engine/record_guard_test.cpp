@@ -7,6 +7,8 @@
 
 #include "engine/record_guard.h"
 #include "engine/session_fixture.h"
+#include "mapping/config_error.h"
+#include "support/mappings_copy.h"
 
 namespace fa::test {
 namespace {
@@ -65,6 +67,43 @@ TEST(RecordGuard, TinyNumberInATextResultIsNotUnderstoodNotACrash) {
   EXPECT_FALSE(r.value.has_value());
   EXPECT_EQ(fa::test::text(r.flag), "indeterminate");
   EXPECT_EQ(r.reason.value_or(""), "text result not understood");
+}
+
+// The same numbers in fhir-mappings/ are configuration problems naming the file and JSON path,
+// never a crash and never a silent default.
+std::vector<std::string> loadProblems(const MappingsCopy& copy) {
+  try {
+    copy.load();
+  } catch (const mapping::ConfigError& e) {
+    return e.problems();
+  }
+  return {};
+}
+
+bool anyProblemWith(const std::vector<std::string>& problems, const std::vector<std::string>& fragments) {
+  for (const std::string& p : problems) {
+    bool all = true;
+    for (const std::string& f : fragments)
+      all = all && p.find(f) != std::string::npos;
+    if (all) return true;
+  }
+  return false;
+}
+
+TEST(RecordGuard, OutOfRangeCtcaeFactorInTheMappingsIsAConfigProblem) {
+  MappingsCopy copy;
+  copy.replace("ctcae.json", "\"factor\": 1.5 }", "\"factor\": 1.5e-157 }");
+  const auto problems = loadProblems(copy);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_TRUE(anyProblemWith(problems, {"ctcae.json", "/factor", "value out of range"})) << problems.front();
+}
+
+TEST(RecordGuard, OutOfRangeUnitFactorInTheMappingsIsAConfigProblem) {
+  MappingsCopy copy;
+  copy.replace("analytes.json", "\"multiply_by\": 17.1", "\"multiply_by\": 1.5e-157");
+  const auto problems = loadProblems(copy);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_TRUE(anyProblemWith(problems, {"analytes.json", "multiply_by", "value out of range"})) << problems.front();
 }
 
 }  // namespace

@@ -1,13 +1,7 @@
 #include "audit/audit_entry.h"
 
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 #include <rapidjson/document.h>
 
-#include <chrono>
-#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -51,96 +45,10 @@ bool readString(const rapidjson::Value& obj, const char* key, std::string& out, 
 
 }  // namespace
 
-std::string toHex(const unsigned char* data, std::size_t n) {
-  static const char* hex = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = hex[data[i] >> 4];
-    out[2 * i + 1] = hex[data[i] & 0xf];
-  }
-  return out;
-}
-
-bool fromHex(std::string_view hex, std::string& out) {
-  if (hex.size() % 2) return false;
-  out.resize(hex.size() / 2);
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<char>((hi << 4) | lo);
-  }
-  return true;
-}
-
-// OpenSSL 3 one-shot SHA256()/HMAC() fetch the algorithm on every call; a per-thread fetched
-// digest and a keyed HMAC context (duplicated per use) make hashing several times faster.
-namespace {
-
-struct DigestCache {
-  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~DigestCache() {
-    EVP_MD_CTX_free(ctx);
-    EVP_MD_free(md);
-  }
-};
-
-struct HmacCache {
-  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  EVP_MAC_CTX* keyed = nullptr;
-  std::string key;
-  ~HmacCache() {
-    EVP_MAC_CTX_free(keyed);
-    EVP_MAC_free(mac);
-  }
-};
-
-}  // namespace
-
-std::string sha256Hex(std::string_view data) {
-  thread_local DigestCache cache;
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!cache.md || !cache.ctx || !EVP_DigestInit_ex(cache.ctx, cache.md, nullptr) ||
-      !EVP_DigestUpdate(cache.ctx, data.data(), data.size()) || !EVP_DigestFinal_ex(cache.ctx, md, &len))
-    throw AuditError("SHA-256 failed (OpenSSL)");
-  return toHex(md, len);
-}
-
-std::string hmacHex(std::string_view key, std::string_view data) {
-  thread_local HmacCache cache;
-  if (!cache.mac) throw AuditError("HMAC-SHA256 is not available (OpenSSL)");
-  if (!cache.keyed || cache.key != key) {
-    EVP_MAC_CTX_free(cache.keyed);
-    cache.keyed = EVP_MAC_CTX_new(cache.mac);
-    char digest[] = "SHA256";
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
-    if (!cache.keyed || !EVP_MAC_init(cache.keyed, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params)) {
-      EVP_MAC_CTX_free(cache.keyed);
-      cache.keyed = nullptr;
-      throw AuditError("HMAC-SHA256 failed (OpenSSL)");
-    }
-    cache.key.assign(key);
-  }
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(cache.keyed);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  std::size_t len = 0;
-  const bool ok = ctx && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) &&
-                  EVP_MAC_final(ctx, md, &len, sizeof md);
-  EVP_MAC_CTX_free(ctx);
-  if (!ok) throw AuditError("HMAC-SHA256 failed (OpenSSL)");
-  return toHex(md, len);
-}
-
 std::string entryMac(std::string_view key, std::string_view hash_hex) {
   std::string raw;
   if (!fromHex(hash_hex, raw)) return std::string();
-  return hmacHex(key, raw);
+  return common::hmacSha256Hex(key, raw);
 }
 
 std::string canonicalBody(const AuditEntry& e) {
@@ -262,18 +170,6 @@ std::string sanitizeUtf8(std::string_view s) {
     }
   }
   return out;
-}
-
-std::string utcNow() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
 }
 
 std::string loadKeyFile(const std::string& path) {

@@ -19,6 +19,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/digest.h"
+#include "common/hex.h"
+
 namespace fa::audit {
 
 class AuditError : public std::runtime_error {
@@ -63,17 +66,15 @@ std::string seal(AuditEntry& e, std::string_view key);
 // Parses one line (without newline). nullopt with `why` when it is not a canonical entry.
 std::optional<AuditEntry> parseEntry(std::string_view line, std::string* why = nullptr);
 
-std::string sha256Hex(std::string_view data);
-std::string hmacHex(std::string_view key, std::string_view data);
+// The hashing and hex helpers live in common/; audit code and its tests name them audit::.
+using common::fromHex;
+using common::sha256Hex;
+using common::toHex;
 // HMAC-SHA256 over the raw bytes of a hex hash (what an entry's mac covers).
 std::string entryMac(std::string_view key, std::string_view hash_hex);
-std::string toHex(const unsigned char* data, std::size_t n);
-bool fromHex(std::string_view hex, std::string& out);
 
 // Replaces invalid UTF-8 with '?', so every stored string round-trips exactly.
 std::string sanitizeUtf8(std::string_view s);
-// UTC now as 2026-03-01T08:00:00.123Z.
-std::string utcNow();
 
 // Reads a key file: the bytes, trailing whitespace removed; at least 32 bytes.
 std::string loadKeyFile(const std::string& path);

@@ -113,7 +113,8 @@ std::optional<CheckpointHead> CheckpointHead::parse(std::string_view line) {
 }
 
 std::string CheckpointHead::expectedMac(std::string_view key) const {
-  return hmacHex(key, "fhir-adapter audit head\n" + std::to_string(seq) + "\n" + hash + "\n" + time + "\n" + segment);
+  return common::hmacSha256Hex(key,
+                               "fhir-adapter audit head\n" + std::to_string(seq) + "\n" + hash + "\n" + time + "\n" + segment);
 }
 
 void fsyncDirectory(const std::filesystem::path& dir) {

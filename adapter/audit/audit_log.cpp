@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/instant.h"
+
 namespace fa::audit {
 namespace {
 
@@ -213,7 +215,7 @@ void AuditLog::writeLine(const std::string& line) {
 std::uint64_t AuditLog::appendLocked(AuditEvent event) {
   AuditEntry e;
   e.seq = last_seq_ + 1;
-  e.time = utcNow();
+  e.time = common::nowInstant();
   e.actor = sanitizeUtf8(event.actor);
   e.action = sanitizeUtf8(event.action);
   e.record_key = sanitizeUtf8(event.record_key);
@@ -273,7 +275,7 @@ CheckpointHead AuditLog::checkpointLocked(const std::string& reason) {
   CheckpointHead head;
   head.seq = last_seq_;
   head.hash = last_hash_;
-  head.time = utcNow();
+  head.time = common::nowInstant();
   head.segment = segmentName(seg_no_);
   if (!key_.empty()) head.mac = head.expectedMac(key_);
   const std::string line = head.line() + "\n";

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "audit/audit_files.h"
+#include "core/civil_time.h"
 
 namespace fa::audit {
 namespace {
@@ -234,6 +235,18 @@ void readEntries(const std::filesystem::path& dir, const std::function<void(cons
       return true;
     });
   }
+}
+
+std::optional<std::string> parseTimeBound(std::string_view text) {
+  if (text.size() == 10) {
+    if (!core::parseIsoDate(text)) return std::nullopt;
+    return std::string(text);
+  }
+  const std::optional<core::FhirDateTime> instant = core::parseFhirDateTime(text);
+  if (!instant || instant->precision != core::FhirDateTime::Precision::Time || !instant->offset_minutes) return std::nullopt;
+  const std::optional<core::InstantMicros> utc = core::toSiteTime(*instant, 0).instant;
+  if (!utc) return std::nullopt;
+  return core::formatInstantUtc(*utc);
 }
 
 bool EntryFilter::matches(const AuditEntry& e) const {

@@ -15,7 +15,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "audit/audit_entry.h"
@@ -26,12 +28,20 @@ namespace fa::audit {
 void readEntries(const std::filesystem::path& dir, const std::function<void(const AuditEntry&)>& visit,
                  std::vector<std::string>* problems = nullptr);
 
+// A `--since` / `--until` bound in the form the entries' time text compares with: a date
+// "YYYY-MM-DD" (a real calendar date) stays as it is, an RFC 3339 instant with a zone
+// ("2026-03-01T08:00:00Z", "2026-03-01T09:00:00.5+01:00") becomes UTC with milliseconds
+// ("2026-03-01T08:00:00.000Z"). nullopt for anything else ("01/12/2026", "yesterday"), which
+// would otherwise compare as text and match every entry or none.
+std::optional<std::string> parseTimeBound(std::string_view text);
+inline constexpr const char* kTimeBoundForm = "YYYY-MM-DD or an RFC 3339 instant such as 2026-03-01T08:00:00Z";
+
 struct EntryFilter {
   std::string subject;      // details.subject_id
   std::string analyte;      // details.analyte
   std::string action;       // exact, or a comma-separated list
   std::string observation;  // id or Observation/id
-  std::string since;        // entries at or after this UTC instant or date prefix
+  std::string since;        // entries at or after this bound (parseTimeBound form)
   std::string until;        // entries at or before (a date includes the whole day)
   bool includeCheckpoints = true;
   bool matches(const AuditEntry& e) const;

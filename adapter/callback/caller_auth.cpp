@@ -1,28 +1,13 @@
 #include "callback/caller_auth.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <cctype>
 
+#include "common/digest.h"
+
 namespace fa::callback {
 namespace {
-
-std::string hex(const unsigned char* bytes, unsigned int n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2u);
-  for (unsigned int i = 0; i < n; ++i) {
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 15];
-  }
-  return out;
-}
-
-void sha256(std::string_view data, unsigned char (&out)[EVP_MAX_MD_SIZE], unsigned int& n) {
-  EVP_Digest(data.data(), data.size(), out, &n, EVP_sha256(), nullptr);
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
@@ -50,20 +35,10 @@ const char* authFailureName(AuthFailure f) {
   return "unknown";
 }
 
-std::string hmacSha256Hex(std::string_view key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       mac, &n);
-  return hex(mac, n);
-}
-
 bool secretsEqual(std::string_view a, std::string_view b) {
-  unsigned char da[EVP_MAX_MD_SIZE], db[EVP_MAX_MD_SIZE];
-  unsigned int na = 0, nb = 0;
-  sha256(a, da, na);
-  sha256(b, db, nb);
-  return na == nb && CRYPTO_memcmp(da, db, na) == 0;
+  // Digests first: equal lengths for CRYPTO_memcmp, and no early exit on the first difference.
+  const std::string da = common::sha256(a), db = common::sha256(b);
+  return da.size() == db.size() && CRYPTO_memcmp(da.data(), db.data(), da.size()) == 0;
 }
 
 CallerAuth::CallerAuth(CallerAuthSettings settings) : settings_(std::move(settings)) {}

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/digest.h"
+
 namespace fa::callback {
 
 struct CallerAuthSettings {
@@ -35,7 +37,7 @@ class CallerAuth {
 };
 
 // Lower-case hex HMAC-SHA256 of `data`.
-std::string hmacSha256Hex(std::string_view key, std::string_view data);
+using common::hmacSha256Hex;
 // Constant-time for equal lengths and length-independent: compares SHA-256 digests.
 bool secretsEqual(std::string_view a, std::string_view b);
 

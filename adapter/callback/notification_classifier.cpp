@@ -1,12 +1,12 @@
 #include "callback/notification_classifier.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cctype>
 
 #include <rapidjson/document.h>
 
+#include "common/digest.h"
+#include "core/version_key.h"
 #include "fhir/bundle_page.h"
 #include "fhir/json_text.h"
 
@@ -49,19 +49,6 @@ std::optional<std::int64_t> parseCount(std::string_view text) {
   return v;
 }
 
-std::string sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), digest, &n, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < n; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
-}
-
 // "Observation/123", "https://fhir.example/fhir/Observation/123/_history/2" -> "123".
 std::optional<std::string> observationIdOf(std::string_view reference) {
   if (auto q = reference.find('?'); q != std::string_view::npos) reference = reference.substr(0, q);
@@ -81,7 +68,7 @@ CarriedResource carried(const fhir::PageEntry& e) {
 }
 
 std::string versionKeyOf(const CarriedResource& r) {
-  return !r.version_id.empty() ? r.version_id : "@" + r.last_updated.value_or("");
+  return core::versionKey(r.version_id, r.last_updated);
 }
 
 // The status (entry 0): R4 backport Parameters or R4B/R5 SubscriptionStatus, read into `n`.
@@ -229,7 +216,7 @@ std::variant<Notification, Problem> classifyBundle(std::string_view body, const 
       what += r.id + "/" + versionKeyOf(r) + ",";
     for (const auto& id : n.observation_ids)
       what += id + ",";
-    n.dedupe_key = "event:" + n.subscription + ":" + sha256Hex(what);
+    n.dedupe_key = "event:" + n.subscription + ":" + common::sha256Hex(what);
   }
   return n;
 }

@@ -6,15 +6,17 @@
 
 #include "callback/notification_classifier.h"
 #include "callback/notification_queue.h"
+#include "common/instant.h"
 #include "core/civil_time.h"
+#include "core/version_key.h"
 #include "fhir/bundle_page.h"
 
 namespace fa::callback {
 namespace {
 
 store::ObservationVersion versionOf(const CarriedResource& r) {
-  return store::ObservationVersion{
-      r.id, !r.version_id.empty() ? r.version_id : "@" + r.last_updated.value_or(""), r.last_updated, r.status, r.json, "push"};
+  return store::ObservationVersion{r.id,  core::versionKey(r.version_id, r.last_updated), r.last_updated, r.status, r.json,
+                                   "push"};
 }
 
 // GET Observation/{id}; nothing (and a poll asked for) when it is gone or cannot be read.
@@ -116,9 +118,7 @@ ProcessReport NotificationProcessor::processPending(std::size_t max) {
 
 std::size_t NotificationProcessor::pruneProcessed(std::chrono::hours keep) {
   // processed_at is a UTC instant in one fixed format, so text order is time order.
-  const std::string cutoff = core::formatInstantUtc(
-      std::chrono::duration_cast<std::chrono::microseconds>((std::chrono::system_clock::now() - keep).time_since_epoch())
-          .count());
+  const std::string cutoff = common::formatInstant(std::chrono::system_clock::now() - keep);
   return notifications_.pruneDone(cutoff);
 }
 

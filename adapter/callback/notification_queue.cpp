@@ -8,11 +8,6 @@
 
 namespace fa::callback {
 
-std::string nowInstant() {
-  return core::formatInstantUtc(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
-
 NotificationQueue::NotificationQueue(const std::string& store_path, std::size_t max_batch)
     : store_(store_path, store::SqliteDb::Mode::ReadWrite),  // opening migrates
       notifications_(store_),

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/instant.h"
 #include "store/notification_store.h"
 #include "store/observation_store.h"
 
@@ -63,6 +64,6 @@ class NotificationQueue {
 };
 
 // UTC now as an ISO instant with milliseconds (received_at, processed_at).
-std::string nowInstant();
+using common::nowInstant;
 
 }  // namespace fa::callback

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <set>
+#include <variant>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -12,6 +13,7 @@
 #include "audit/audit_query.h"
 #include "audit/audit_verify.h"
 #include "cli/exit_codes.h"
+#include "common/instant.h"
 #include "daemon/audit_events.h"
 #include "daemon/daemon_config.h"
 #include "store/observation_store.h"
@@ -150,51 +152,95 @@ bool validText(const std::string& s, std::size_t max) {
   return true;
 }
 
-int runReviewDecision(const daemon::DaemonConfig& c, const AuditArguments& args, bool isOverride) {
-  const char* command = isOverride ? "review override" : "review accept";
-  if (!validText(args.reviewer, 100))
-    return fail(command, "--reviewer must be a staff name of 1 to 100 characters, one line", kExitUsage);
-  if (isOverride && !validText(args.reason, 500))
-    return fail(command, "--reason is required: 1 to 500 characters, one line, no patient data", kExitUsage);
-  if (!args.reason.empty() && !validText(args.reason, 500))
-    return fail(command, "--reason: 1 to 500 characters, one line", kExitUsage);
+// accept / override usage checks (exit 2); "" when the arguments are usable.
+std::string decisionUsageProblem(const AuditArguments& args, bool isOverride) {
+  if (!validText(args.reviewer, 100)) return "--reviewer must be a staff name of 1 to 100 characters, one line";
+  if (isOverride && !validText(args.reason, 500)) return "--reason is required: 1 to 500 characters, one line, no patient data";
+  if (!args.reason.empty() && !validText(args.reason, 500)) return "--reason: 1 to 500 characters, one line";
+  if (isOverride && args.flag.empty()) return "--flag is required: the reviewer's flag";
+  return "";
+}
+
+// The stored record a decision is about, with the fields the audit entry repeats.
+struct ReviewedRecord {
+  std::string id;
+  engine::OutcomeRecord stored;
+  std::string rules;  // the mappings hash the record was computed with
+  std::string status, flag, grade, value, unit;
+};
+
+// The record of --observation (id, Observation/id or a versioned reference), or the exit code.
+std::variant<ReviewedRecord, int> loadReviewedRecord(const daemon::DaemonConfig& c, const std::string& observation,
+                                                     const char* command) {
   std::error_code ec;
   if (!std::filesystem::exists(c.store.path, ec))
     return fail(command, c.store.path.string() + ": no store yet (run the daemon first)", kExitUsage);
-  std::string id = args.observation;
-  if (id.rfind("Observation/", 0) == 0) id = id.substr(12);
-  if (auto slash = id.find('/'); slash != std::string::npos) id = id.substr(0, slash);
-  std::optional<engine::OutcomeRecord> record;
-  std::string rules;
+  ReviewedRecord out;
+  out.id = observation;
+  if (out.id.rfind("Observation/", 0) == 0) out.id = out.id.substr(12);
+  if (auto slash = out.id.find('/'); slash != std::string::npos) out.id = out.id.substr(0, slash);
+  std::optional<engine::OutcomeRecord> found;
   try {
     store::ObservationStore store(c.store.path.string(), store::SqliteDb::Mode::ReadOnly);
-    record = store.record(id);
-    rules = store.meta("mappings_hash").value_or("");
+    found = store.record(out.id);
+    out.rules = store.meta("mappings_hash").value_or("");
   } catch (const store::StoreError& e) {
     return fail(command, e.what(), kExitUsage);
   }
-  if (!record) return fail(command, "no record for Observation/" + id, kExitUsage);
-  auto field = [&](const char* name) { return daemon::recordFieldText(*record, name).value_or(""); };
+  if (!found) return fail(command, "no record for Observation/" + out.id, kExitUsage);
+  out.stored = *found;
+  auto field = [&](const char* name) { return daemon::recordFieldText(out.stored, name).value_or(""); };
+  out.status = field("status");
+  out.flag = field("flag");
+  out.grade = field("ctcae_grade");
+  out.value = field("value");
+  out.unit = field("unit");
+  return out;
+}
+// Decisions the record's state forbids: a withdrawn (retracted) result has no flag left to
+// accept or override (exit 1: the request is well-formed, the record refuses it); an override
+// to the flag the record already has is no override (exit 2).
+std::optional<int> refuseDecision(const ReviewedRecord& r, const AuditArguments& args, bool isOverride, const char* command) {
+  if (r.status == "retracted")
+    return fail(command, "Observation/" + r.id + " is retracted (withdrawn at the source): there is no flag to review",
+                kExitRejected);
+  if (isOverride && args.flag == r.flag)
+    return fail(command, "Observation/" + r.id + " already has flag " + r.flag + ": an override must change the flag",
+                kExitUsage);
+  return std::nullopt;
+}
+
+int runReviewDecision(const daemon::DaemonConfig& c, const AuditArguments& args, bool isOverride) {
+  const char* command = isOverride ? "review override" : "review accept";
+  if (const std::string problem = decisionUsageProblem(args, isOverride); !problem.empty())
+    return fail(command, problem, kExitUsage);
+  std::variant<ReviewedRecord, int> loaded = loadReviewedRecord(c, args.observation, command);
+  if (const int* code = std::get_if<int>(&loaded)) return *code;
+  const ReviewedRecord& record = std::get<ReviewedRecord>(loaded);
+  if (auto refused = refuseDecision(record, args, isOverride, command)) return *refused;
 
   audit::AuditEvent e;
   e.actor = args.reviewer;
   e.action = isOverride ? audit::kReviewOverridden : audit::kReviewAccepted;
-  e.record_key = id;
-  e.source_ref = record->observation;
+  e.record_key = record.id;
+  e.source_ref = record.stored.observation;
   e.source_server = c.fhir.base_url;
-  e.rule_version = rules;
-  e.details = {{"subject_id", record->subject_id},    {"analyte", record->analyte}, {"flag", field("flag")},
-               {"ctcae_grade", field("ctcae_grade")}, {"value", field("value")},    {"unit", field("unit")}};
+  e.rule_version = record.rules;
+  e.details = {{"subject_id", record.stored.subject_id},
+               {"analyte", record.stored.analyte},
+               {"flag", record.flag},
+               {"ctcae_grade", record.grade},
+               {"value", record.value},
+               {"unit", record.unit}};
   if (!args.reason.empty()) e.details["reason"] = args.reason;
-  if (isOverride && !args.flag.empty()) e.details["override_flag"] = args.flag;
+  if (isOverride) e.details["override_flag"] = args.flag;
   try {
     auto log = audit::AuditLog::open(daemon::auditSettings(c, "fhir-adapter review"));
     const std::uint64_t seq = log->append(e);
     log->close();
     std::printf("%s: Observation/%s (%s %s, flag %s) by %s: audit entry %llu\n", isOverride ? "overridden" : "accepted",
-                id.c_str(), record->subject_id.c_str(), record->analyte.c_str(),
-                field("flag").empty() ? "null" : field("flag").c_str(), args.reviewer.c_str(),
-                static_cast<unsigned long long>(seq));
+                record.id.c_str(), record.stored.subject_id.c_str(), record.stored.analyte.c_str(),
+                record.flag.empty() ? "null" : record.flag.c_str(), args.reviewer.c_str(), static_cast<unsigned long long>(seq));
     return kExitOk;
   } catch (const audit::AuditError& err) {
     return fail(command, err.what(), kExitAuditBroken);
@@ -286,28 +332,44 @@ void addAuditCommands(CLI::App& app, AuditArguments& args) {
   list->add_option("--subject", args.subject, "pseudonymous subject id");
   list->add_option("--analyte", args.analyte, "analyte code");
   list->add_option("--observation", args.observation, "Observation id");
-  CLI::App* accept = review->add_subcommand("accept", "Accept a record's flag");
+  CLI::App* accept = review->add_subcommand("accept", "Accept a record's flag (refused with exit 1 for a retracted record)");
   accept->add_option("--config", args.config, "configuration file (TOML)")->required();
   accept->add_option("--reviewer", args.reviewer, "the reviewer's staff name")->required();
   accept->add_option("--observation", args.observation, "Observation id")->required();
   accept->add_option("--reason", args.reason, "optional note (no patient data)");
-  CLI::App* over =
-      review->add_subcommand("override", "Override a record's flag with a reason (annotates; the source data is unchanged)");
+  CLI::App* over = review->add_subcommand(
+      "override",
+      "Override a record's flag with a reason (annotates; the source data is unchanged; exit 1 for a retracted record)");
   over->add_option("--config", args.config, "configuration file (TOML)")->required();
   over->add_option("--reviewer", args.reviewer, "the reviewer's staff name")->required();
   over->add_option("--observation", args.observation, "Observation id")->required();
   over->add_option("--reason", args.reason, "why, e.g. \"haemolysed sample\" (no patient data)")->required();
-  over->add_option("--flag", args.flag, "the reviewer's flag")
+  over->add_option("--flag", args.flag, "the reviewer's flag (must differ from the record's)")
+      ->required()
       ->check(CLI::IsMember({"low", "normal", "high", "indeterminate", "not_assessable"}));
 }
 
-std::optional<int> runAuditCommand(const CLI::App& app, const AuditArguments& args) {
+// --since / --until must parse (audit::parseTimeBound); they are replaced by their normal form.
+// Text such as "01/12/2026" would otherwise compare as text and match every entry or none.
+std::optional<int> normaliseTimeBounds(AuditArguments& args, const char* command) {
+  for (auto [option, value] : {std::pair{"--since", &args.since}, std::pair{"--until", &args.until}}) {
+    if (value->empty()) continue;
+    auto bound = audit::parseTimeBound(*value);
+    if (!bound) return fail(command, std::string(option) + " \"" + *value + "\": expected " + audit::kTimeBoundForm, kExitUsage);
+    *value = *bound;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> runAuditCommand(const CLI::App& app, const AuditArguments& given) {
   const bool isAudit = app.got_subcommand("audit"), isReview = app.got_subcommand("review");
   if (!isAudit && !isReview) return std::nullopt;
   const CLI::App* parent = app.get_subcommand(isAudit ? "audit" : "review");
   auto chosen = [parent](const char* name) { return parent->got_subcommand(name); };
   const std::string name = std::string(isAudit ? "audit " : "review ") +
                            (parent->get_subcommands().empty() ? "" : parent->get_subcommands().front()->get_name());
+  AuditArguments args = given;
+  if (auto bad = normaliseTimeBounds(args, name.c_str())) return *bad;
   auto config = loadConfig(name.c_str(), args.config);
   if (!config) return kExitUsage;
   try {
@@ -319,7 +381,7 @@ std::optional<int> runAuditCommand(const CLI::App& app, const AuditArguments& ar
       if (chosen("show")) {
         text = args.show_format == "json" ? audit::formatJsonLines(entries) : audit::formatTable(entries);
       } else {
-        text = args.export_format == "csv" ? audit::formatCsv(entries) : audit::fhirBundle(entries, audit::utcNow());
+        text = args.export_format == "csv" ? audit::formatCsv(entries) : audit::fhirBundle(entries, common::nowInstant());
       }
       if (!writeOutput(args.output, text)) return fail(name.c_str(), "cannot write " + args.output, kExitUsage);
       std::fprintf(stderr, "fhir-adapter %s: %zu entries\n", name.c_str(), entries.size());

@@ -1,6 +1,10 @@
 #pragma once
 // `fhir-adapter audit verify|show|export|repair --config FILE` and
-// `fhir-adapter review list|accept|override --config FILE ...` (CONTRACT.md, adapter/audit/).
+// `fhir-adapter review list|accept|override --config FILE ...` (docs/contract.md, adapter/audit/).
+// Exit codes: 0 done; 2 usage (bad or missing option, a --since/--until that is neither
+// YYYY-MM-DD nor an RFC 3339 instant, an override without --flag or to the record's own flag,
+// no such record); 1 when the record's state refuses the decision (it is retracted); 3 when the
+// audit log cannot be appended to.
 #include <optional>
 #include <string>
 

@@ -10,18 +10,6 @@
 #include "mapping/config_loader.h"
 
 namespace fa::cli {
-namespace {
-
-std::optional<core::Flag> flagFromText(std::string_view text) {
-  if (text == "normal") return core::Flag::Normal;
-  if (text == "low") return core::Flag::Low;
-  if (text == "high") return core::Flag::High;
-  if (text == "indeterminate") return core::Flag::Indeterminate;
-  return std::nullopt;
-}
-
-}  // namespace
-
 void addReportCommand(CLI::App& app, ReportArguments& args) {
   CLI::App* report = app.add_subcommand("report", "Outcome tables from records printed by map or records");
   report->add_option("--mappings", args.mappings, "fhir-mappings folder")->required();
@@ -65,7 +53,7 @@ int runReport(const ReportArguments& args) {
     row.visit = std::string(fhir::stringMember(d, "visit").value_or(""));
     const fhir::JsonValue* selected = fhir::findMember(d, "selected");
     row.selected = selected && selected->IsBool() && selected->GetBool();
-    row.flag = flagFromText(fhir::stringMember(d, "flag").value_or(""));
+    row.flag = core::parseFlag(fhir::stringMember(d, "flag").value_or(""));
     rows.push_back(std::move(row));
   }
   std::free(line);

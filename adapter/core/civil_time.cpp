@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "common/instant.h"
+
 namespace fa::core {
 namespace {
 
@@ -159,25 +161,7 @@ SiteTime toSiteTime(const FhirDateTime& value, int site_offset_minutes) {
 }
 
 std::string formatInstantUtc(InstantMicros t) {
-  std::int64_t ms = t / 1000;
-  if (t % 1000 < 0) --ms;  // floor, for instants before 1970
-  std::int64_t seconds = ms / 1000;
-  std::int64_t millis = ms % 1000;
-  if (millis < 0) {
-    millis += 1000;
-    --seconds;
-  }
-  std::int64_t day = seconds / kSecondsPerDay;
-  std::int64_t rest = seconds % kSecondsPerDay;
-  if (rest < 0) {
-    rest += kSecondsPerDay;
-    --day;
-  }
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d.%03dZ", formatIsoDate(static_cast<DayNumber>(day)).c_str(),
-                static_cast<int>(rest / 3600), static_cast<int>(rest % 3600 / 60), static_cast<int>(rest % 60),
-                static_cast<int>(millis));
-  return buf;
+  return common::formatInstantMicros(t);
 }
 
 }  // namespace fa::core

@@ -17,14 +17,30 @@ __extension__ typedef __int128 Int128;
 
 class Decimal {
  public:
-  // Places every standardised value is rounded to (PROTOCOL.md: 4 decimals, half away from 0).
+  // Places every standardised value is rounded to (docs/trial-rules.md: 4 decimals, half away
+  // from 0).
   static constexpr int kStandardPlaces = 4;
+  // Bounds that keep every intermediate product and alignment inside Int128 (about 1.7e38):
+  // at most kMaxDigits significant digits, at most kMaxScale fraction digits. So the largest
+  // magnitude held is 10^36 - 1 and the smallest non-zero one 10^-30; anything else is
+  // "value out of range", never undefined behaviour.
+  static constexpr int kMaxScale = 30;
+  static constexpr int kMaxDigits = 36;
+
+  enum class ParseError { None, NotANumber, OutOfRange };
+  struct Parsed;
 
   Decimal() = default;
 
   // Parses "-12.50", "1e3", "+4", ".5" is refused (JSON grammar, with an optional '+').
-  // Returns nullopt for text that is not a number or is too large to hold exactly.
+  // Fraction digits beyond kMaxScale are rounded away (half away from zero); a non-zero value
+  // below 10^-30 or at or above 10^36, or with more than kMaxDigits significant digits, is
+  // OutOfRange (it cannot be held exactly, and rounding it to 0 would change its meaning).
+  static Parsed read(std::string_view text);
+  // read(text).value: nullopt for text that is not a number or is out of range.
   static std::optional<Decimal> parse(std::string_view text);
+  // The text a rejection gives: "is not a decimal" or "value out of range".
+  static std::string_view describe(ParseError error);
   static Decimal fromInt(long long value);
   // Nearest decimal with `places` fraction digits (half away from zero); for results that
   // are irrational anyway (10^x for a fractional x).
@@ -33,9 +49,12 @@ class Decimal {
   std::optional<Decimal> times(const Decimal& other) const;
   // this / other rounded to `places` decimals, half away from zero; nullopt on division by 0.
   std::optional<Decimal> dividedBy(const Decimal& other, int places) const;
-  // 10^this: exact for whole exponents up to 30, else via long double rounded to `places`.
+  // 10^this: exact for whole exponents up to 30, else via long double rounded to `places`;
+  // nullopt when the result is out of range.
   std::optional<Decimal> powerOfTen(int places) const;
-  // Rounded to at most `places` fraction digits, half away from zero.
+  // log10(this) rounded to `places`; nullopt for zero and negative numbers.
+  std::optional<Decimal> log10(int places) const;
+  // Rounded to at most `places` fraction digits (clamped to 0..kMaxScale), half away from zero.
   Decimal rounded(int places) const;
 
   bool isZero() const { return mantissa_ == 0; }
@@ -53,7 +72,12 @@ class Decimal {
   static std::optional<Decimal> make(Int128 mantissa, int scale);
 
   Int128 mantissa_ = 0;
-  int scale_ = 0;  // number of fraction digits, 0..kMaxScale
+  int scale_ = 0;  // number of fraction digits, 0..kMaxScale; |mantissa_| < 10^kMaxDigits
+};
+
+struct Decimal::Parsed {
+  std::optional<Decimal> value;
+  ParseError error = ParseError::None;
 };
 
 }  // namespace fa::core

@@ -16,6 +16,13 @@ std::string_view toString(Flag flag) {
   return "";
 }
 
+std::optional<Flag> parseFlag(std::string_view text) {
+  for (Flag f : {Flag::Normal, Flag::Low, Flag::High, Flag::Indeterminate}) {
+    if (toString(f) == text) return f;
+  }
+  return std::nullopt;
+}
+
 Flag flagPoint(const Point& p, const ReferenceRange& range, FlagRule rule) {
   if (range.low && isBelow(p, *range.low)) return Flag::Low;
   if (range.high) {

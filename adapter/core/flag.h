@@ -15,6 +15,8 @@ namespace fa::core {
 
 enum class Flag { Normal, Low, High, Indeterminate };
 std::string_view toString(Flag flag);
+// The flag whose toString is `text` ("normal", "low", "high", "indeterminate"), else nullopt.
+std::optional<Flag> parseFlag(std::string_view text);
 
 enum class FlagRule {
   InclusiveRange,           // low < ... > high, bounds inclusive

@@ -93,14 +93,10 @@ std::optional<std::string> BackportSupport::chosenTopic() const {
 }
 
 std::vector<AnalyteCodeSet> analyteCodeSets(const mapping::TrialConfig& config) {
+  std::vector<std::vector<std::string>> codes = config.codingsByAnalyte();
   std::vector<AnalyteCodeSet> out(config.analytes.size());
   for (std::size_t a = 0; a < config.analytes.size(); ++a)
-    out[a].analyte = config.analytes[a].code;
-  for (const auto& [key, analyte] : config.coding_index) {
-    if (analyte < out.size()) out[analyte].codings.push_back(key);
-  }
-  for (auto& set : out)
-    std::sort(set.codings.begin(), set.codings.end());
+    out[a] = AnalyteCodeSet{config.analytes[a].code, std::move(codes[a])};
   std::erase_if(out, [](const AnalyteCodeSet& s) { return s.codings.empty(); });
   return out;
 }

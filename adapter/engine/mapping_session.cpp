@@ -7,6 +7,7 @@
 #include "core/ctcae.h"
 #include "core/selection.h"
 #include "engine/range_selection.h"
+#include "engine/record_guard.h"
 #include "engine/value_evaluation.h"
 
 namespace fa::engine {
@@ -61,15 +62,7 @@ void MappingSession::rejectInput(const std::string& where, const std::string& wh
   if (on_rejection_) on_rejection_({where, "", why});
 }
 
-void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::ResourceLocation& where,
-                                const std::optional<fhir::BundlePosition>& position) {
-  ++counts_.resources_read;
-  if (fhir::stringMember(resource, "resourceType").value_or("") != "Observation") {
-    ++counts_.ignored;
-    return;
-  }
-  // Match the code first: most of a hospital's Observations are not the trial's business and
-  // are ignored without further checks (CONTRACT.md).
+std::optional<std::size_t> MappingSession::matchAnalyte(const fhir::JsonValue& resource) {
   // The key "system|code" is built in a reused buffer: no allocation per coding.
   std::optional<std::size_t> analyte;
   fhir::forEachCodeCoding(resource, [&](std::string_view system, std::string_view code) {
@@ -81,6 +74,19 @@ void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::Res
     analyte = it->second;
     return true;
   });
+  return analyte;
+}
+
+void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::ResourceLocation& where,
+                                const std::optional<fhir::BundlePosition>& position) {
+  ++counts_.resources_read;
+  if (fhir::stringMember(resource, "resourceType").value_or("") != "Observation") {
+    ++counts_.ignored;
+    return;
+  }
+  // Match the code first: most of a hospital's Observations are not the trial's business and
+  // are ignored without further checks (docs/contract.md).
+  const std::optional<std::size_t> analyte = matchAnalyte(resource);
   if (!analyte) {
     ++counts_.ignored;
     return;
@@ -122,8 +128,14 @@ void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::Res
     it->second.push_back(std::move(stored));
     return;
   }
+  OutcomeRecord record;
+  auto failure = evaluationFailure([&](std::string& element) { record = evaluate(facts, *analyte, *subject, element); });
+  if (failure) {
+    reject(where, name, *failure);
+    return;
+  }
   stored.record = records_.size();
-  records_.push_back(evaluate(facts, *analyte, *subject));
+  records_.push_back(std::move(record));
   versions_[facts.id].push_back(std::move(stored));
 }
 
@@ -136,8 +148,8 @@ void MappingSession::onDelete(const fhir::DeleteNotice& notice) {
   deletes_[notice.id].push_back(key);
 }
 
-OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::size_t analyte_index,
-                                       std::size_t subject_index) const {
+OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::size_t analyte_index, std::size_t subject_index,
+                                       std::string& element) const {
   const mapping::AnalyteDefinition& analyte = config_->analytes[analyte_index];
   const mapping::Subject& subject = roster_->subject(subject_index);
   OutcomeRecord r;
@@ -151,6 +163,7 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
   r.status = f.status;
   r.usable_status = isUsableStatus(f.status);
 
+  element = "Observation.effective[x]";
   if (f.effective) {
     core::SiteTime t = core::toSiteTime(*f.effective, config_->utc_offset_minutes);
     r.collected = t.instant;
@@ -162,6 +175,7 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
   const core::VisitWindow* window = r.study_day ? config_->visits.windowFor(*r.study_day) : nullptr;
   r.visit = window ? window->name : core::kUnscheduledVisit;
 
+  element = "Observation." + (f.value_type.empty() ? std::string("value[x]") : f.value_type);
   EvaluatedValue value = evaluateValue(f, analyte);
   r.value = value.value;
   r.comparator = value.comparator;
@@ -169,9 +183,11 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
   r.source_unit = value.source_unit;
   r.reason = value.reason;
 
+  element = "Observation.referenceRange";
   SelectedRange range = selectRange(f, value, analyte, subject);
   r.range = range.range;
   r.ref_source = range.source;
+  element = "Observation." + (f.value_type.empty() ? std::string("value[x]") : f.value_type);
 
   if (value.known_flag) {
     r.flag = *value.known_flag;

@@ -71,8 +71,12 @@ class MappingSession : public fhir::ResourceSink {
   };
   static constexpr std::size_t kOffRoster = static_cast<std::size_t>(-1);
 
+  // The analyte whose code one of the resource's code.coding matches.
+  std::optional<std::size_t> matchAnalyte(const fhir::JsonValue& resource);
   void reject(const fhir::ResourceLocation& where, const std::string& resource, const std::string& why);
-  OutcomeRecord evaluate(const fhir::ObservationFacts& facts, std::size_t analyte, std::size_t subject) const;
+  // `element` names the part being evaluated, for the rejection when a rule throws.
+  OutcomeRecord evaluate(const fhir::ObservationFacts& facts, std::size_t analyte, std::size_t subject,
+                         std::string& element) const;
   void selectAndGrade(OutcomeRecords& records) const;
 
   std::shared_ptr<const mapping::TrialConfig> config_;

@@ -1,5 +1,7 @@
 #include "fhir/json_text.h"
 
+#include "common/hex.h"
+
 namespace fa::fhir {
 
 const JsonValue* findMember(const JsonValue& object, std::string_view name) {
@@ -21,7 +23,6 @@ std::string_view textOf(const JsonValue& value) {
 }
 
 void appendJsonString(std::string& out, std::string_view text) {
-  static const char* hex = "0123456789abcdef";
   out.push_back('"');
   for (char ch : text) {
     unsigned char c = static_cast<unsigned char>(ch);
@@ -50,8 +51,7 @@ void appendJsonString(std::string& out, std::string_view text) {
       default:
         if (c < 0x20) {
           out += "\\u00";
-          out.push_back(hex[c >> 4]);
-          out.push_back(hex[c & 15]);
+          out += common::toHex(&c, 1);
         } else {
           out.push_back(ch);
         }

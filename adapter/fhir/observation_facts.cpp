@@ -40,10 +40,10 @@ QuantityFacts readQuantity(const JsonValue& q, const std::string& path) {
     // else is not a decimal.
     if (!v->IsString()) fail(path + ".value", "is not a decimal");
     std::string text(v->GetString(), v->GetStringLength());
-    auto d = core::Decimal::parse(text);
-    if (!d) fail(path + ".value", "is not a decimal (or too large)");
+    core::Decimal::Parsed d = core::Decimal::read(text);
+    if (!d.value) fail(path + ".value", std::string(core::Decimal::describe(d.error)));
     out.number_text = text;
-    out.value = d;
+    out.value = d.value;
   }
   if (auto c = optionalText(q, "comparator", path)) {
     auto comparator = core::parseComparator(*c);

@@ -1,7 +1,5 @@
 #include "mapping/config_loader.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -11,6 +9,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "common/digest.h"
 #include "core/civil_time.h"
 #include "mapping/schema_check.h"
 
@@ -50,24 +49,14 @@ std::string lineAndColumn(const std::string& text, size_t offset) {
   return "line " + std::to_string(line) + " column " + std::to_string(column);
 }
 
+// SHA-256 of every file's text, each followed by a NUL, in the given order.
 std::string sha256Hex(const std::vector<const MappingFile*>& files) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::string all;
   for (const MappingFile* f : files) {
-    EVP_DigestUpdate(ctx, f->text.data(), f->text.size());
-    EVP_DigestUpdate(ctx, "\0", 1);
+    all += f->text;
+    all += '\0';
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(hex[digest[i] >> 4]);
-    out.push_back(hex[digest[i] & 15]);
-  }
-  return out;
+  return common::sha256Hex(all);
 }
 
 std::optional<core::Decimal> decimalOf(const Value& v) {
@@ -193,10 +182,23 @@ class Loader {
     }
   }
 
+  // A number written in the mappings; one that Decimal cannot hold ("value out of range") is a
+  // problem at its JSON path, never a silent default.
+  std::optional<core::Decimal> number(const Value& v, const std::string& label, const std::string& path) {
+    if (!v.IsString()) return std::nullopt;  // not a number: the schema check names it
+    core::Decimal::Parsed d = core::Decimal::read(std::string_view(v.GetString(), v.GetStringLength()));
+    if (!d.value) problems_.add(label, path, std::string(core::Decimal::describe(d.error)));
+    return d.value;
+  }
+
   // A factor is a number or the name of a parameter of the analyte.
   std::optional<core::Decimal> factor(const Value& v, const std::map<std::string, core::Decimal>& parameters,
                                       const std::string& label, const std::string& path) {
     if (auto d = decimalOf(v); d) return d;
+    if (v.IsString() && core::Decimal::read(str(v)).error == core::Decimal::ParseError::OutOfRange) {
+      problems_.add(label, path, "value out of range");
+      return std::nullopt;
+    }
     auto it = parameters.find(str(v));
     if (it == parameters.end()) {
       problems_.add(label, path, "\"" + str(v) + "\" is neither a number nor one of this analyte's parameters");
@@ -220,7 +222,7 @@ class Loader {
       std::map<std::string, core::Decimal> parameters;
       if (const Value* p = member(a, "parameters")) {
         for (auto m = p->MemberBegin(); m != p->MemberEnd(); ++m) {
-          if (auto d = decimalOf(m->value)) parameters.emplace(str(m->name), *d);
+          if (auto d = number(m->value, f.label, path + "/parameters/" + str(m->name))) parameters.emplace(str(m->name), *d);
         }
       }
       parameters_.push_back(parameters);
@@ -267,7 +269,7 @@ class Loader {
           for (const Value& c : cs->GetArray())
             rule.codings.push_back({str(c["system"]), str(c["code"])});
         std::string flag = str((*nd)["flag"]);
-        rule.flag = flag == "low" ? core::Flag::Low : flag == "high" ? core::Flag::High : core::Flag::Normal;
+        rule.flag = core::parseFlag(flag).value_or(core::Flag::Normal);  // the schema allows low, normal, high
         def.not_detected = rule;
       }
       config.analytes.push_back(std::move(def));
@@ -364,10 +366,11 @@ class Loader {
                                              : core::GradeThreshold::Basis::Baseline;
           if (threshold.basis == core::GradeThreshold::Basis::Baseline && !baseline_allowed)
             problems_.add(label, at(at(path, g) + "/beyond", t), "\"baseline\" belongs in baseline_rule");
-          threshold.factor = decimalOf(th["factor"]).value_or(core::Decimal::fromInt(1));
+          threshold.factor =
+              number(th["factor"], label, at(at(path, g) + "/beyond", t) + "/factor").value_or(core::Decimal::fromInt(1));
         } else {
           threshold.basis = core::GradeThreshold::Basis::Absolute;
-          threshold.factor = decimalOf(th["value"]).value_or(core::Decimal());
+          threshold.factor = number(th["value"], label, at(at(path, g) + "/beyond", t) + "/value").value_or(core::Decimal());
         }
         if (const Value* inclusive = member(th, "inclusive")) threshold.inclusive = inclusive->GetBool();
         band.any_of.push_back(threshold);
@@ -395,7 +398,8 @@ class Loader {
       auto direction = str(c["direction"]) == "decrease" ? core::GradeDirection::Decrease : core::GradeDirection::Increase;
       criterion.scale = scale(c["grades"], direction, f.label, path + "/grades", false);
       if (const Value* rule = member(c, "baseline_rule")) {
-        criterion.baseline_rule_flag = str((*rule)["when_baseline_flag"]) == "low" ? core::Flag::Low : core::Flag::High;
+        criterion.baseline_rule_flag =
+            core::parseFlag(str((*rule)["when_baseline_flag"])).value_or(core::Flag::High);  // low|high
         criterion.baseline_scale = scale((*rule)["grades"], direction, f.label, path + "/baseline_rule/grades", true);
       }
       target = std::move(criterion);
@@ -423,7 +427,7 @@ class Loader {
         OutcomeDefinition::Condition condition;
         condition.analyte = *analyte;
         for (const Value& flag : when[w]["flags"].GetArray())
-          condition.flags.push_back(str(flag) == "low" ? core::Flag::Low : core::Flag::High);
+          condition.flags.push_back(core::parseFlag(str(flag)).value_or(core::Flag::High));  // the schema: low|high
         def.abnormal_when.push_back(condition);
       }
       config.outcomes.push_back(std::move(def));

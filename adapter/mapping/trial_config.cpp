@@ -24,4 +24,14 @@ bool TrialConfig::acceptsModifierExtension(std::string_view url) const {
          accepted_modifier_extensions.end();
 }
 
+std::vector<std::vector<std::string>> TrialConfig::codingsByAnalyte() const {
+  std::vector<std::vector<std::string>> out(analytes.size());
+  for (const auto& [key, analyte] : coding_index) {
+    if (analyte < out.size()) out[analyte].push_back(key);
+  }
+  for (auto& codes : out)
+    std::sort(codes.begin(), codes.end());
+  return out;
+}
+
 }  // namespace fa::mapping

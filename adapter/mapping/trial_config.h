@@ -78,6 +78,9 @@ struct TrialConfig {
   const AnalyteDefinition* analyteForCoding(std::string_view system, std::string_view code) const;
   std::optional<size_t> analyteIndex(std::string_view code) const;
   bool acceptsModifierExtension(std::string_view url) const;
+  // Per analyte (by index), its "system|code" keys from coding_index, sorted: the code set a
+  // search or a subscription asks the server for.
+  std::vector<std::vector<std::string>> codingsByAnalyte() const;
 
   // "system|code" -> analyte index
   std::unordered_map<std::string, size_t> coding_index;

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/percent_encoding.h"
 #include "net/http_client.h"
 
 namespace fa::net {
@@ -48,28 +49,11 @@ struct Target {
   std::string key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
 };
 
-// FHIR search URLs are commonly written with raw '|' (code=http://loinc.org|1975-2) and other
-// characters RFC 3986 does not allow; servers expect them percent-encoded. '%' is left alone so
-// that an already encoded URL (a Bundle next link) is sent byte for byte.
-std::string encodeIllegalCharacters(const std::string& url) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  static constexpr std::string_view kIllegal = " \"<>\\^`{|}";
-  std::string out;
-  out.reserve(url.size());
-  for (unsigned char c : url) {
-    if (c <= 0x20 || c >= 0x7F || kIllegal.find(static_cast<char>(c)) != std::string_view::npos) {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
 Target parseTarget(const std::string& raw_url) {
-  const std::string url = encodeIllegalCharacters(raw_url);
+  // FHIR search URLs are commonly written with raw '|' (code=http://loinc.org|1975-2) and other
+  // characters RFC 3986 does not allow; servers expect them percent-encoded. '%' is left alone
+  // so that an already encoded URL (a Bundle next link) is sent byte for byte.
+  const std::string url = common::encodeIllegalUrlCharacters(raw_url);
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) throw TransportError("url", "invalid URL: " + parsed.error().message());
   const boost::urls::url_view& u = *parsed;

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/http_date.h"
+
 namespace fa::net {
 namespace {
 
@@ -106,59 +108,6 @@ bool isRetryableStatus(int status) {
   return status == 429 || status == 502 || status == 503 || status == 504;
 }
 
-// Seconds since the epoch of a UTC civil time (Howard Hinnant's days_from_civil).
-std::int64_t epochSeconds(int year, unsigned month, unsigned day, int hour, int minute, int second) {
-  year -= month <= 2 ? 1 : 0;
-  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto yoe = static_cast<unsigned>(year - era * 400);
-  const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const std::int64_t days = era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-  return days * 86400 + hour * 3600 + minute * 60 + second;
-}
-
-int monthIndex(std::string_view name) {
-  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  for (int i = 0; i < 12; ++i) {
-    if (startsWithNoCase(name, kMonths[i]) && name.size() == 3) return i + 1;
-  }
-  return 0;
-}
-
-// HTTP-date (RFC 9110 section 5.6.7): IMF-fixdate, and the obsolete RFC 850 and asctime forms
-// a recipient must accept.
-std::optional<std::int64_t> parseHttpDate(const std::string& value) {
-  char weekday[16] = {};
-  char month[4] = {};
-  int day = 0;
-  int year = 0;
-  int hour = 0;
-  int minute = 0;
-  int second = 0;
-  int consumed = 0;
-  // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-  if (std::sscanf(value.c_str(), "%15[A-Za-z], %2d %3s %4d %2d:%2d:%2d GMT%n", weekday, &day, month, &year, &hour, &minute,
-                  &second, &consumed) == 7 &&
-      static_cast<std::size_t>(consumed) == value.size()) {
-    // fallthrough to validation below
-  } else if (consumed = 0; std::sscanf(value.c_str(), "%15[A-Za-z], %2d-%3s-%2d %2d:%2d:%2d GMT%n", weekday, &day, month, &year,
-                                       &hour, &minute, &second, &consumed) == 7 &&
-                           static_cast<std::size_t>(consumed) == value.size()) {
-    // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT; a two-digit year is in the past 50 years, 1970..2069 here.
-    year += year < 70 ? 2000 : 1900;
-  } else if (consumed = 0; std::sscanf(value.c_str(), "%3s %3s %2d %2d:%2d:%2d %4d%n", weekday, month, &day, &hour, &minute,
-                                       &second, &year, &consumed) == 7 &&
-                           static_cast<std::size_t>(consumed) == value.size()) {
-    // asctime: Sun Nov  6 08:49:37 1994
-  } else {
-    return std::nullopt;
-  }
-  const int month_number = monthIndex(month);
-  if (month_number == 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60 || year < 1970) return std::nullopt;
-  return epochSeconds(year, static_cast<unsigned>(month_number), static_cast<unsigned>(day), hour, minute, second);
-}
-
 std::string trim(const std::string& text) {
   const auto begin = text.find_first_not_of(" \t");
   if (begin == std::string::npos) return {};
@@ -177,11 +126,10 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(const std::string& raw,
     if (value.size() > kMaxDigits) return std::chrono::milliseconds(std::chrono::seconds(999'999'999));
     return std::chrono::milliseconds(std::chrono::seconds(std::stoll(value)));
   }
-  const auto when = parseHttpDate(value);
-  if (!when) return std::nullopt;
-  const auto at = std::chrono::system_clock::time_point(std::chrono::seconds(*when));
-  if (at <= now) return std::chrono::milliseconds(0);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
+  const auto at = common::parseHttpDate(value, now);
+  if (!at) return std::nullopt;
+  if (*at <= now) return std::chrono::milliseconds(0);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*at - now);
 }
 
 FhirClient::FhirClient(std::string base_url, std::shared_ptr<HttpClient> http, std::shared_ptr<Authenticator> auth,

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "common/hex.h"
+#include "common/percent_encoding.h"
 #include "net/auth.h"
 
 namespace fa::net {
@@ -53,33 +55,10 @@ std::string base64url(const std::string& text) {
   return base64url(reinterpret_cast<const unsigned char*>(text.data()), text.size());
 }
 
-std::string formEncode(const std::string& value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
-
 std::string randomHex(std::size_t bytes) {
   std::vector<unsigned char> raw(bytes);
   if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) throw AuthError("no random bytes for the JWT jti");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
-  }
-  return out;
+  return common::toHex(raw.data(), raw.size());
 }
 
 std::string opensslError() {
@@ -256,9 +235,9 @@ class SmartBackendAuth final : public Authenticator {
     request.url = token_url_;
     request.headers["content-type"] = "application/x-www-form-urlencoded";
     request.headers["accept"] = "application/json";
-    request.body = "grant_type=client_credentials&scope=" + formEncode(settings_.scope) +
-                   "&client_assertion_type=" + formEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
-                   "&client_assertion=" + formEncode(clientAssertion(token_url_));
+    request.body = "grant_type=client_credentials&scope=" + common::formUrlEncode(settings_.scope) +
+                   "&client_assertion_type=" + common::formUrlEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
+                   "&client_assertion=" + common::formUrlEncode(clientAssertion(token_url_));
     const auto requested_at = clock_.now();
     const HttpResponse response = http_->send(request);
     if (response.status != 200) endpointFailure("SMART token endpoint " + token_url_, response);

@@ -3,21 +3,14 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/instant.h"
+#include "common/percent_encoding.h"
+#include "core/version_key.h"
+
 namespace fa::sync {
 
 std::string encodeQueryValue(const std::string& value) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ',') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
+  return common::percentEncode(value, ",");  // "," separates a FHIR search's list of values
 }
 
 Poller::Poller(net::FhirClient& client, store::ObservationStore& store, SyncSettings settings, SyncObserver observer,
@@ -38,7 +31,7 @@ std::string Poller::now() const {
 
 store::ObservationVersion versionOf(const fhir::PageEntry& e, const std::string& source) {
   return store::ObservationVersion{e.id,
-                                   !e.version_id.empty() ? e.version_id : "@" + e.last_updated.value_or(""),
+                                   core::versionKey(e.version_id, e.last_updated),
                                    e.last_updated,
                                    e.status,
                                    std::string(e.resource),
@@ -47,13 +40,10 @@ store::ObservationVersion versionOf(const fhir::PageEntry& e, const std::string&
 
 std::vector<std::pair<std::string, std::string>> Poller::queries(const mapping::TrialConfig& config,
                                                                  const mapping::Roster& roster) const {
-  // coding_index holds "system|code" per analyte: one search per analyte code set.
-  std::vector<std::vector<std::string>> codes(config.analytes.size());
-  for (const auto& [key, analyte] : config.coding_index)
-    codes[analyte].push_back(key);
+  // One search per analyte code set.
+  const std::vector<std::vector<std::string>> codes = config.codingsByAnalyte();
   std::vector<std::pair<std::string, std::string>> out;
   for (std::size_t a = 0; a < config.analytes.size(); ++a) {
-    std::sort(codes[a].begin(), codes[a].end());
     std::string joined;
     for (const std::string& c : codes[a])
       joined += (joined.empty() ? "" : ",") + c;

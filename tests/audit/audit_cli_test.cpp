@@ -33,17 +33,17 @@ class AuditCli : public ::testing::Test {
     args.push_back((tmp / "adapter.toml").string());
     return cli_test::runCommand(FA_BINARY, args);
   }
-  void storeRecord(const std::string& id) {
+  void storeRecord(const std::string& id, const std::string& status = "final", const std::string& flag = "high") {
     store::ObservationStore s((tmp / "adapter.db").string(), store::SqliteDb::Mode::ReadWrite);
     engine::OutcomeRecord r;
     r.resource_id = id;
     r.subject_id = "S-001";
     r.analyte = "BILI";
     r.observation = "Observation/" + id + "/_history/3";
-    r.status = "final";
+    r.status = status;
     r.value = core::Decimal::parse("45.2");
     r.unit = "umol/L";
-    r.flag = core::Flag::High;
+    r.flag = core::parseFlag(flag);  // "high", or "null": none
     r.ctcae_grade = 1;
     r.selected = true;
     auto t = s.transaction();
@@ -181,6 +181,74 @@ TEST_F(AuditCli, ReviewUsageErrorsExitTwo) {
   EXPECT_EQ(
       run({"review", "override", "--reviewer", "Dr B", "--observation", "obs-9", "--reason", "x", "--flag", "purple"}).exit_code,
       2);
+}
+
+// Date filters are parsed, not compared as text: "01/12/2026" sorted before every "2026-..."
+// time (all entries shown) and "yesterday" after (none); both are usage errors now.
+TEST_F(AuditCli, ShowRefusesDateFiltersThatDoNotParse) {
+  buildLog(tmp / "audit", 3);
+  for (const char* bad : {"01/12/2026", "yesterday", "2026-02-30", "2026-03-01T08:00:00", "2026-03"}) {
+    for (const char* option : {"--since", "--until"}) {
+      auto r = run({"audit", "show", option, bad});
+      EXPECT_EQ(r.exit_code, 2) << option << ' ' << bad << ": " << r.err;
+      EXPECT_TRUE(r.out.empty()) << r.out;
+      EXPECT_FALSE(r.errLinesWith({option, bad, "expected YYYY-MM-DD or an RFC 3339 instant"}).empty()) << r.err;
+    }
+  }
+  EXPECT_EQ(run({"audit", "export", "--format", "csv", "--since", "yesterday"}).exit_code, 2);
+}
+
+TEST_F(AuditCli, ShowDateAndInstantFiltersSelectByTime) {
+  buildLog(tmp / "audit", 3);  // written just now
+  auto r = run({"audit", "show", "--format", "json", "--checkpoints"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto all = splitLines(r.out);
+  ASSERT_FALSE(all.empty());
+  // The first entry's date and the last one's (the same day unless written across midnight).
+  const std::string firstDay = audit::parseEntry(all.front())->time.substr(0, 10);
+  const std::string lastDay = audit::parseEntry(all.back())->time.substr(0, 10);
+  r = run({"audit", "show", "--format", "json", "--checkpoints", "--since", firstDay, "--until", lastDay});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(splitLines(r.out).size(), all.size());
+  r = run({"audit", "show", "--format", "json", "--checkpoints", "--until", "2000-01-01"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  // An instant with an offset is converted to UTC: 2000-01-01T01:00:00+01:00 is midnight UTC;
+  // every entry is later, so --since keeps them all and --until none.
+  r = run({"audit", "show", "--format", "json", "--checkpoints", "--since", "2000-01-01T01:00:00+01:00"});
+  EXPECT_EQ(splitLines(r.out).size(), all.size()) << r.err;
+  r = run({"audit", "show", "--format", "json", "--checkpoints", "--until", "2000-01-01T01:00:00.5+01:00"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST_F(AuditCli, OverrideWithoutFlagIsRefused) {
+  storeRecord("obs-9");
+  auto r = run({"review", "override", "--reviewer", "Dr B", "--observation", "obs-9", "--reason", "haemolysed"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--flag"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(tmp / "audit" / audit::segmentName(1)));  // nothing recorded
+}
+
+TEST_F(AuditCli, OverrideToTheCurrentFlagIsRefused) {
+  storeRecord("obs-9");  // flag high
+  auto r = run({"review", "override", "--reviewer", "Dr B", "--observation", "obs-9", "--reason", "x", "--flag", "high"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_FALSE(r.errLinesWith({"Observation/obs-9", "already has flag high"}).empty()) << r.err;
+  EXPECT_FALSE(fs::exists(tmp / "audit" / audit::segmentName(1)));
+  r = run({"review", "override", "--reviewer", "Dr B", "--observation", "obs-9", "--reason", "x", "--flag", "normal"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(AuditCli, RetractedRecordCannotBeAcceptedOrOverridden) {
+  storeRecord("obs-7", "retracted", "null");
+  auto r = run({"review", "accept", "--reviewer", "Dr A", "--observation", "obs-7"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_FALSE(r.errLinesWith({"Observation/obs-7", "is retracted"}).empty()) << r.err;
+  r = run({"review", "override", "--reviewer", "Dr A", "--observation", "obs-7", "--reason", "x", "--flag", "normal"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_FALSE(r.errLinesWith({"Observation/obs-7", "is retracted"}).empty()) << r.err;
+  EXPECT_FALSE(fs::exists(tmp / "audit" / audit::segmentName(1)));  // nothing recorded
 }
 
 }  // namespace

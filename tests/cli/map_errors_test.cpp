@@ -78,6 +78,22 @@ TEST(MapRejects, UnknownModifierExtensionIsNamedByResourceId) {
   EXPECT_FALSE(r.errLinesWith({in, "line 6", "bad-mod", "modifierExtension"}).empty()) << r.err;
 }
 
+// A crash found: 1.5e-157 needs 158 fraction digits; the decimal code overflowed Int128 and
+// then divided by zero (SIGFPE). Now it is one rejected resource; the good one is written.
+TEST(MapRejects, ValueOutOfDecimalRangeIsRejectedAndTheGoodRecordWritten) {
+  TempDir tmp;
+  const std::string p1 = R"({"reference": "Patient/p1"})";
+  const std::string in = tmp.write("tiny.ndjson", observationLine("tiny", "1975-2", p1, "2026-01-09", umol("1.5e-157")) +
+                                                      observationLine("good", "1975-2", p1, "2026-01-10", umol("10")));
+  CommandResult r = runAdapter(mapArgs(data("roster.csv"), {in}));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto records = parseNdjson(r.out);
+  expectContractFields(records);
+  EXPECT_EQ(observations(records), (std::vector<std::string>{"Observation/good/_history/1"}));
+  EXPECT_FALSE(r.errLinesWith({in, "line 1", "tiny", "valueQuantity.value", "value out of range"}).empty()) << r.err;
+  expectSummary(r, /*read*/ 2, /*written*/ 1, /*rejected*/ 1, 0, 0);
+}
+
 TEST(MapRejects, SummaryIsTheLastLineAfterTheRejections) {
   TempDir tmp;
   const std::string in = tmp.write("rejects.ndjson", rejectsNdjson());

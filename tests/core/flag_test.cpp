@@ -97,5 +97,13 @@ TEST(Flag, HbvComparators) {
   EXPECT_EQ(interval(Comparator::Greater, "19", lloq, kLloq), Flag::Indeterminate);  // (19,inf)
 }
 
+TEST(FlagText, ParseIsTheInverseOfToString) {
+  for (Flag f : {Flag::Normal, Flag::Low, Flag::High, Flag::Indeterminate})
+    EXPECT_EQ(parseFlag(toString(f)), f) << toString(f);
+  EXPECT_EQ(toString(Flag::Indeterminate), "indeterminate");
+  for (const char* bad : {"", "HIGH", "retracted", "not_assessable", "high "})
+    EXPECT_FALSE(parseFlag(bad).has_value()) << bad;
+}
+
 }  // namespace
 }  // namespace fa::core

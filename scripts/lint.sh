@@ -31,7 +31,10 @@ jobs=${FA_LINT_JOBS:-$(nproc 2>/dev/null || echo 2)}
 start=$SECONDS
 
 echo "== clang-format (dry run)"
-git ls-files -z '*.cpp' '*.h' | xargs -0 clang-format-14 --dry-run --Werror
+if ! git ls-files -z '*.cpp' '*.h' | xargs -0 clang-format-14 --dry-run --Werror; then
+  echo "lint: clang-format would change the files above (clang-format-14 -i FILE...)" >&2
+  exit 1
+fi
 
 echo "== clang-tidy ($jobs jobs)"
 if [ ! -f "$build/compile_commands.json" ]; then

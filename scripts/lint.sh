@@ -26,12 +26,23 @@ if [ "${1:-}" = "--tidy-one" ]; then
   exit 1
 fi
 
+# Tracked files (a checkout without .git: the same folders, found by name).
+sources() {
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -z "$@"
+  else
+    local dirs=(adapter) pattern
+    [ "$1" = "adapter/*.cpp" ] || dirs=(adapter bench tests)
+    for pattern in "$@"; do find "${dirs[@]}" -type f -name "${pattern##*/}" -print0; done
+  fi
+}
+
 build=${1:-build}
 jobs=${FA_LINT_JOBS:-$(nproc 2>/dev/null || echo 2)}
 start=$SECONDS
 
 echo "== clang-format (dry run)"
-if ! git ls-files -z '*.cpp' '*.h' | xargs -0 clang-format-14 --dry-run --Werror; then
+if ! sources '*.cpp' '*.h' | xargs -0 clang-format-14 --dry-run --Werror; then
   echo "lint: clang-format would change the files above (clang-format-14 -i FILE...)" >&2
   exit 1
 fi
@@ -41,7 +52,7 @@ if [ ! -f "$build/compile_commands.json" ]; then
   echo "lint: $build/compile_commands.json is missing (configure with cmake first)" >&2
   exit 1
 fi
-mapfile -t files < <(git ls-files 'adapter/*.cpp')
+mapfile -d '' -t files < <(sources 'adapter/*.cpp' | sort -z)
 for f in "${files[@]}"; do
   if ! grep -q -F "\"file\": \"$(pwd -P)/$f\"" "$build/compile_commands.json"; then
     echo "lint: $f is not in $build/compile_commands.json (not built, so not checked)" >&2

@@ -8,6 +8,8 @@ echo "== npm ci (sandbox FHIR server for integration tests)"
 npm ci --prefix sandbox --no-audit --no-fund --loglevel=error
 echo "== build"
 scripts/build.sh -DFHIR_ADAPTER_BUILD_TESTS=ON
+echo "== lint (clang-format, clang-tidy: any finding fails)"
+scripts/lint.sh build
 echo "== sandbox smoke test"
 node sandbox/smoke-test.mjs
 echo "== ctest"

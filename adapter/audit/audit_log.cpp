@@ -169,7 +169,7 @@ void AuditLog::loadTail() {
                  {"line", std::to_string(recovered_->line)},
                  {"dropped_bytes", std::to_string(recovered_->dropped_bytes)},
                  {"dropped_sha256", recovered_->dropped_sha256}};
-    appendLocked(std::move(e));
+    appendLocked(e);
   }
 }
 
@@ -212,7 +212,7 @@ void AuditLog::writeLine(const std::string& line) {
   if (settings_.fsync == FsyncPolicy::EveryEntry) syncSegment();
 }
 
-std::uint64_t AuditLog::appendLocked(AuditEvent event) {
+std::uint64_t AuditLog::appendLocked(const AuditEvent& event) {
   AuditEntry e;
   e.seq = last_seq_ + 1;
   e.time = common::nowInstant();
@@ -270,7 +270,7 @@ CheckpointHead AuditLog::checkpointLocked(const std::string& reason) {
   e.actor = settings_.actor;
   e.action = std::string(kCheckpointAction);
   e.details = {{"head_seq", std::to_string(last_seq_)}, {"reason", reason}, {"mode", key_.empty() ? "hash-only" : "hmac-sha256"}};
-  appendLocked(std::move(e));
+  appendLocked(e);
   syncSegment();
   CheckpointHead head;
   head.seq = last_seq_;

@@ -106,7 +106,7 @@ class AuditLog {
   class FileLock;
   void loadTail();
   void refreshIfChanged();
-  std::uint64_t appendLocked(AuditEvent event);
+  std::uint64_t appendLocked(const AuditEvent& event);
   void writeLine(const std::string& line);
   CheckpointHead checkpointLocked(const std::string& reason);
   void maybeCheckpointLocked();

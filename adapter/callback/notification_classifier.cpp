@@ -71,71 +71,142 @@ std::string versionKeyOf(const CarriedResource& r) {
   return core::versionKey(r.version_id, r.last_updated);
 }
 
+// A count in a Parameters part: a string in the R4 backport (R4 has no integer64), an integer in some servers.
+std::optional<std::string_view> countValue(const JsonValue& part) {
+  auto v = stringMember(part, "valueString");
+  if (!v) v = stringMember(part, "valueInteger");
+  if (!v) v = stringMember(part, "valueInteger64");
+  return v;
+}
+
+// One notification-event parameter of the R4 backport: its event number and focus.
+void readParametersEvent(const JsonValue& p, Notification& n) {
+  const JsonValue* parts = findMember(p, "part");
+  if (!parts || !parts->IsArray()) return;
+  for (const auto& part : parts->GetArray()) {
+    if (!part.IsObject()) continue;
+    const std::string_view partName = stringMember(part, "name").value_or("");
+    if (partName == "event-number") {
+      if (auto v = countValue(part)) {
+        if (auto number = parseCount(*v)) n.event_numbers.push_back(*number);
+      }
+    } else if (partName == "focus") {
+      if (const JsonValue* ref = findMember(part, "valueReference"); ref && ref->IsObject()) {
+        if (auto id = observationIdOf(stringMember(*ref, "reference").value_or(""))) n.observation_ids.push_back(*id);
+      }
+    }
+  }
+}
+
+// The R4 backport status: a Parameters resource.
+std::optional<Problem> readParametersStatus(const JsonValue& status, Notification& n, std::string& type) {
+  const JsonValue* parameters = findMember(status, "parameter");
+  if (!parameters || !parameters->IsArray())
+    return problem(400, "invalid", "Bundle.entry[0].resource (Parameters) has no parameter");
+  for (const auto& p : parameters->GetArray()) {
+    if (!p.IsObject()) continue;
+    const std::string_view name = stringMember(p, "name").value_or("");
+    if (name == "type") {
+      type = std::string(stringMember(p, "valueCode").value_or(""));
+    } else if (name == "subscription") {
+      if (const JsonValue* ref = findMember(p, "valueReference"); ref && ref->IsObject())
+        n.subscription = std::string(stringMember(*ref, "reference").value_or(""));
+    } else if (name == "events-since-subscription-start") {
+      if (auto v = countValue(p)) n.events_since_start = parseCount(*v);
+    } else if (name == "notification-event") {
+      readParametersEvent(p, n);
+    }
+  }
+  return std::nullopt;
+}
+
+// The R4B/R5 status: a SubscriptionStatus resource.
+void readSubscriptionStatus(const JsonValue& status, Notification& n, std::string& type) {
+  type = std::string(stringMember(status, "type").value_or(""));
+  if (const JsonValue* ref = findMember(status, "subscription"); ref && ref->IsObject())
+    n.subscription = std::string(stringMember(*ref, "reference").value_or(""));
+  if (auto v = stringMember(status, "eventsSinceSubscriptionStart")) n.events_since_start = parseCount(*v);
+  const JsonValue* events = findMember(status, "notificationEvent");
+  if (!events || !events->IsArray()) return;
+  for (const auto& ev : events->GetArray()) {
+    if (!ev.IsObject()) continue;
+    if (auto v = stringMember(ev, "eventNumber")) {
+      if (auto number = parseCount(*v)) n.event_numbers.push_back(*number);
+    }
+    if (const JsonValue* focus = findMember(ev, "focus"); focus && focus->IsObject()) {
+      if (auto id = observationIdOf(stringMember(*focus, "reference").value_or(""))) n.observation_ids.push_back(*id);
+    }
+  }
+}
+
 // The status (entry 0): R4 backport Parameters or R4B/R5 SubscriptionStatus, read into `n`.
 std::optional<Problem> readStatus(const JsonValue& status, Notification& n, std::string& type) {
   const std::string resourceType(stringMember(status, "resourceType").value_or(""));
-  if (resourceType == "Parameters") {
-    const JsonValue* parameters = findMember(status, "parameter");
-    if (!parameters || !parameters->IsArray())
-      return problem(400, "invalid", "Bundle.entry[0].resource (Parameters) has no parameter");
-    for (const auto& p : parameters->GetArray()) {
-      if (!p.IsObject()) continue;
-      const std::string_view name = stringMember(p, "name").value_or("");
-      if (name == "type") {
-        type = std::string(stringMember(p, "valueCode").value_or(""));
-      } else if (name == "subscription") {
-        if (const JsonValue* ref = findMember(p, "valueReference"); ref && ref->IsObject())
-          n.subscription = std::string(stringMember(*ref, "reference").value_or(""));
-      } else if (name == "events-since-subscription-start") {
-        // A string in the R4 backport (R4 has no integer64), an integer in some servers.
-        auto v = stringMember(p, "valueString");
-        if (!v) v = stringMember(p, "valueInteger");
-        if (!v) v = stringMember(p, "valueInteger64");
-        if (v) n.events_since_start = parseCount(*v);
-      } else if (name == "notification-event") {
-        const JsonValue* parts = findMember(p, "part");
-        if (!parts || !parts->IsArray()) continue;
-        for (const auto& part : parts->GetArray()) {
-          if (!part.IsObject()) continue;
-          const std::string_view partName = stringMember(part, "name").value_or("");
-          if (partName == "event-number") {
-            auto v = stringMember(part, "valueString");
-            if (!v) v = stringMember(part, "valueInteger");
-            if (!v) v = stringMember(part, "valueInteger64");
-            if (v) {
-              if (auto number = parseCount(*v)) n.event_numbers.push_back(*number);
-            }
-          } else if (partName == "focus") {
-            if (const JsonValue* ref = findMember(part, "valueReference"); ref && ref->IsObject()) {
-              if (auto id = observationIdOf(stringMember(*ref, "reference").value_or(""))) n.observation_ids.push_back(*id);
-            }
-          }
-        }
-      }
-    }
-    return std::nullopt;
-  }
+  if (resourceType == "Parameters") return readParametersStatus(status, n, type);
   if (resourceType == "SubscriptionStatus") {
-    type = std::string(stringMember(status, "type").value_or(""));
-    if (const JsonValue* ref = findMember(status, "subscription"); ref && ref->IsObject())
-      n.subscription = std::string(stringMember(*ref, "reference").value_or(""));
-    if (auto v = stringMember(status, "eventsSinceSubscriptionStart")) n.events_since_start = parseCount(*v);
-    if (const JsonValue* events = findMember(status, "notificationEvent"); events && events->IsArray()) {
-      for (const auto& ev : events->GetArray()) {
-        if (!ev.IsObject()) continue;
-        if (auto v = stringMember(ev, "eventNumber")) {
-          if (auto number = parseCount(*v)) n.event_numbers.push_back(*number);
-        }
-        if (const JsonValue* focus = findMember(ev, "focus"); focus && focus->IsObject()) {
-          if (auto id = observationIdOf(stringMember(*focus, "reference").value_or(""))) n.observation_ids.push_back(*id);
-        }
-      }
-    }
+    readSubscriptionStatus(status, n, type);
     return std::nullopt;
   }
   return problem(400, "invalid",
                  "Bundle.entry[0].resource must be the subscription status (Parameters or SubscriptionStatus), not " +
                      (resourceType.empty() ? std::string("a resource without resourceType") : resourceType));
+}
+
+// id-only content: the entries' fullUrl (or request.url) name the resources (the focus references were read with the
+// status).
+void readIdOnlyUrls(std::string_view body, Notification& n) {
+  rapidjson::Document d;
+  d.Parse<rapidjson::kParseNumbersAsStringsFlag>(body.data(), body.size());
+  const JsonValue* entries = d.IsObject() ? findMember(d, "entry") : nullptr;
+  if (!entries || !entries->IsArray()) return;
+  for (rapidjson::SizeType i = 1; i < entries->Size(); ++i) {
+    const JsonValue& entry = (*entries)[i];
+    if (!entry.IsObject() || findMember(entry, "resource")) continue;
+    auto url = stringMember(entry, "fullUrl");
+    if (!url) {
+      if (const JsonValue* request = findMember(entry, "request"); request && request->IsObject())
+        url = stringMember(*request, "url");
+    }
+    if (url) {
+      if (auto id = observationIdOf(*url)) n.observation_ids.push_back(*id);
+    }
+  }
+}
+
+// Content: full-resource entries carry resources; id-only entries only a fullUrl (and the
+// events' focus references); empty: no entry beyond the status.
+void classifyEvent(std::string_view body, const fhir::BundlePage& page, Notification& n) {
+  const bool anyEntry = page.entries.size() > 1;
+  for (std::size_t i = 1; i < page.entries.size(); ++i) {
+    const fhir::PageEntry& e = page.entries[i];
+    if (!e.resource.empty() && e.resource_type == "Observation") n.resources.push_back(carried(e));
+  }
+  if (anyEntry && n.resources.empty()) readIdOnlyUrls(body, n);
+  std::sort(n.observation_ids.begin(), n.observation_ids.end());
+  n.observation_ids.erase(std::unique(n.observation_ids.begin(), n.observation_ids.end()), n.observation_ids.end());
+  if (!n.resources.empty()) {
+    n.shape = Shape::EventFull;
+    n.observation_ids.clear();  // the resources themselves are here
+  } else if (!n.observation_ids.empty()) {
+    n.shape = Shape::EventIdOnly;
+  } else {
+    n.shape = Shape::EventEmpty;
+  }
+}
+
+// A retry repeats the subscription, the event numbers and the resources (id and version):
+// that is a duplicate. A server that restarted its counters sends other resources under the
+// same numbers: a new key, processed.
+std::string eventDedupeKey(const Notification& n) {
+  std::string what;
+  for (auto e : n.event_numbers)
+    what += std::to_string(e) + ",";
+  what += "|";
+  for (const auto& r : n.resources)
+    what += r.id + "/" + versionKeyOf(r) + ",";
+  for (const auto& id : n.observation_ids)
+    what += id + ",";
+  return "event:" + n.subscription + ":" + common::sha256Hex(what);
 }
 
 std::variant<Notification, Problem> classifyBundle(std::string_view body, const fhir::BundlePage& page) {
@@ -160,45 +231,7 @@ std::variant<Notification, Problem> classifyBundle(std::string_view body, const 
   } else if (type == "query-status" || type == "query-event") {
     n.shape = Shape::QueryStatus;
   } else if (type == "event-notification") {
-    // Content: full-resource entries carry resources; id-only entries only a fullUrl (and the
-    // events' focus references); empty: no entry beyond the status.
-    bool anyEntry = false;
-    for (std::size_t i = 1; i < page.entries.size(); ++i) {
-      const fhir::PageEntry& e = page.entries[i];
-      anyEntry = true;
-      if (!e.resource.empty()) {
-        if (e.resource_type == "Observation") n.resources.push_back(carried(e));
-      }
-    }
-    if (anyEntry && n.resources.empty()) {
-      // id-only: the entries' fullUrl name the resources (the focus references were read above).
-      rapidjson::Document d;
-      d.Parse<rapidjson::kParseNumbersAsStringsFlag>(body.data(), body.size());
-      if (const JsonValue* entries = d.IsObject() ? findMember(d, "entry") : nullptr; entries && entries->IsArray()) {
-        for (rapidjson::SizeType i = 1; i < entries->Size(); ++i) {
-          const JsonValue& entry = (*entries)[i];
-          if (!entry.IsObject() || findMember(entry, "resource")) continue;
-          auto url = stringMember(entry, "fullUrl");
-          if (!url) {
-            if (const JsonValue* request = findMember(entry, "request"); request && request->IsObject())
-              url = stringMember(*request, "url");
-          }
-          if (url) {
-            if (auto id = observationIdOf(*url)) n.observation_ids.push_back(*id);
-          }
-        }
-      }
-    }
-    std::sort(n.observation_ids.begin(), n.observation_ids.end());
-    n.observation_ids.erase(std::unique(n.observation_ids.begin(), n.observation_ids.end()), n.observation_ids.end());
-    if (!n.resources.empty()) {
-      n.shape = Shape::EventFull;
-      n.observation_ids.clear();  // the resources themselves are here
-    } else if (!n.observation_ids.empty()) {
-      n.shape = Shape::EventIdOnly;
-    } else {
-      n.shape = Shape::EventEmpty;
-    }
+    classifyEvent(body, page, n);
   } else {
     return problem(400, "invalid",
                    "subscription status type must be handshake, heartbeat, event-notification or query-status, not " +
@@ -207,17 +240,7 @@ std::variant<Notification, Problem> classifyBundle(std::string_view body, const 
   // A retry repeats the subscription, the event numbers and the resources (id and version):
   // that is a duplicate. A server that restarted its counters sends other resources under the
   // same numbers: a new key, processed.
-  if (n.shape == Shape::EventIdOnly || n.shape == Shape::EventFull) {
-    std::string what;
-    for (auto e : n.event_numbers)
-      what += std::to_string(e) + ",";
-    what += "|";
-    for (const auto& r : n.resources)
-      what += r.id + "/" + versionKeyOf(r) + ",";
-    for (const auto& id : n.observation_ids)
-      what += id + ",";
-    n.dedupe_key = "event:" + n.subscription + ":" + common::sha256Hex(what);
-  }
+  if (n.shape == Shape::EventIdOnly || n.shape == Shape::EventFull) n.dedupe_key = eventDedupeKey(n);
   return n;
 }
 

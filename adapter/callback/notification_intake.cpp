@@ -25,7 +25,7 @@ NotificationIntake::NotificationIntake(std::string endpoint_path, CallerAuth aut
 
 void NotificationIntake::handle(ServerRequest&& request, Responder respond) {
   const auto received = request.received;
-  auto answer = [this, received, respond](ServerResponse r) {
+  auto answer = [this, received, respond = std::move(respond)](ServerResponse r) {
     if (observer_.on_ack) observer_.on_ack(std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
     respond(std::move(r));
   };

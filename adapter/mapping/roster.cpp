@@ -57,6 +57,59 @@ bool isAbsolute(std::string_view reference) {
   return reference.rfind("http://", 0) == 0 || reference.rfind("https://", 0) == 0 || reference.rfind("urn:", 0) == 0;
 }
 
+// Where the required columns (and the optional sex column) are in the header.
+struct RosterColumns {
+  size_t subject = 0, patient = 0, dose1 = 0, dose2 = 0;
+  std::optional<size_t> sex;
+};
+
+RosterColumns findColumns(const std::vector<std::string>& header, const std::string& where) {
+  auto find = [&](const char* name) -> std::optional<size_t> {
+    auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end()) return std::nullopt;
+    return static_cast<size_t>(it - header.begin());
+  };
+  auto subject = find("subject_id"), patient = find("patient"), dose1 = find("dose1_date"), dose2 = find("dose2_date");
+  if (!subject || !patient || !dose1 || !dose2) {
+    throw ConfigError({where + "header must name subject_id,patient,dose1_date,dose2_date"});
+  }
+  return RosterColumns{*subject, *patient, *dose1, *dose2, find("sex")};
+}
+
+// An empty cell is no date; a malformed one is a problem.
+std::optional<core::DayNumber> parseDose(const std::string& v, const char* name, const std::string& where,
+                                         std::vector<std::string>& problems) {
+  if (v.empty()) return std::nullopt;
+  auto d = core::parseIsoDate(v);
+  if (!d) problems.push_back(where + name + " \"" + v + "\" is not a date YYYY-MM-DD");
+  return d;
+}
+
+// Lower case, with m/f spelled out; empty means not given.
+std::optional<std::string> parseSex(std::string sex, const std::string& where, std::vector<std::string>& problems) {
+  std::transform(sex.begin(), sex.end(), sex.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (sex == "m") sex = "male";
+  if (sex == "f") sex = "female";
+  if (!sex.empty() && sex != "male" && sex != "female" && sex != "other" && sex != "unknown")
+    problems.push_back(where + "sex must be male, female, other or unknown");
+  if (sex.empty()) return std::nullopt;
+  return sex;
+}
+
+Subject parseSubject(const std::vector<std::string>& fields, const RosterColumns& cols, const std::string& where,
+                     std::vector<std::string>& problems) {
+  Subject s;
+  s.subject_id = fields[cols.subject];
+  s.patient = fields[cols.patient];
+  if (s.subject_id.empty()) problems.push_back(where + "subject_id is empty");
+  s.dose1 = parseDose(fields[cols.dose1], "dose1_date", where, problems);
+  s.dose2 = parseDose(fields[cols.dose2], "dose2_date", where, problems);
+  if (s.dose1 && s.dose2 && *s.dose2 < *s.dose1) problems.push_back(where + "dose2_date is before dose1_date");
+  if (!s.dose1 && s.dose2) problems.push_back(where + "dose2_date without dose1_date");
+  if (cols.sex) s.sex = parseSex(fields[*cols.sex], where, problems);
+  return s;
+}
+
 }  // namespace
 
 Roster Roster::load(const std::filesystem::path& csv) {
@@ -73,7 +126,7 @@ Roster Roster::parse(std::string_view text, const std::string& label) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark from spreadsheets
   size_t lineNumber = 0;
   std::optional<std::vector<std::string>> header;
-  int col_subject = -1, col_patient = -1, col_dose1 = -1, col_dose2 = -1, col_sex = -1;
+  RosterColumns cols;
   while (!text.empty()) {
     size_t end = text.find('\n');
     std::string_view line = text.substr(0, end);
@@ -89,18 +142,7 @@ Roster Roster::parse(std::string_view text, const std::string& label) {
     }
     if (!header) {
       header = fields;
-      auto find = [&](const char* name) {
-        auto it = std::find(header->begin(), header->end(), name);
-        return it == header->end() ? -1 : static_cast<int>(it - header->begin());
-      };
-      col_subject = find("subject_id");
-      col_patient = find("patient");
-      col_dose1 = find("dose1_date");
-      col_dose2 = find("dose2_date");
-      col_sex = find("sex");
-      if (col_subject < 0 || col_patient < 0 || col_dose1 < 0 || col_dose2 < 0) {
-        throw ConfigError({where + "header must name subject_id,patient,dose1_date,dose2_date"});
-      }
+      cols = findColumns(*header, where);
       continue;
     }
     if (fields->size() != header->size()) {
@@ -108,52 +150,32 @@ Roster Roster::parse(std::string_view text, const std::string& label) {
                          std::to_string(header->size()));
       continue;
     }
-    Subject s;
-    s.subject_id = (*fields)[static_cast<size_t>(col_subject)];
-    s.patient = (*fields)[static_cast<size_t>(col_patient)];
-    if (s.subject_id.empty()) problems.push_back(where + "subject_id is empty");
-    auto date = [&](int col, const char* name) -> std::optional<core::DayNumber> {
-      const std::string& v = (*fields)[static_cast<size_t>(col)];
-      if (v.empty()) return std::nullopt;
-      auto d = core::parseIsoDate(v);
-      if (!d) problems.push_back(where + name + " \"" + v + "\" is not a date YYYY-MM-DD");
-      return d;
-    };
-    s.dose1 = date(col_dose1, "dose1_date");
-    s.dose2 = date(col_dose2, "dose2_date");
-    if (s.dose1 && s.dose2 && *s.dose2 < *s.dose1) problems.push_back(where + "dose2_date is before dose1_date");
-    if (!s.dose1 && s.dose2) problems.push_back(where + "dose2_date without dose1_date");
-    if (col_sex >= 0) {
-      std::string sex = (*fields)[static_cast<size_t>(col_sex)];
-      std::transform(sex.begin(), sex.end(), sex.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (sex == "m") sex = "male";
-      if (sex == "f") sex = "female";
-      if (!sex.empty() && sex != "male" && sex != "female" && sex != "other" && sex != "unknown")
-        problems.push_back(where + "sex must be male, female, other or unknown");
-      if (!sex.empty()) s.sex = sex;
-    }
-    const size_t index = roster.subjects_.size();
-    for (const Subject& other : roster.subjects_) {
-      if (other.subject_id == s.subject_id) problems.push_back(where + "subject_id " + s.subject_id + " listed twice");
-    }
-    if (s.patient.rfind("Patient/", 0) == 0) {
-      auto id = patientIdFromPath(s.patient);
-      if (!id || s.patient.find('/', 8) != std::string::npos) {
-        problems.push_back(where + "patient must be Patient/{id} or {system}|{value}");
-      } else if (!roster.by_patient_id_.emplace(std::string(*id), index).second) {
-        problems.push_back(where + "patient of subject " + s.subject_id + " is already on the roster");
-      }
-    } else if (auto bar = s.patient.find('|'); bar != std::string::npos && bar > 0 && bar + 1 < s.patient.size()) {
-      if (!roster.by_identifier_.emplace(s.patient, index).second)
-        problems.push_back(where + "patient identifier of subject " + s.subject_id + " is already on the roster");
-    } else {
-      problems.push_back(where + "patient must be Patient/{id} or {system}|{value}");
-    }
-    roster.subjects_.push_back(std::move(s));
+    roster.add(parseSubject(*fields, cols, where, problems), where, problems);
   }
   if (!header) problems.push_back(label + ": empty file, expected header subject_id,patient,dose1_date,dose2_date");
   if (!problems.empty()) throw ConfigError(std::move(problems));
   return roster;
+}
+
+void Roster::add(Subject s, const std::string& where, std::vector<std::string>& problems) {
+  const size_t index = subjects_.size();
+  for (const Subject& other : subjects_) {
+    if (other.subject_id == s.subject_id) problems.push_back(where + "subject_id " + s.subject_id + " listed twice");
+  }
+  if (s.patient.rfind("Patient/", 0) == 0) {
+    auto id = patientIdFromPath(s.patient);
+    if (!id || s.patient.find('/', 8) != std::string::npos) {
+      problems.push_back(where + "patient must be Patient/{id} or {system}|{value}");
+    } else if (!by_patient_id_.emplace(std::string(*id), index).second) {
+      problems.push_back(where + "patient of subject " + s.subject_id + " is already on the roster");
+    }
+  } else if (auto bar = s.patient.find('|'); bar != std::string::npos && bar > 0 && bar + 1 < s.patient.size()) {
+    if (!by_identifier_.emplace(s.patient, index).second)
+      problems.push_back(where + "patient identifier of subject " + s.subject_id + " is already on the roster");
+  } else {
+    problems.push_back(where + "patient must be Patient/{id} or {system}|{value}");
+  }
+  subjects_.push_back(std::move(s));
 }
 
 std::optional<size_t> Roster::matchReference(std::string_view reference, std::string_view base) const {

@@ -40,6 +40,9 @@ class Roster {
   std::optional<size_t> matchIdentifier(std::string_view system, std::string_view value) const;
 
  private:
+  // Indexes one parsed subject; duplicates and malformed patient references are problems.
+  void add(Subject s, const std::string& where, std::vector<std::string>& problems);
+
   std::vector<Subject> subjects_;
   std::unordered_map<std::string, size_t> by_patient_id_;
   std::unordered_map<std::string, size_t> by_identifier_;

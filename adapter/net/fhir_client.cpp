@@ -184,7 +184,7 @@ HttpResponse FhirClient::send(HttpRequest request) {
   if (!request.headers.count("accept")) request.headers["accept"] = std::string(kFhirJson);
   if (!request.body.empty() && !request.headers.count("content-type")) request.headers["content-type"] = std::string(kFhirJson);
   const std::string what = request.method + " " + redactUrl(request.url);
-  auto report = [this](const auto& callback, const std::string& label) {
+  auto report = [](const auto& callback, const std::string& label) {
     if (callback) callback(label);
   };
 

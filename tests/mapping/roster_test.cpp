@@ -94,6 +94,34 @@ TEST(Roster, DuplicatesAndBadPatients) {
   EXPECT_NE(p[3].find("line 6"), std::string::npos) << p[3];  // dose 2 before dose 1
 }
 
+// One line with every per-field problem: they are listed in column-check order, then the roster
+// checks (duplicate subject, patient form). Line 2 (after the header) holds:
+//   subject_id ""            -> "subject_id is empty"
+//   dose1_date "2026-13-01"  -> not a date (month 13)
+//   dose2_date "2026-01-05"  -> a date, but dose1 is missing -> "dose2_date without dose1_date"
+//   sex "x"                  -> "sex must be ..."
+//   patient "Patient/"       -> "patient must be Patient/{id} or {system}|{value}"
+TEST(Roster, ProblemsOfOneLineInOrder) {
+  auto p = problems("subject_id,patient,dose1_date,dose2_date,sex\n,Patient/,2026-13-01,2026-01-05,x\n");
+  ASSERT_EQ(p.size(), 5u);
+  EXPECT_EQ(p[0], "subjects.csv: line 2: subject_id is empty");
+  EXPECT_EQ(p[1], "subjects.csv: line 2: dose1_date \"2026-13-01\" is not a date YYYY-MM-DD");
+  EXPECT_EQ(p[2], "subjects.csv: line 2: dose2_date without dose1_date");
+  EXPECT_EQ(p[3], "subjects.csv: line 2: sex must be male, female, other or unknown");
+  EXPECT_EQ(p[4], "subjects.csv: line 2: patient must be Patient/{id} or {system}|{value}");
+}
+
+// Sex is case-insensitive and m/f are spelled out; an empty cell leaves it unset.
+TEST(Roster, SexIsNormalised) {
+  auto r = Roster::parse(
+      "subject_id,patient,dose1_date,dose2_date,sex\nS01,Patient/1,,,M\nS02,Patient/2,,,Unknown\nS03,Patient/3,,,\n",
+      "subjects.csv");
+  ASSERT_EQ(r.subjects().size(), 3u);
+  EXPECT_EQ(r.subject(0).sex, "male");
+  EXPECT_EQ(r.subject(1).sex, "unknown");
+  EXPECT_FALSE(r.subject(2).sex.has_value());
+}
+
 TEST(Roster, BadHeaderAndEmptyFile) {
   auto p = problems("id,patient,dose1,dose2\nS01,Patient/1,,\n");
   ASSERT_EQ(p.size(), 1u);

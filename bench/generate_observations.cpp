@@ -68,7 +68,7 @@ struct LabCode {
   bool trial;
 };
 
-// Trial analytes (PROTOCOL.md) first, then common tests the trial ignores.
+// Trial analytes (docs/trial-rules.md) first, then common tests the trial ignores.
 constexpr std::array<LabCode, 36> kCodes = {{
     {"1975-2", "Bilirubin.total [Mass/volume] in Serum or Plasma", "TBIL", "Total bilirubin", "umol/L", 3.4, 20.5, 1, 6, true},
     {"1751-7", "Albumin [Mass/volume] in Serum or Plasma", "ALB", "Albumin", "g/L", 40, 55, 1, 6, true},

@@ -1,6 +1,6 @@
 #pragma once
 // CallerAuth: is this callback request from the FHIR server we subscribed with? Configured per
-// receiver (FHIR-NOTES.md "Subscriptions"):
+// receiver (docs/fhir-servers.md "Subscriptions"):
 //   - a required Authorization header value (`Bearer <token>`, set in Subscription.channel.header),
 //   - Medplum's X-Signature: hex HMAC-SHA256 of the raw body with the subscription secret,
 //   - and/or mTLS (checked by the TLS layer: a client without a certificate from the configured CA

@@ -2,7 +2,7 @@
 // NotificationClassifier: what a FHIR server's subscription callback request is, decided from
 // its method, path, content type and body alone (pure; no I/O, thread-safe).
 //
-// FHIR-NOTES.md "Subscriptions": the shapes real servers send:
+// docs/fhir-servers.md "Subscriptions": the shapes real servers send:
 //   - R4 rest-hook without payload: an empty POST {endpoint}: "something changed", poll.
 //   - R4 rest-hook with payload: PUT {endpoint}/Observation/{id} with the resource (HAPI,
 //     Firely), POST {endpoint} with the resource (Medplum).

@@ -1,5 +1,5 @@
 #pragma once
-// `fhir-adapter run`, `records` and `check-config`: the daemon-side commands (CONTRACT.md).
+// `fhir-adapter run`, `records` and `check-config`: the daemon-side commands (docs/contract.md).
 #include <optional>
 #include <string>
 

@@ -35,7 +35,7 @@ void printSummary(const engine::MapCounts& c) {
 }
 
 int usageError() {
-  // CONTRACT.md: standard error always ends with the summary line, here all zeros.
+  // docs/contract.md: standard error always ends with the summary line, here all zeros.
   printSummary({});
   return kExitUsage;
 }

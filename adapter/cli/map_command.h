@@ -1,5 +1,5 @@
 #pragma once
-// `fhir-adapter map`: offline mapping, FHIR resources in, outcome records out (CONTRACT.md).
+// `fhir-adapter map`: offline mapping, FHIR resources in, outcome records out (docs/contract.md).
 #include <string>
 #include <vector>
 

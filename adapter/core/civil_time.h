@@ -1,7 +1,7 @@
 #pragma once
 // Civil dates and FHIR date/dateTime/instant values, converted to the site's time zone.
 //
-// PROTOCOL.md: a date-only value is that local date (00:00 local for ordering); a value with an
+// docs/trial-rules.md: a date-only value is that local date (00:00 local for ordering); a value with an
 // offset is converted to the site zone before its date is taken. Dates are held as days since
 // 1970-01-01 (proleptic Gregorian), instants as microseconds since the Unix epoch (UTC).
 // Pure functions; thread-safe.

@@ -32,7 +32,7 @@ std::optional<int> gradePoint(const Point& p, const GradingScale& scale, const G
   // its own low baseline is 0 ("at or above baseline: 0") despite the "<0.5 g/L" alternative.
   // Past the gate the grade is the highest band crossed, not the end of an unbroken run: an
   // absolute alternative ("4: >=75% fall or <0.5 g/L") applies on its own, so a 0.48 g/L after
-  // a 0.9 g/L baseline (a 47% fall) is grade 4 (PROTOCOL.md), not 2.
+  // a 0.9 g/L baseline (a 47% fall) is grade 4 (docs/trial-rules.md), not 2.
   std::vector<const GradeBand*> ordered;
   for (const GradeBand& band : scale.bands)
     ordered.push_back(&band);

@@ -1,7 +1,7 @@
 #pragma once
 // CTCAE v5.0 grading as data: each grade's band starts where a threshold is crossed.
 //
-// PROTOCOL.md writes bands as "a-b": a < x <= b for increases and b <= x < a for decreases, so a
+// docs/trial-rules.md writes bands as "a-b": a < x <= b for increases and b <= x < a for decreases, so a
 // grade g of an increasing criterion applies when x > its threshold (x >= for an inclusive
 // threshold); the grade is the highest band crossed once the mildest one is (short of it, x is
 // within the normal direction: 0).

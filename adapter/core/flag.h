@@ -1,7 +1,7 @@
 #pragma once
 // Flags: normal, low, high or indeterminate, against a reference range.
 //
-// PROTOCOL.md: "low" if value < low, "high" if value > high, else "normal" (bounds inclusive).
+// docs/trial-rules.md: "low" if value < low, "high" if value > high, else "normal" (bounds inclusive).
 // HBV-DNA-style analytes flag "high" when quantified at or above the range's high bound (the
 // LLOQ): a value equal to the LLOQ is quantified. An interval (comparator) gets a flag only when
 // both its ends agree; the flag rules are monotone, so that means the whole interval agrees.

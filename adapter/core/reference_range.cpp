@@ -89,7 +89,7 @@ std::optional<TextRange> parseTextRange(std::string_view text) {
     out.low = first->second;
     out.high = second->second;
   } else if (comparator[0] == '<') {
-    out.high = first->second;  // inclusive whatever the text says (PROTOCOL.md)
+    out.high = first->second;  // inclusive whatever the text says (docs/trial-rules.md)
   } else {
     out.low = first->second;
   }

@@ -1,6 +1,6 @@
 #pragma once
 // ReferenceRange: the low/high bounds a value is flagged against, in the standard unit, and
-// where they came from. PROTOCOL.md: the Observation's own range, else the site table, else the
+// where they came from. docs/trial-rules.md: the Observation's own range, else the site table, else the
 // protocol default; bounds are inclusive whatever a text says.
 #include <optional>
 #include <string>

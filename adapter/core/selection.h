@@ -1,7 +1,7 @@
 #pragma once
 // Selection: which of several results represents a subject's visit for one analyte.
 //
-// PROTOCOL.md: the eligible value closest to the visit's target day (for BASELINE: closest to
+// docs/trial-rules.md: the eligible value closest to the visit's target day (for BASELINE: closest to
 // day 1); ties go to the later collection time, then the later meta.lastUpdated, then the
 // greater resource id (as a string).
 #include <cstdint>

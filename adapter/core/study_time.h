@@ -1,7 +1,7 @@
 #pragma once
 // Study time: study days and visit windows.
 //
-// PROTOCOL.md: day 1 is the date of the first infusion; a date on or after it is
+// docs/trial-rules.md: day 1 is the date of the first infusion; a date on or after it is
 // date - dose1 + 1, a date before it is date - dose1: there is no day 0. A value outside every
 // visit window is UNSCHEDULED.
 #include <optional>

@@ -1,7 +1,7 @@
 #pragma once
 // Units: accepted spellings of each analyte's units and their factors to the standard unit.
 //
-// PROTOCOL.md: use valueQuantity.code when the system is UCUM, else valueQuantity.unit; compare
+// docs/trial-rules.md: use valueQuantity.code when the system is UCUM, else valueQuantity.unit; compare
 // UCUM codes case-sensitively, display units leniently (trim, case, micro sign). Never guess a
 // unit, and never let a UCUM {annotation} act as a factor: spellings are looked up whole.
 // A UnitTable is built once from fhir-mappings/ and then only read (thread-safe).

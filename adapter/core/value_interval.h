@@ -1,7 +1,7 @@
 #pragma once
 // ValueInterval: the set of true values a reported result allows.
 //
-// PROTOCOL.md: a value with a comparator ("<20", ">=3") denotes an interval; it is flagged or
+// docs/trial-rules.md: a value with a comparator ("<20", ">=3") denotes an interval; it is flagged or
 // graded only when the whole interval lies on one side or in one band. Lab quantities are never
 // negative, so "<20" is [0, 20). Because every flag and grade rule is monotone in the value, an
 // interval's flag is decided by its two ends, and an open end is a point just beside its bound.

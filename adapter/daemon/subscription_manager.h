@@ -3,7 +3,7 @@
 // [callback] receiver (`fhir-adapter subscription register|list|delete`).
 //
 // One Subscription per analyte, criteria `Observation?code=<its system|code set>` with NO status
-// filter (FHIR-NOTES.md: an amendment to entered-in-error must still be sent), channel rest-hook
+// filter (docs/fhir-servers.md: an amendment to entered-in-error must still be sent), channel rest-hook
 // to [callback] public_url, the callback bearer token as channel.header, and meta.tag
 // {kSubscriptionTagSystem, trial id} so that list and delete touch only ours. Two forms:
 //   - plain R4: payload "application/fhir+json" for full-resource, absent otherwise (R4 has no

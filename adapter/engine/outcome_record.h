@@ -1,6 +1,6 @@
 #pragma once
 // OutcomeRecord: one output record per Observation id (its latest version), exactly the fields
-// of CONTRACT.md, plus the keys used to order and select records.
+// of docs/contract.md, plus the keys used to order and select records.
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -48,7 +48,7 @@ struct OutcomeRecord {
 // what it holds, so a run with hundreds of thousands of records never needs twice their memory.
 using OutcomeRecords = std::deque<OutcomeRecord>;
 
-// CONTRACT.md order: subject_id, analyte, effective, observation; a null sorts first.
+// docs/contract.md order: subject_id, analyte, effective, observation; a null sorts first.
 bool outputOrder(const OutcomeRecord& a, const OutcomeRecord& b);
 
 }  // namespace fa::engine

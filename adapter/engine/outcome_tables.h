@@ -1,7 +1,7 @@
 #pragma once
 // Outcome tables: how many subjects were abnormal, per analyte and per outcome, at each visit.
 //
-// Counts use the selected record of each subject, analyte and visit (PROTOCOL.md: abnormal for
+// Counts use the selected record of each subject, analyte and visit (docs/trial-rules.md: abnormal for
 // the outcome counts is BILI high, ALB low, coagulation when any of PT/INR/APTT high, PTA or
 // FIBRINO low, ...; which flags count comes from fhir-mappings/outcomes.json).
 #include <map>

@@ -1,7 +1,7 @@
 #pragma once
 // Range selection: the reference range a record is flagged against, and its source.
 //
-// PROTOCOL.md: the first of the Observation's own referenceRange (low/high in any convertible
+// docs/trial-rules.md: the first of the Observation's own referenceRange (low/high in any convertible
 // unit, or a text "a-b", "<b", "<=b", ">a"), the site table, the protocol defaults. A range
 // quantity without a unit is taken in the value's unit. Pure function.
 #include <optional>

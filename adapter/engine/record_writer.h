@@ -1,5 +1,5 @@
 #pragma once
-// Record output in the CONTRACT.md formats: NDJSON (one object per line, every field present,
+// Record output in the docs/contract.md formats: NDJSON (one object per line, every field present,
 // null where not applicable) or CSV (the same fields as columns, in the same order).
 #include <string>
 

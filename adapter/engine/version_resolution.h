@@ -1,7 +1,7 @@
 #pragma once
 // Version resolution: which version of one Observation id stands, and whether it was withdrawn.
 //
-// PROTOCOL.md: a newer version replaces an older one (higher meta.versionId, compared
+// docs/trial-rules.md: a newer version replaces an older one (higher meta.versionId, compared
 // numerically when both are numbers, "10" after "9"; else the later meta.lastUpdated); the same
 // id and version seen twice is one (the later lastUpdated, else the first seen).
 // entered-in-error withdraws the result: the record becomes "retracted" with the values of the

@@ -358,7 +358,7 @@ void deliver(const JsonValue& resource, const ResourceLocation& where, ResourceS
 // so does NDJSON whose first line was cut short (a truncated export). The next non-blank line
 // tells them apart: on its own a complete resource (an object with a resourceType) only in NDJSON.
 // Without this, a malformed first line made the whole file one broken document and every valid
-// line after it was lost, against CONTRACT.md ("every valid record is still written").
+// line after it was lost, against docs/contract.md ("every valid record is still written").
 bool nextLineIsResource(InputBuffer& in, std::size_t offset) {
   while (auto line = in.peekLine(offset)) {
     if (isBlank(line->data(), line->size())) {

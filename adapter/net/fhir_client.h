@@ -1,7 +1,7 @@
 #pragma once
 // FhirClient: FHIR REST on top of HttpClient: authentication, retries with backoff, paging.
 //
-// FHIR-NOTES.md: retry connection errors, 429, 502, 503, 504 with exponential backoff and jitter,
+// docs/fhir-servers.md: retry connection errors, 429, 502, 503, 504 with exponential backoff and jitter,
 // honouring Retry-After (seconds or HTTP date), bounded; follow Bundle next links verbatim;
 // report OperationOutcome errors clearly; on 401 renew the token once, then report.
 //

@@ -80,7 +80,7 @@ class ObservationStore {
   // transaction() so the changes and their outbox rows commit together.
   RecordChanges replaceRecords(const engine::OutcomeRecords& records, const std::string& rules_hash, const std::string& now,
                                std::vector<std::pair<std::string, std::string>>* changed = nullptr);
-  // In CONTRACT.md order (subject_id, analyte, effective with null first, observation); each
+  // In docs/contract.md order (subject_id, analyte, effective with null first, observation); each
   // with its output fields and resource_id.
   void forEachRecord(const std::function<void(const engine::OutcomeRecord&)>& visit);
   std::optional<engine::OutcomeRecord> record(const std::string& observation_id);

@@ -30,12 +30,8 @@ std::string Poller::now() const {
 }
 
 store::ObservationVersion versionOf(const fhir::PageEntry& e, const std::string& source) {
-  return store::ObservationVersion{e.id,
-                                   core::versionKey(e.version_id, e.last_updated),
-                                   e.last_updated,
-                                   e.status,
-                                   std::string(e.resource),
-                                   source};
+  return store::ObservationVersion{
+      e.id, core::versionKey(e.version_id, e.last_updated), e.last_updated, e.status, std::string(e.resource), source};
 }
 
 std::vector<std::pair<std::string, std::string>> Poller::queries(const mapping::TrialConfig& config,

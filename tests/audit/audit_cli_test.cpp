@@ -1,5 +1,5 @@
 // The built binary: `fhir-adapter audit verify|show|export|repair` and
-// `fhir-adapter review list|accept|override` (CONTRACT.md exit codes: 0 intact, 3 broken, 2 usage).
+// `fhir-adapter review list|accept|override` (docs/contract.md exit codes: 0 intact, 3 broken, 2 usage).
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 

@@ -1,4 +1,4 @@
-// `fhir-adapter map` exit codes 1 and 2 (CONTRACT.md "Exit codes and errors"), and PHI on
+// `fhir-adapter map` exit codes 1 and 2 (docs/contract.md "Exit codes and errors"), and PHI on
 // standard error.
 #include <gtest/gtest.h>
 #include <unistd.h>

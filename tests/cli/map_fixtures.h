@@ -1,5 +1,5 @@
 #pragma once
-// Shared paths and checks for the `fhir-adapter map` contract tests (CONTRACT.md).
+// Shared paths and checks for the `fhir-adapter map` contract tests (docs/contract.md).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -16,7 +16,7 @@ inline std::string data(const std::string& name) {
   return kData + "/" + name;
 }
 
-// CONTRACT.md "Record fields", in order.
+// docs/contract.md "Record fields", in order.
 inline const std::vector<std::string> kFields = {"subject_id", "analyte",    "observation",  "status",      "effective",
                                                  "study_day",  "visit",      "selected",     "baseline",    "comparator",
                                                  "value",      "unit",       "source_value", "source_unit", "ref_low",

@@ -1,5 +1,5 @@
 // `fhir-adapter map` with usable input: exit 0, the records, their fields, order and formats
-// (CONTRACT.md "fhir-adapter map"; expected values worked out by hand from PROTOCOL.md).
+// (docs/contract.md "fhir-adapter map"; expected values worked out by hand from docs/trial-rules.md).
 //
 // tests/data/cli/clean.ndjson, roster.csv (S01 = Patient/p1, dose1 2026-01-10; S02 =
 // Patient/p2, dose1 2026-01-12; S03 = identifier http://hospital.example/mrn|MRN-0003, no dose):
@@ -381,7 +381,7 @@ TEST(MapOutput, CrlfLinesAndAByteOrderMarkReadTheSame) {
 }
 
 TEST(MapOutput, CollectionTimeFallsBackFromEffectiveDateTimeToPeriodInstantIssued) {
-  // PROTOCOL.md "Time": effectiveDateTime, else effectivePeriod.start, else effectiveInstant,
+  // docs/trial-rules.md "Time": effectiveDateTime, else effectivePeriod.start, else effectiveInstant,
   // else issued; converted to Asia/Shanghai (UTC+8) before the date is taken.
   const std::string head =
       R"({"resourceType": "Observation", "meta": {"versionId": "1"}, "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "1975-2"}]}, "subject": {"reference": "Patient/p1"}, "valueQuantity": {"value": 10, "unit": "umol/L"}, )";

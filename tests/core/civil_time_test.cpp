@@ -1,4 +1,4 @@
-// Civil dates, FHIR dateTime parsing and conversion to the site zone (PROTOCOL.md "Time").
+// Civil dates, FHIR dateTime parsing and conversion to the site zone (docs/trial-rules.md "Time").
 #include <gtest/gtest.h>
 
 #include "core/civil_time.h"

@@ -1,4 +1,4 @@
-// CTCAE grading mechanics (PROTOCOL.md "CTCAE v5.0 grades"): "a-b" means a < x <= b for
+// CTCAE grading mechanics (docs/trial-rules.md "CTCAE v5.0 grades"): "a-b" means a < x <= b for
 // increases and b <= x < a for decreases; within the normal direction 0; a missing reference
 // makes the grade unknowable; a comparator gets a grade only when its interval is in one band.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Decimal: exact parsing, text, comparison and the 4-decimal, half-away-from-zero rounding that
-// PROTOCOL.md asks of every standardised value.
+// docs/trial-rules.md asks of every standardised value.
 #include <gtest/gtest.h>
 
 #include "core/decimal.h"

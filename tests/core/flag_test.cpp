@@ -1,4 +1,4 @@
-// Flags (PROTOCOL.md "Reference ranges and flags"): low < low, high > high, bounds inclusive;
+// Flags (docs/trial-rules.md "Reference ranges and flags"): low < low, high > high, bounds inclusive;
 // comparator intervals flagged only when wholly on one side; HBV-DNA "high" at or above LLOQ.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Reference range text forms (PROTOCOL.md: "a-b", "<b", "<=b", ">a"; bounds inclusive whatever
+// Reference range text forms (docs/trial-rules.md: "a-b", "<b", "<=b", ">a"; bounds inclusive whatever
 // the text says) and results written as text with a comparator.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Selection ties (PROTOCOL.md "Visits"): closest to the target day, then later collection time,
+// Selection ties (docs/trial-rules.md "Visits"): closest to the target day, then later collection time,
 // then later meta.lastUpdated, then the greater resource id as a string.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Study days (no day 0) and visit windows (PROTOCOL.md "Time", "Visits").
+// Study days (no day 0) and visit windows (docs/trial-rules.md "Time", "Visits").
 #include <gtest/gtest.h>
 
 #include "core/study_time.h"

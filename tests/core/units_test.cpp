@@ -1,4 +1,4 @@
-// Unit lookup and conversion mechanics (PROTOCOL.md "Units"): UCUM codes compared
+// Unit lookup and conversion mechanics (docs/trial-rules.md "Units"): UCUM codes compared
 // case-sensitively when the system is UCUM, display units leniently (trim, case, micro sign),
 // spellings looked up whole so a {annotation} never acts as a factor.
 #include <gtest/gtest.h>

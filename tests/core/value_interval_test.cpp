@@ -1,4 +1,4 @@
-// Comparator intervals (PROTOCOL.md: "<20", ">=3" denote intervals; lab quantities are never
+// Comparator intervals (docs/trial-rules.md: "<20", ">=3" denote intervals; lab quantities are never
 // negative, so "<20" is [0, 20)).
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// CTCAE v5.0 grades as the default ctcae.json encodes them (PROTOCOL.md), band edge by band
+// CTCAE v5.0 grades as the default ctcae.json encodes them (docs/trial-rules.md), band edge by band
 // edge, with ULN/LLN from the protocol defaults; then the baseline-relative rules in whole runs.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// HBV DNA (PROTOCOL.md): "high" when quantified at or above the LLOQ (20 IU/mL by default, an
+// HBV DNA (docs/trial-rules.md): "high" when quantified at or above the LLOQ (20 IU/mL by default, an
 // Observation's own range high is its assay's LLOQ); a value equal to the LLOQ is quantified;
 // "<20" normal, "<=20" indeterminate; not detected (text or SNOMED 260415000): value null,
 // flag normal. No CTCAE criterion: grade null.

@@ -1,4 +1,4 @@
-// "Abnormal for the outcome counts" (PROTOCOL.md): BILI high; ALB low; coagulation when any of
+// "Abnormal for the outcome counts" (docs/trial-rules.md): BILI high; ALB low; coagulation when any of
 // PT high, INR high, APTT high, PTA low, FIBRINO low at that visit; immunoglobulin when any of
 // IGG, IGA, IGM is outside its range; HBVDNA high. Counted on selected records only.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Record output (CONTRACT.md "Record fields"): every field present in contract order, null
+// Record output (docs/contract.md "Record fields"): every field present in contract order, null
 // where not applicable; CSV with the same columns.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// The reference range chain (PROTOCOL.md "Reference ranges and flags"): the Observation's own
+// The reference range chain (docs/trial-rules.md "Reference ranges and flags"): the Observation's own
 // referenceRange (quantities in any convertible unit, unitless ones in the value's unit, text
 // "a-b", "<b", "<=b", ">a"), then the site table, then the protocol defaults; bounds inclusive.
 #include <gtest/gtest.h>

@@ -26,7 +26,7 @@ inline const char* kDefaultRoster =
     "S02,Patient/p2,,\n"
     "S03,urn:oid:1.2.156.1|MRN-3,2026-01-01,\n";
 
-// LOINC codes from the PROTOCOL.md analyte table (first listed per analyte).
+// LOINC codes from the docs/trial-rules.md analyte table (first listed per analyte).
 inline std::string loincFor(const std::string& analyte) {
   static const std::map<std::string, std::string> codes = {
       {"BILI", "1975-2"},    {"ALB", "1751-7"}, {"PT", "5902-2"},  {"INR", "6301-6"}, {"PTA", "5894-1"},    {"APTT", "3173-2"},

@@ -1,5 +1,5 @@
-// What a session keeps, ignores, skips and rejects (PROTOCOL.md "Result status", "Subjects";
-// CONTRACT.md map: counts and rejections).
+// What a session keeps, ignores, skips and rejects (docs/trial-rules.md "Result status", "Subjects";
+// docs/contract.md map: counts and rejections).
 #include <gtest/gtest.h>
 
 #include "engine/session_fixture.h"

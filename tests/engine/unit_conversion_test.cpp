@@ -1,4 +1,4 @@
-// Every analyte/unit row of the PROTOCOL.md units table, run through a whole session: the
+// Every analyte/unit row of the docs/trial-rules.md units table, run through a whole session: the
 // standardised value (4 decimals, half away from zero) and the source fields as sent.
 #include <gtest/gtest.h>
 

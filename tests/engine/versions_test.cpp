@@ -1,4 +1,4 @@
-// Result status and versions (PROTOCOL.md): newer versions replace older ones ("10" after "9",
+// Result status and versions (docs/trial-rules.md): newer versions replace older ones ("10" after "9",
 // non-numeric by lastUpdated), duplicates are one record, entered-in-error retracts keeping the
 // last usable version's values, cancelled hides, deletes in history Bundles withdraw.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Study days, visit windows and selection in whole runs (PROTOCOL.md "Time", "Visits").
+// Study days, visit windows and selection in whole runs (docs/trial-rules.md "Time", "Visits").
 // S01: dose 1 = 2026-01-01, so a 2026 date's study day is its day of the year.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Loading fhir-mappings/: the repository's defaults encode PROTOCOL.md, and every broken copy
+// Loading fhir-mappings/: the repository's defaults encode docs/trial-rules.md, and every broken copy
 // is refused with the file and JSON path (or line) of each problem.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// The subject roster (PROTOCOL.md "Subjects", CONTRACT.md --subjects): parsing, reference and
+// The subject roster (docs/trial-rules.md "Subjects", docs/contract.md --subjects): parsing, reference and
 // identifier matching, and problems named by file and line.
 #include <gtest/gtest.h>
 

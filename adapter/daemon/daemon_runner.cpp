@@ -116,6 +116,20 @@ std::unique_ptr<PushReceiver> startPush(const DaemonConfig& c, Metrics& metrics,
   }
 }
 
+// The store remembers its server: another [fhir] base_url is refused before anything is opened
+// for writing, unless --accept-server-change (then Daemon::start audits it).
+bool serverRefused(const DaemonConfig& c, const RunOptions& options) {
+  try {
+    const auto refusal = serverChangeRefusal(rememberedServer(c.store.path), c.fhir.base_url);
+    if (!refusal || options.accept_server_change) return false;
+    logError("server_changed_refused", {{"store", c.store.path.string()}, {"problem", *refusal}});
+    std::fprintf(stderr, "fhir-adapter run: %s: %s\n", c.store.path.string().c_str(), refusal->c_str());
+  } catch (const store::StoreError& e) {
+    logError("store_error", {{"problem", e.what()}});
+  }
+  return true;
+}
+
 struct LoopEnd {
   int code = kExitOk;
   bool orderly = true;  // stop the daemon properly (daemon_stopped, final checkpoint)
@@ -143,7 +157,8 @@ LoopEnd runLoop(Daemon& daemon, SignalWaiter& signals, const RunOptions& options
       readySent = true;
     }
     if (options.once && r.problem == ServerProblem::SyncFailed) return {kExitFailed, true};
-    if (options.once && r.pass) return {kExitOk, true};
+    // A rescan the mass-withdrawal guard stopped is a failed run: the operator must look.
+    if (options.once && r.pass) return {r.pass->withdrawal_blocked ? kExitFailed : kExitOk, true};
     signals.waitUntil(r.next_due, watchdog);
   }
   return {};
@@ -180,6 +195,7 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   Metrics metrics;
   describeDaemonMetrics(metrics);
   describePushMetrics(metrics);
+  if (serverRefused(c, options)) return kExitConfig;
   auto store = openStore(c.store);
   if (!store) return kExitConfig;
   auto auditLog = openAudit(c, trial->config->content_hash);

@@ -8,6 +8,8 @@
 #include <random>
 
 #include "audit/audit_log.h"
+#include "daemon/server_identity.h"
+#include "store/observation_store.h"
 #include "cli/run_command.h"
 
 namespace fa::daemon {
@@ -174,6 +176,24 @@ TEST_F(CheckConfigTest, AnUnreadableSmartKeyIsRefusedOffline) {
   EXPECT_EQ(check.exit_code, 2);
   EXPECT_EQ(check.errLinesWith({"[fhir] private_key_file: cannot read " + (dir_ / "smart.key").string()}).size(), 1u)
       << check.err;
+}
+
+TEST_F(CheckConfigTest, AStoreFilledFromAnotherServerIsRefusedByBothInTheSameWords) {
+  // The store remembers another server; the configuration names http://127.0.0.1:1/fhir.
+  std::filesystem::create_directories(dir_ / "var");
+  {
+    store::ObservationStore store((dir_ / "var" / "adapter.db").string(), store::SqliteDb::Mode::ReadWrite);
+    rememberServer(store, "http://old.test/fhir", {});
+  }
+  const std::string file = config();
+  const std::string words = "the store was filled from http://old.test/fhir, but [fhir] base_url is http://127.0.0.1:1/fhir";
+  auto check = runAdapter({"check-config", "--config", file, "--offline"});
+  EXPECT_EQ(check.exit_code, 2);
+  EXPECT_EQ(check.errLinesWith({"[fhir] base_url: " + words}).size(), 1u) << check.err;
+  auto run = runAdapter({"run", "--once", "--config", file});
+  EXPECT_EQ(run.exit_code, 2);  // at once: the server (port 1) is never contacted
+  EXPECT_EQ(run.errLinesWith({"fhir-adapter run: ", words, "--accept-server-change"}).size(), 1u) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(auditDir())) << "a refused run opens no audit log";
 }
 
 }  // namespace

@@ -29,6 +29,7 @@
 #include "callback/caller_auth.h"
 #include "callback/notification_intake.h"
 #include "callback/notification_queue.h"
+#include "store/notification_store.h"
 #include "store/observation_store.h"
 
 namespace {
@@ -151,12 +152,12 @@ int main(int argc, char** argv) {
     CallbackServer server(s,
                           [&intake](ServerRequest&& r, Responder respond) { intake.handle(std::move(r), std::move(respond)); });
     load(server.port(), certs + "/ca.crt", connections, requests / 10, "warm");
+    fa::store::NotificationStore notifications(store);
+    const std::size_t warm = notifications.pendingCount();  // each 200 followed its durable write
     receiver = load(server.port(), certs + "/ca.crt", connections, requests, "recv");
     server.stop();
     queue.stop();
-    auto q = store.db().prepare("SELECT COUNT(*) FROM notifications WHERE target LIKE '%/recv-%'");
-    q.step();
-    stored = static_cast<std::size_t>(q.integer(0));
+    stored = notifications.pendingCount() - warm;
   }
   std::filesystem::remove_all(dir);
   const double ratio = receiver.rate() / bare.rate();

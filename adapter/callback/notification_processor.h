@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "net/http_types.h"
+#include "store/notification_store.h"
 #include "store/observation_store.h"
 
 namespace fa::callback {
@@ -54,6 +55,7 @@ class NotificationProcessor {
 
  private:
   store::ObservationStore& store_;
+  store::NotificationStore notifications_;
   std::string path_;
   ResourceReader read_;
 };

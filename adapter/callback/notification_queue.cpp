@@ -1,13 +1,10 @@
 #include "callback/notification_queue.h"
 
-#include <sqlite3.h>
-
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 
 #include "core/civil_time.h"
-#include "store/migrations.h"
 
 namespace fa::callback {
 
@@ -17,8 +14,9 @@ std::string nowInstant() {
 }
 
 NotificationQueue::NotificationQueue(const std::string& store_path, std::size_t max_batch)
-    : db_(store_path, store::SqliteDb::Mode::ReadWrite), max_batch_(max_batch == 0 ? 1 : max_batch) {
-  store::migrate(db_);
+    : store_(store_path, store::SqliteDb::Mode::ReadWrite),  // opening migrates
+      notifications_(store_),
+      max_batch_(max_batch == 0 ? 1 : max_batch) {
   writer_ = std::thread([this] { run(); });
 }
 
@@ -58,9 +56,6 @@ void NotificationQueue::stop() {
 }
 
 void NotificationQueue::run() {
-  store::Statement insert = db_.prepare(
-      "INSERT OR IGNORE INTO notifications (received_at, shape, method, target, content_type, body, dedupe_key) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   std::vector<Item> batch;
   std::vector<EnqueueResult> results;
   while (true) {
@@ -78,23 +73,15 @@ void NotificationQueue::run() {
     results.assign(batch.size(), EnqueueResult::Failed);
     bool anyNew = false;
     try {
-      store::SqliteDb::Transaction t(db_);
+      auto t = store_.transaction();
       const std::string now = nowInstant();
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        const QueuedNotification& q = batch[i].n;
-        insert.bind(1, now).bind(2, q.shape).bind(3, q.method).bind(4, q.target).bind(5, q.content_type).bind(6, q.body);
-        if (q.dedupe_key.empty())
-          insert.bindNull(7);
-        else
-          insert.bind(7, q.dedupe_key);
-        insert.run();
-        const bool stored = sqlite3_changes(db_.handle()) > 0;
+        const bool stored = notifications_.enqueue(batch[i].n, now);
         results[i] = stored ? EnqueueResult::Stored : EnqueueResult::Duplicate;
         anyNew = anyNew || stored;
       }
       t.commit();  // synchronous=FULL: durable when this returns
     } catch (const store::StoreError&) {
-      insert.reset();
       results.assign(batch.size(), EnqueueResult::Failed);  // the caller answers 503: the server retries
       anyNew = false;
     }

@@ -19,15 +19,13 @@
 #include <thread>
 #include <vector>
 
-#include "store/sqlite_db.h"
+#include "store/notification_store.h"
+#include "store/observation_store.h"
 
 namespace fa::callback {
 
-struct QueuedNotification {
-  std::string shape;  // shapeName()
-  std::string method, target, content_type, body;
-  std::string dedupe_key;  // "" = never a duplicate
-};
+// shape is shapeName(); dedupe_key "" = never a duplicate.
+using QueuedNotification = store::NewNotification;
 
 enum class EnqueueResult { Stored, Duplicate, Failed };
 
@@ -53,7 +51,8 @@ class NotificationQueue {
     QueuedNotification n;
     std::function<void(EnqueueResult)> done;
   };
-  store::SqliteDb db_;
+  store::ObservationStore store_;  // the writer thread's own connection
+  store::NotificationStore notifications_;
   std::size_t max_batch_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -88,6 +88,8 @@ Daemon::Daemon(DaemonParts parts, TrialState trial, RunOptions options)
               parts_.stop_requested, [&clock = parts_.clock] { return clock.systemNow(); }) {}
 
 void Daemon::start() {
+  // Record changes a crash left unaudited (committed, entry not yet written) go first.
+  drainAuditOutbox(parts_.store, parts_.audit, config_.fhir.base_url);
   acceptServerChange();
   const std::string stored = parts_.store.meta("mappings_hash").value_or("none");
   const std::string& current = trial_.config->content_hash;
@@ -266,13 +268,14 @@ void Daemon::recompute() {
   logRecordsRecomputed(result, trial_.config->content_hash);
 }
 
-// The records from the store, and one audit event per changed record (then fsync).
+// The records from the store, and one audit event per changed record from the store's audit
+// outbox (then fsync, then the outbox rows go).
 sync::RebuildResult Daemon::rebuildAndAudit() {
   auto result = sync::rebuildRecords(parts_.store, trial_.config, trial_.roster, config_.fhir.base_url,
                                      sync::formatInstant(parts_.clock.systemNow()), [](const engine::Rejection& r) {
                                        logWarn("resource_rejected", {{"resource", r.resource}, {"why", r.why}});
                                      });
-  auditRecordChanges(parts_.audit, result, trial_.config->content_hash, config_.fhir.base_url);
+  drainAuditOutbox(parts_.store, parts_.audit, config_.fhir.base_url);
   return result;
 }
 

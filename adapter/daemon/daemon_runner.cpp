@@ -17,6 +17,7 @@
 #include "daemon/signal_waiter.h"
 #include "engine/record_writer.h"
 #include "mapping/config_loader.h"
+#include "store/store_lock.h"
 
 namespace fa::daemon {
 namespace {
@@ -42,6 +43,22 @@ std::optional<TrialState> openTrial(const TrialFiles& files) {
       logError("config_error", {{"problem", p}});
     return std::nullopt;
   }
+}
+
+// One daemon per store (docs/contract.md, "Safety guards of run"): taken before anything of
+// the store or the audit log is opened, held until the process ends. A second `run` exits 2.
+std::optional<store::StoreLock> lockStore(const StoreSettings& settings) {
+  std::error_code ec;
+  if (!settings.path.parent_path().empty()) std::filesystem::create_directories(settings.path.parent_path(), ec);
+  try {
+    return store::StoreLock::acquire(settings.path.string());
+  } catch (const store::StoreLockedError& e) {
+    logError("store_locked", {{"store", settings.path.string()}, {"holder_pid", std::to_string(e.holderPid())}});
+    std::fprintf(stderr, "fhir-adapter run: %s (another daemon runs on it; nothing was touched)\n", e.what());
+  } catch (const store::StoreError& e) {
+    logError("store_error", {{"problem", e.what()}});
+  }
+  return std::nullopt;
 }
 
 std::unique_ptr<store::ObservationStore> openStore(const StoreSettings& settings) {
@@ -190,6 +207,8 @@ struct ListenerStop {
 int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   SignalWaiter signals;  // before any thread starts, so they inherit the blocked mask
   setupLogging(c.log.level);
+  const std::optional<store::StoreLock> lock = lockStore(c.store);
+  if (!lock) return kExitConfig;
   std::optional<TrialState> trial = openTrial(c.trial);
   if (!trial) return kExitConfig;
   Metrics metrics;
@@ -232,9 +251,8 @@ int printRecords(const DaemonConfig& c, bool csv) {
     std::string out;
     if (csv) out = engine::csvHeader();
     std::size_t n = 0;
-    store.forEachRecord([&](const store::StoredRecord& r) {
-      out += csv ? r.csv : r.ndjson;
-      out += '\n';
+    store.forEachRecord([&](const engine::OutcomeRecord& r) {
+      csv ? engine::appendCsv(out, r) : engine::appendNdjson(out, r);  // each line with its newline
       ++n;
       if (out.size() > (1 << 20)) {
         std::fwrite(out.data(), 1, out.size(), stdout);

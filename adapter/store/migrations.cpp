@@ -1,5 +1,6 @@
 #include "store/migrations.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -7,7 +8,7 @@ namespace fa::store {
 namespace {
 
 // Index i holds the SQL that moves the schema from version i to i + 1. Never edit a shipped
-// step: append a new one.
+// step: append a new one (and raise kSchemaVersion in migrations.h).
 const std::vector<std::string>& steps() {
   static const std::vector<std::string> s = {
       R"SQL(
@@ -81,7 +82,97 @@ const std::vector<std::string>& steps() {
         updated_at    TEXT NOT NULL
       );
       )SQL",
-      // Deletions awaiting confirmation (adapter/sync): a rescan's read of a vanished result
+      // 3: typed outcome records and the audit outbox (observation_store.h).
+      R"SQL(
+      -- Typed columns beside the NDJSON/CSV text (which stays, as the output cache). Decimals
+      -- are exact text ("20.52"), booleans 0/1, enums their contract text, NULL for null.
+      ALTER TABLE records ADD COLUMN status       TEXT;
+      ALTER TABLE records ADD COLUMN study_day    INTEGER;
+      ALTER TABLE records ADD COLUMN visit        TEXT;
+      ALTER TABLE records ADD COLUMN selected     INTEGER;
+      ALTER TABLE records ADD COLUMN baseline     INTEGER;
+      ALTER TABLE records ADD COLUMN comparator   TEXT;
+      ALTER TABLE records ADD COLUMN value        TEXT;
+      ALTER TABLE records ADD COLUMN unit         TEXT;
+      ALTER TABLE records ADD COLUMN source_value TEXT;
+      ALTER TABLE records ADD COLUMN source_unit  TEXT;
+      ALTER TABLE records ADD COLUMN ref_low      TEXT;
+      ALTER TABLE records ADD COLUMN ref_high     TEXT;
+      ALTER TABLE records ADD COLUMN ref_source   TEXT;
+      ALTER TABLE records ADD COLUMN flag         TEXT;
+      ALTER TABLE records ADD COLUMN ctcae_grade  INTEGER;
+      ALTER TABLE records ADD COLUMN reason       TEXT;
+      -- Rows written by versions 1 and 2 get them from their NDJSON; `->` keeps a number's text.
+      UPDATE records SET
+        status = record_ndjson ->> '$.status',
+        study_day = record_ndjson ->> '$.study_day',
+        visit = record_ndjson ->> '$.visit',
+        selected = record_ndjson ->> '$.selected',
+        baseline = record_ndjson ->> '$.baseline',
+        comparator = record_ndjson ->> '$.comparator',
+        value = CASE json_type(record_ndjson, '$.value') WHEN 'null' THEN NULL ELSE record_ndjson -> '$.value' END,
+        unit = record_ndjson ->> '$.unit',
+        source_value = record_ndjson ->> '$.source_value',
+        source_unit = record_ndjson ->> '$.source_unit',
+        ref_low = CASE json_type(record_ndjson, '$.ref_low') WHEN 'null' THEN NULL ELSE record_ndjson -> '$.ref_low' END,
+        ref_high = CASE json_type(record_ndjson, '$.ref_high') WHEN 'null' THEN NULL ELSE record_ndjson -> '$.ref_high' END,
+        ref_source = record_ndjson ->> '$.ref_source',
+        flag = record_ndjson ->> '$.flag',
+        ctcae_grade = record_ndjson ->> '$.ctcae_grade',
+        reason = record_ndjson ->> '$.reason';
+      -- The audit outbox: one row per record change, written in the transaction that changes
+      -- the record; deleted once its audit entry is committed to the audit log.
+      CREATE TABLE audit_outbox (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        observation_id TEXT NOT NULL,
+        change         TEXT NOT NULL,  -- created | updated | removed
+        rules_hash     TEXT NOT NULL,
+        at             TEXT NOT NULL,
+        has_before INTEGER NOT NULL,  -- 0: no record before the change
+        before_subject_id TEXT,
+        before_analyte TEXT,
+        before_observation TEXT,
+        before_status TEXT,
+        before_effective TEXT,
+        before_study_day INTEGER,
+        before_visit TEXT,
+        before_selected INTEGER,
+        before_baseline INTEGER,
+        before_comparator TEXT,
+        before_value TEXT,
+        before_unit TEXT,
+        before_source_value TEXT,
+        before_source_unit TEXT,
+        before_ref_low TEXT,
+        before_ref_high TEXT,
+        before_ref_source TEXT,
+        before_flag TEXT,
+        before_ctcae_grade INTEGER,
+        before_reason TEXT,
+        has_after INTEGER NOT NULL,  -- 0: no record after the change
+        after_subject_id TEXT,
+        after_analyte TEXT,
+        after_observation TEXT,
+        after_status TEXT,
+        after_effective TEXT,
+        after_study_day INTEGER,
+        after_visit TEXT,
+        after_selected INTEGER,
+        after_baseline INTEGER,
+        after_comparator TEXT,
+        after_value TEXT,
+        after_unit TEXT,
+        after_source_value TEXT,
+        after_source_unit TEXT,
+        after_ref_low TEXT,
+        after_ref_high TEXT,
+        after_ref_source TEXT,
+        after_flag TEXT,
+        after_ctcae_grade INTEGER,
+        after_reason TEXT
+      );
+      )SQL",
+      // 4: deletions awaiting confirmation (adapter/sync): a rescan's read of a vanished result
       // answered 404/410. It becomes a row of `deletions` only when a later rescan, at least
       // [sync] deletion_confirm_seconds after first_seen, is answered the same; a reappearance
       // removes it.
@@ -99,6 +190,10 @@ const std::vector<std::string>& steps() {
 
 }  // namespace
 
+const std::string& migrationStep(int to_version) {
+  return steps().at(static_cast<std::size_t>(to_version - 1));
+}
+
 int schemaVersion(SqliteDb& db) {
   Statement s = db.prepare("PRAGMA user_version");
   s.step();
@@ -106,17 +201,28 @@ int schemaVersion(SqliteDb& db) {
 }
 
 int migrate(SqliteDb& db) {
-  const int found = schemaVersion(db);
-  if (found > kSchemaVersion)
-    throw StoreError("store schema version " + std::to_string(found) + " is newer than this adapter's (" +
-                     std::to_string(kSchemaVersion) + "): upgrade the adapter");
-  for (int v = found; v < kSchemaVersion; ++v) {
+  if (steps().size() != static_cast<std::size_t>(kSchemaVersion))
+    throw StoreError("internal: " + std::to_string(steps().size()) + " migration steps for schema version " +
+                     std::to_string(kSchemaVersion));
+  // The version is read inside the write transaction (BEGIN IMMEDIATE) that applies the next
+  // step, so two processes opening the same store at once take turns: the second finds the
+  // steps done. Each step commits with its user_version bump.
+  std::optional<int> found;
+  while (true) {
     SqliteDb::Transaction t(db);
-    db.exec(steps()[static_cast<size_t>(v)]);
-    db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    const int version = schemaVersion(db);
+    if (!found) found = version;
+    if (version > kSchemaVersion)
+      throw StoreError("store schema version " + std::to_string(version) + " is newer than this adapter's (" +
+                       std::to_string(kSchemaVersion) + "): upgrade the adapter");
+    if (version == kSchemaVersion) {
+      t.commit();
+      return *found;
+    }
+    db.exec(steps()[static_cast<std::size_t>(version)]);
+    db.exec("PRAGMA user_version = " + std::to_string(version + 1));
     t.commit();
   }
-  return found;
 }
 
 }  // namespace fa::store

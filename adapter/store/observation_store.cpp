@@ -1,9 +1,6 @@
 #include "store/observation_store.h"
 
-#include <map>
-
-#include <sqlite3.h>
-
+#include "engine/version_resolution.h"
 #include "store/migrations.h"
 
 namespace fa::store {
@@ -29,7 +26,7 @@ bool ObservationStore::putVersion(const ObservationVersion& v, const std::string
       .bind(6, v.source)
       .bind(7, now);
   s.run();
-  return sqlite3_changes(db_.handle()) > 0;
+  return db_.changes() > 0;
 }
 
 bool ObservationStore::putDeletion(const Deletion& d, const std::string& now) {
@@ -40,7 +37,7 @@ bool ObservationStore::putDeletion(const Deletion& d, const std::string& now) {
       "deletions.last_modified)");
   s.bind(1, d.id).bindOptional(2, d.last_modified).bind(3, now).bind(4, d.source);
   s.run();
-  return sqlite3_changes(db_.handle()) > 0;
+  return db_.changes() > 0;
 }
 
 void ObservationStore::forEachVersion(const std::function<void(const ObservationVersion&)>& visit) {
@@ -75,10 +72,12 @@ std::vector<std::string> ObservationStore::observationIds() {
 }
 
 bool ObservationStore::hasUsableVersion(const std::string& id) {
-  Statement s =
-      db_.prepare("SELECT 1 FROM observation_versions WHERE id = ?1 AND status IN ('final', 'amended', 'corrected') LIMIT 1");
+  // The rule has one home, in the engine; an id has a handful of versions.
+  Statement s = db_.prepare("SELECT status FROM observation_versions WHERE id = ?1");
   s.bind(1, id);
-  return s.step();
+  while (s.step())
+    if (engine::isUsableStatus(s.text(0))) return true;
+  return false;
 }
 
 std::size_t ObservationStore::versionCount() {
@@ -114,77 +113,6 @@ void ObservationStore::setMeta(const std::string& key, const std::string& value)
       db_.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   s.bind(1, key).bind(2, value);
   s.run();
-}
-
-RecordChanges ObservationStore::replaceRecords(const std::vector<StoredRecord>& records, const std::string& rules_hash,
-                                               const std::string& now,
-                                               std::vector<std::pair<std::string, std::string>>* changed) {
-  RecordChanges changes;
-  std::map<std::string, std::string> existing;  // observation_id -> ndjson
-  {
-    Statement s = db_.prepare("SELECT observation_id, record_ndjson FROM records");
-    while (s.step())
-      existing.emplace(s.text(0), s.text(1));
-  }
-  Statement upsert = db_.prepare(
-      "INSERT INTO records (observation_id, subject_id, analyte, effective, observation, record_ndjson, record_csv, rules_hash, "
-      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(observation_id) DO UPDATE SET "
-      "subject_id = excluded.subject_id, analyte = excluded.analyte, effective = excluded.effective, observation = "
-      "excluded.observation, record_ndjson = excluded.record_ndjson, record_csv = excluded.record_csv, rules_hash = "
-      "excluded.rules_hash, updated_at = excluded.updated_at");
-  Statement history = db_.prepare(
-      "INSERT INTO record_history (observation_id, change, before_ndjson, after_ndjson, rules_hash, at) VALUES (?1, ?2, ?3, ?4, "
-      "?5, ?6)");
-  Statement remove = db_.prepare("DELETE FROM records WHERE observation_id = ?1");
-  for (const StoredRecord& r : records) {
-    auto it = existing.find(r.observation_id);
-    std::optional<std::string> before;
-    if (it != existing.end()) {
-      before = it->second;
-      existing.erase(it);
-      if (*before == r.ndjson) continue;
-    }
-    upsert.bind(1, r.observation_id).bind(2, r.subject_id).bind(3, r.analyte).bindOptional(4, r.effective).bind(5, r.observation);
-    upsert.bind(6, r.ndjson).bind(7, r.csv).bind(8, rules_hash).bind(9, now);
-    upsert.run();
-    const char* change = before ? "updated" : "created";
-    history.bind(1, r.observation_id)
-        .bind(2, std::string_view(change))
-        .bindOptional(3, before)
-        .bind(4, r.ndjson)
-        .bind(5, rules_hash)
-        .bind(6, now);
-    history.run();
-    (before ? changes.updated : changes.created)++;
-    if (changed) changed->emplace_back(r.observation_id, change);
-  }
-  for (const auto& [id, ndjson] : existing) {
-    remove.bind(1, id);
-    remove.run();
-    history.bind(1, id).bind(2, std::string_view("removed")).bind(3, ndjson).bindNull(4).bind(5, rules_hash).bind(6, now);
-    history.run();
-    ++changes.removed;
-    if (changed) changed->emplace_back(id, "removed");
-  }
-  return changes;
-}
-
-void ObservationStore::forEachRecord(const std::function<void(const StoredRecord&)>& visit) {
-  // SQLite sorts NULL first in ascending order and compares TEXT bytewise: the map order.
-  Statement s = db_.prepare(
-      "SELECT observation_id, subject_id, analyte, effective, observation, record_ndjson, record_csv FROM records "
-      "ORDER BY subject_id, analyte, effective, observation");
-  StoredRecord r;
-  while (s.step()) {
-    r.observation_id = s.text(0);
-    r.subject_id = s.text(1);
-    r.analyte = s.text(2);
-    r.effective = s.optionalText(3);
-    r.observation = s.text(4);
-    r.ndjson = s.text(5);
-    r.csv = s.text(6);
-    visit(r);
-  }
 }
 
 }  // namespace fa::store

@@ -1,13 +1,17 @@
 #pragma once
 // ObservationStore: what the daemon keeps in SQLite. Every version of every matched
 // Observation exactly as the server sent it, deletions, the current outcome records with their
-// history, sync watermarks, and small metadata (the mappings hash the records were made with).
+// history and the audit outbox of their changes, sync watermarks, and small metadata (the
+// mappings hash the records were made with). Records go in and out as typed values; all SQL
+// of the adapter lives in adapter/store/.
 // One writer (the daemon); readers (`records`) open it read-only alongside, thanks to WAL.
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/outcome_record.h"
 #include "store/sqlite_db.h"
 
 namespace fa::store {
@@ -27,14 +31,15 @@ struct Deletion {
   std::string source;
 };
 
-struct StoredRecord {
+// One row of the audit outbox: a record change whose audit entry is not yet in the audit log.
+// `before` is absent for a created record, `after` for a removed one.
+struct PendingRecordChange {
+  std::int64_t seq = 0;  // increasing, never reused
   std::string observation_id;
-  std::string subject_id;
-  std::string analyte;
-  std::optional<std::string> effective;
-  std::string observation;
-  std::string ndjson;  // no trailing newline
-  std::string csv;     // no trailing newline
+  std::string change;      // created | updated | removed
+  std::string rules_hash;  // of the mappings the change was computed with
+  std::string at;          // when the change was committed
+  std::optional<engine::OutcomeRecord> before, after;
 };
 
 struct RecordChanges {
@@ -49,7 +54,6 @@ class ObservationStore {
   // ReadWrite creates the file and migrates the schema; ReadOnly requires an existing store.
   ObservationStore(const std::string& path, SqliteDb::Mode mode);
 
-  SqliteDb& db() { return db_; }
   // One unit of work across several named operations below (commit() or it rolls back).
   SqliteDb::Transaction transaction() { return SqliteDb::Transaction(db_); }
 
@@ -59,7 +63,7 @@ class ObservationStore {
   void forEachVersion(const std::function<void(const ObservationVersion&)>& visit);
   std::vector<Deletion> deletions();
   std::vector<std::string> observationIds();
-  // True when some stored version of the id has status final, amended or corrected.
+  // True when some stored version of the id has a usable status (engine::isUsableStatus).
   bool hasUsableVersion(const std::string& id);
   std::size_t versionCount();
 
@@ -69,13 +73,26 @@ class ObservationStore {
   std::optional<std::string> meta(const std::string& key);
   void setMeta(const std::string& key, const std::string& value);
 
-  // Makes `records` the current set; writes each difference to record_history.
-  RecordChanges replaceRecords(const std::vector<StoredRecord>& records, const std::string& rules_hash, const std::string& now,
+  // Makes `records` the current set (keyed by resource_id). Each record whose stored fields
+  // differ (a record stored the same is no change) is written with its NDJSON/CSV text (the
+  // output cache), one record_history row and one audit outbox row, all in the caller's
+  // transaction or, without one, in SQLite's implicit one per statement: call it inside
+  // transaction() so the changes and their outbox rows commit together.
+  RecordChanges replaceRecords(const engine::OutcomeRecords& records, const std::string& rules_hash, const std::string& now,
                                std::vector<std::pair<std::string, std::string>>* changed = nullptr);
-  // In CONTRACT.md order (subject_id, analyte, effective with null first, observation).
-  void forEachRecord(const std::function<void(const StoredRecord&)>& visit);
+  // In CONTRACT.md order (subject_id, analyte, effective with null first, observation); each
+  // with its output fields and resource_id.
+  void forEachRecord(const std::function<void(const engine::OutcomeRecord&)>& visit);
+  std::optional<engine::OutcomeRecord> record(const std::string& observation_id);
+
+  // The audit outbox, oldest first: record changes committed but not yet audited.
+  std::vector<PendingRecordChange> pendingRecordChanges(std::size_t max);
+  std::size_t pendingRecordChangeCount();
+  // Forgets the outbox rows up to `seq` once their audit entries are committed (fsync).
+  void deleteRecordChanges(std::int64_t up_to_seq);
 
  private:
+  friend class NotificationStore;  // shares the connection, so its operations join transactions
   SqliteDb db_;
 
   // ---- Deletion checks of the sync engine (adapter/store/deletion_checks.cpp) ----

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "store/private_files.h"
+
 namespace fa::store {
 namespace {
 
@@ -37,6 +39,10 @@ Statement& Statement::bind(int index, std::int64_t value) {
 
 Statement& Statement::bindOptional(int index, const std::optional<std::string>& text) {
   return text ? bind(index, std::string_view(*text)) : bindNull(index);
+}
+
+Statement& Statement::bindOptional(int index, const std::optional<std::int64_t>& value) {
+  return value ? bind(index, *value) : bindNull(index);
 }
 
 Statement& Statement::bindNull(int index) {
@@ -77,11 +83,17 @@ std::int64_t Statement::integer(int column) const {
   return sqlite3_column_int64(stmt_, column);
 }
 
+std::optional<std::int64_t> Statement::optionalInteger(int column) const {
+  if (isNull(column)) return std::nullopt;
+  return integer(column);
+}
+
 bool Statement::isNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
 SqliteDb::SqliteDb(const std::string& path, Mode mode) {
+  if (mode == Mode::ReadWrite) createPrivateFile(path);
   int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
     std::string message = "open " + path + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
@@ -100,6 +112,10 @@ SqliteDb::SqliteDb(const std::string& path, Mode mode) {
 
 SqliteDb::~SqliteDb() {
   if (db_) sqlite3_close(db_);
+}
+
+std::size_t SqliteDb::changes() {
+  return static_cast<std::size_t>(sqlite3_changes(db_));
 }
 
 void SqliteDb::exec(std::string_view sql) {

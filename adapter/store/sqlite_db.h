@@ -31,6 +31,7 @@ class Statement {
   Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
   Statement& bind(int index, std::int64_t value);
   Statement& bindOptional(int index, const std::optional<std::string>& text);  // nullopt -> NULL
+  Statement& bindOptional(int index, const std::optional<std::int64_t>& value);
   Statement& bindNull(int index);
   bool step();  // true while a row is available
   void run();   // step to completion, then reset
@@ -38,6 +39,7 @@ class Statement {
   std::string text(int column) const;
   std::optional<std::string> optionalText(int column) const;
   std::int64_t integer(int column) const;
+  std::optional<std::int64_t> optionalInteger(int column) const;
   bool isNull(int column) const;
 
  private:
@@ -48,6 +50,9 @@ class Statement {
 class SqliteDb {
  public:
   enum class Mode { ReadWrite, ReadOnly };
+  // ReadWrite creates a missing file (0600) and missing parent folders (0700), whatever the
+  // umask: the store holds resources with patient data. SQLite gives -wal and -shm the mode of
+  // the database file.
   SqliteDb(const std::string& path, Mode mode);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
@@ -56,6 +61,8 @@ class SqliteDb {
   void exec(std::string_view sql);
   Statement prepare(std::string_view sql) { return Statement(db_, sql); }
   sqlite3* handle() { return db_; }
+  // Rows changed by the last INSERT, UPDATE or DELETE on this connection.
+  std::size_t changes();
 
   // RAII transaction: commits on commit(), rolls back if destroyed without it.
   class Transaction {

@@ -2,10 +2,7 @@
 
 #include <rapidjson/document.h>
 
-#include <map>
-
 #include "core/civil_time.h"
-#include "engine/record_writer.h"
 
 namespace fa::sync {
 
@@ -42,41 +39,16 @@ RebuildResult rebuildRecords(store::ObservationStore& store, std::shared_ptr<con
                              const engine::MappingSession::RejectionHandler& on_rejection) {
   RebuildResult result;
   const std::string hash = config->content_hash;
-  auto records = computeRecords(store, config, std::move(roster), base_url, on_rejection, &result.counts);
-  std::vector<store::StoredRecord> stored;
-  stored.reserve(records.size());
-  for (const engine::OutcomeRecord& r : records) {
-    store::StoredRecord s;
-    s.observation_id = r.resource_id;
-    s.subject_id = r.subject_id;
-    s.analyte = r.analyte;
-    s.effective = r.effective;
-    s.observation = r.observation;
-    engine::appendNdjson(s.ndjson, r);
-    s.ndjson.pop_back();  // stored without the newline
-    engine::appendCsv(s.csv, r);
-    s.csv.pop_back();
-    stored.push_back(std::move(s));
+  const engine::OutcomeRecords records = computeRecords(store, config, std::move(roster), base_url, on_rejection, &result.counts);
+  for (const engine::OutcomeRecord& r : records)
     ++result.by_flag[r.flag ? std::string(core::toString(*r.flag)) : std::string("retracted")];
-  }
+  // The changes, their history and their audit outbox rows commit together (see
+  // daemon::drainAuditOutbox for the audit entries).
   auto t = store.transaction();
-  std::map<std::string, std::string> previous;  // observation id -> NDJSON, for before/after
-  store.forEachRecord([&](const store::StoredRecord& s) { previous.emplace(s.observation_id, s.ndjson); });
-  result.changes = store.replaceRecords(stored, hash, now, &result.changed);
-  if (!result.changed.empty()) {
-    std::map<std::string, const std::string*> current;
-    for (const store::StoredRecord& s : stored)
-      current.emplace(s.observation_id, &s.ndjson);
-    for (const auto& [id, change] : result.changed) {
-      RecordChange rc{id, change, std::nullopt, std::nullopt};
-      if (auto it = previous.find(id); it != previous.end()) rc.before = it->second;
-      if (auto it = current.find(id); it != current.end() && change != "removed") rc.after = *it->second;
-      result.changed_records.push_back(std::move(rc));
-    }
-  }
+  result.changes = store.replaceRecords(records, hash, now, &result.changed);
   store.setMeta("mappings_hash", hash);
   t.commit();
-  result.records = stored.size();
+  result.records = records.size();
   return result;
 }
 

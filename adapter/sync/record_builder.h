@@ -1,7 +1,8 @@
 #pragma once
 // RecordBuilder: recomputes every outcome record from the store through the engine `map` uses,
 // so the same resources give the same records whichever path brought them in. Writes the
-// difference to the store (with history) in one transaction.
+// difference to the store (with history and one audit outbox row per change) in one
+// transaction. Records stay typed values (engine::OutcomeRecord) all the way to the store.
 #include <functional>
 #include <map>
 #include <memory>
@@ -14,17 +15,9 @@
 
 namespace fa::sync {
 
-// One changed record with its stored NDJSON before and after (for the audit log).
-struct RecordChange {
-  std::string id;
-  std::string change;  // created | updated | removed
-  std::optional<std::string> before, after;
-};
-
 struct RebuildResult {
   store::RecordChanges changes;
   std::vector<std::pair<std::string, std::string>> changed;  // observation id, created|updated|removed
-  std::vector<RecordChange> changed_records;                 // the same, with before/after NDJSON
   engine::MapCounts counts;
   std::size_t records = 0;
   std::map<std::string, int> by_flag;  // "normal", "high", ..., "retracted" for a null flag

@@ -66,7 +66,8 @@ class Receiver : public ::testing::Test {
     if (queue_) queue_->stop();
   }
   std::int64_t rows(const std::string& where = "1") {
-    auto s = store_->db().prepare("SELECT COUNT(*) FROM notifications WHERE " + where);
+    store::SqliteDb raw(db_, store::SqliteDb::Mode::ReadOnly);  // a look inside, beside the store
+    auto s = raw.prepare("SELECT COUNT(*) FROM notifications WHERE " + where);
     s.step();
     return s.integer(0);
   }
@@ -262,7 +263,8 @@ TEST_F(Receiver, ThousandNotificationsOverFiftyConnectionsNothingLostNothingDupl
     t.join();
   EXPECT_EQ(okCount.load(), 1200);
   EXPECT_EQ(rows(), 1000);
-  auto s = store_->db().prepare("SELECT COUNT(DISTINCT dedupe_key) FROM notifications");
+  store::SqliteDb raw(db_, store::SqliteDb::Mode::ReadOnly);
+  auto s = raw.prepare("SELECT COUNT(DISTINCT dedupe_key) FROM notifications");
   s.step();
   EXPECT_EQ(s.integer(0), 1000);
 }

@@ -129,10 +129,11 @@ TEST_F(Processing, ProcessedNotificationsAreKeptAWeekThenPruned) {
   ASSERT_EQ(p.processPending(100).notifications, 2);
   receive("PUT", "/notify/Observation/waiting", observation("waiting", "1"));  // stays pending
   // One was processed long ago, one just now.
-  store_->db().exec("UPDATE notifications SET processed_at = '2020-01-01T00:00:00.000Z' WHERE target LIKE '%/old'");
+  store::SqliteDb raw(db_, store::SqliteDb::Mode::ReadWrite);  // a look inside, beside the store
+  raw.exec("UPDATE notifications SET processed_at = '2020-01-01T00:00:00.000Z' WHERE target LIKE '%/old'");
   EXPECT_EQ(p.pruneProcessed(std::chrono::hours(24 * 7)), 1u);
   EXPECT_EQ(p.pruneProcessed(std::chrono::hours(24 * 7)), 0u);
-  store::Statement left = store_->db().prepare("SELECT target, status FROM notifications ORDER BY seq");
+  store::Statement left = raw.prepare("SELECT target, status FROM notifications ORDER BY seq");
   std::vector<std::string> rows;
   while (left.step())
     rows.push_back(left.text(0) + " " + left.text(1));

@@ -9,6 +9,7 @@
 #include "audit/audit_entry.h"
 #include "audit/audit_files.h"
 #include "daemon/daemon.h"
+#include "engine/record_writer.h"
 #include "net/auth.h"
 #include "support/mappings_copy.h"
 
@@ -130,7 +131,12 @@ class DaemonStepTest : public ::testing::Test {
   }
   std::vector<std::string> records() const {
     std::vector<std::string> out;
-    store_->forEachRecord([&](const store::StoredRecord& r) { out.push_back(r.ndjson); });
+    store_->forEachRecord([&](const engine::OutcomeRecord& r) {
+      std::string line;
+      engine::appendNdjson(line, r);
+      line.pop_back();  // without its newline
+      out.push_back(line);
+    });
     return out;
   }
   std::vector<std::string> auditActions() const {

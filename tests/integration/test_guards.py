@@ -44,6 +44,11 @@ class GuardsTest(unittest.TestCase):
     def actions(self, action):
         return [e for e in h.audit_entries(self.config) if e["action"] == action]
 
+    @staticmethod
+    def read(path):
+        with open(path) as f:
+            return f.read()
+
     def statuses(self):
         return sorted(r["status"] for r in h.records(self.config))
 
@@ -106,7 +111,7 @@ class GuardsTest(unittest.TestCase):
     def test_a_second_daemon_on_a_store_exits_2_naming_the_holder(self):
         first = h.start_daemon(self.config)
         try:
-            h.wait_until(lambda: '"event":"sync_pass"' in open(first.log_path).read(), what="the first daemon's pass")
+            h.wait_until(lambda: '"event":"sync_pass"' in self.read(first.log_path), what="the first daemon's pass")
             for extra in ((), ("--once",)):
                 r = h.run("run", "--config", self.config, *extra, timeout=30)
                 self.assertEqual(r.returncode, 2, r.stderr[-2000:])

@@ -173,9 +173,18 @@ class PollerFixture : public ::testing::Test {
 
   // Stores one outcome record per id (the guard's denominator), as a rebuild would.
   void storeRecords(const std::vector<std::string>& ids) {
-    std::vector<store::StoredRecord> records;
-    for (const std::string& id : ids)
-      records.push_back({id, "S01", "BILI", "2026-02-07", "Observation/" + id, "{}", ""});
+    engine::OutcomeRecords records;
+    for (const std::string& id : ids) {
+      engine::OutcomeRecord r;
+      r.resource_id = id;
+      r.subject_id = "S01";
+      r.analyte = "BILI";
+      r.effective = "2026-02-07";
+      r.observation = "Observation/" + id;
+      r.status = "final";
+      r.visit = "BASELINE";
+      records.push_back(std::move(r));
+    }
     auto t = store->transaction();
     store->replaceRecords(records, "hash", "2026-03-01T00:00:00.000Z");
     t.commit();

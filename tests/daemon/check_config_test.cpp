@@ -7,10 +7,13 @@
 #include <fstream>
 #include <random>
 
+#include <unistd.h>
+
 #include "audit/audit_log.h"
+#include "cli/run_command.h"
 #include "daemon/server_identity.h"
 #include "store/observation_store.h"
-#include "cli/run_command.h"
+#include "store/store_lock.h"
 
 namespace fa::daemon {
 namespace {
@@ -194,6 +197,22 @@ TEST_F(CheckConfigTest, AStoreFilledFromAnotherServerIsRefusedByBothInTheSameWor
   EXPECT_EQ(run.exit_code, 2);  // at once: the server (port 1) is never contacted
   EXPECT_EQ(run.errLinesWith({"fhir-adapter run: ", words, "--accept-server-change"}).size(), 1u) << run.err;
   EXPECT_FALSE(std::filesystem::exists(auditDir())) << "a refused run opens no audit log";
+}
+
+TEST_F(CheckConfigTest, ASecondRunOnAHeldStoreExitsAtOnceNamingTheHolder) {
+  // This test process holds the store as a running daemon would.
+  std::filesystem::create_directories(dir_ / "var");
+  const auto held = store::StoreLock::acquire((dir_ / "var" / "adapter.db").string());
+  const std::string file = config();
+  for (const char* mode : {"--once", ""}) {
+    std::vector<std::string> args = {"run", "--config", file};
+    if (*mode) args.push_back(mode);
+    auto run = runAdapter(args);
+    EXPECT_EQ(run.exit_code, 2) << mode;
+    EXPECT_EQ(run.errLinesWith({"in use by process " + std::to_string(::getpid())}).size(), 1u) << run.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(auditDir())) << "nothing touched: no audit log";
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "var" / "adapter.db")) << "nothing touched: no store";
 }
 
 }  // namespace

@@ -215,5 +215,19 @@ TEST_F(CheckConfigTest, ASecondRunOnAHeldStoreExitsAtOnceNamingTheHolder) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "var" / "adapter.db")) << "nothing touched: no store";
 }
 
+TEST_F(CheckConfigTest, TheDeletionPolicyKeysAreCheckedForRange) {
+  auto ok = runAdapter({"check-config", "--offline", "--config",
+                        config("127.0.0.1:0", "\n[sync]\ndeletion_confirm_seconds = 0\nmax_withdraw_fraction = 0.5\n")});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  auto bad = runAdapter({"check-config", "--offline", "--config",
+                         config("127.0.0.1:0", "\n[sync]\ndeletion_confirm_seconds = -1\nmax_withdraw_fraction = 1.5\n")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.errLinesWith({"[sync] deletion_confirm_seconds: must be between 0 and"}).size(), 1u) << bad.err;
+  EXPECT_EQ(bad.errLinesWith({"[sync] max_withdraw_fraction: must be between 0"}).size(), 1u) << bad.err;
+  auto text =
+      runAdapter({"check-config", "--offline", "--config", config("127.0.0.1:0", "\n[sync]\nmax_withdraw_fraction = \"0.2\"\n")});
+  EXPECT_EQ(text.errLinesWith({"[sync] max_withdraw_fraction: must be a number"}).size(), 1u) << text.err;
+}
+
 }  // namespace
 }  // namespace fa::daemon

@@ -172,6 +172,7 @@ bool Daemon::serverChecked(StepReport& report) {
     report.problem_text = e.what();
     return false;
   }
+  if (identityRefused(report)) return false;
   server_checked_ = true;
   next_poll_ = parts_.clock.steadyNow();
   return true;
@@ -252,7 +253,29 @@ void Daemon::acceptServerChange() {
   logWarn("server_changed", {{"previous", *previous}, {"current", config_.fhir.base_url}});
   parts_.audit.append(serverChangedEvent(trial_.config->content_hash, *previous, config_.fhir.base_url));
   parts_.audit.commit();
-  rememberServer(parts_.store, config_.fhir.base_url, {});  // the first pass adds the identity detail
+  rememberServer(parts_.store, config_.fhir.base_url, {});
+  parts_.store.setMeta(kServerImplementationKey, "");  // the old server's; the first pass records the new one
+}
+
+// The same base URL, but the CapabilityStatement names another implementation than the one the
+// store was filled from (a reinstalled or replaced server): refused like another base URL
+// (exit 2), unless --accept-server-change, which is audited.
+bool Daemon::identityRefused(StepReport& report) {
+  const std::optional<std::string> previous = parts_.store.meta(kServerImplementationKey);
+  const std::string& current = identity_.implementation_url;
+  if (!previous || previous->empty() || current.empty() || *previous == current) return false;
+  if (options_.accept_server_change) {
+    logWarn("server_changed", {{"previous", *previous}, {"current", current}});
+    parts_.audit.append(serverChangedEvent(trial_.config->content_hash, *previous, current));
+    parts_.audit.commit();
+    server_remembered_ = false;  // the first pass records the new identity
+    return false;
+  }
+  report.problem = ServerProblem::Unusable;
+  report.problem_text = "the store was filled from the server implementation " + *previous + ", but " + config_.fhir.base_url +
+                        " now names " + current + "; start once with --accept-server-change if this is the same data";
+  logError("server_changed_refused", {{"base_url", config_.fhir.base_url}, {"problem", report.problem_text}});
+  return true;
 }
 
 // The first successful pass names the server the store is filled from (with its identity detail).

@@ -108,6 +108,7 @@ class Daemon {
   void publishLag();
   void guardWithdrawals(const sync::PassReport& pass);
   void acceptServerChange();
+  bool identityRefused(StepReport& report);
   void rememberServerOnce();
 
   DaemonParts parts_;

@@ -425,5 +425,37 @@ TEST(ServerIdentityTest, ARefusalNamesBothServersAndNothingRememberedIsNoRefusal
   EXPECT_EQ(readServerIdentity("not json").implementation_url, "");
 }
 
+// A CapabilityStatement naming implementation `url`.
+std::string capabilitiesOf(const std::string& url) {
+  return R"({"resourceType":"CapabilityStatement","fhirVersion":"4.0.1","implementation":{"url":")" + url +
+         R"("},"rest":[{"mode":"server","resource":[{"type":"Observation"}]}]})";
+}
+
+TEST_F(DaemonStepTest, AnotherImplementationBehindTheSameAddressIsRefusedUnlessAccepted) {
+  server_->on("/metadata", capabilitiesOf("http://server-a.test"));
+  ASSERT_TRUE(daemon().step().pass.has_value());
+  server_->replace("/metadata", capabilitiesOf("http://server-b.test"));
+  const std::size_t searches = server_->searches();
+  StepReport refused = daemon().step();
+  EXPECT_EQ(refused.problem, ServerProblem::Unusable);  // exit 2
+  EXPECT_NE(refused.problem_text.find("http://server-a.test"), std::string::npos) << refused.problem_text;
+  EXPECT_NE(refused.problem_text.find("http://server-b.test"), std::string::npos) << refused.problem_text;
+  EXPECT_FALSE(refused.pass.has_value());
+  EXPECT_EQ(server_->searches(), searches);  // nothing synced from it
+  EXPECT_EQ(count("server_changed"), 0u);
+
+  RunOptions accept;
+  accept.accept_server_change = true;
+  StepReport accepted = daemon(nullptr, accept).step();
+  EXPECT_EQ(accepted.problem, ServerProblem::None);
+  EXPECT_TRUE(accepted.pass.has_value());
+  const auto changed = lastEntry("server_changed");
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_EQ(changed->details.at("previous"), "http://server-a.test");
+  EXPECT_EQ(changed->details.at("current"), "http://server-b.test");
+  EXPECT_EQ(store_->meta(kServerImplementationKey), "http://server-b.test");
+  EXPECT_EQ(daemon().step().problem, ServerProblem::None);  // remembered: no flag needed now
+}
+
 }  // namespace
 }  // namespace fa::daemon

@@ -133,18 +133,24 @@ std::unique_ptr<PushReceiver> startPush(const DaemonConfig& c, Metrics& metrics,
   }
 }
 
-// The store remembers its server: another [fhir] base_url is refused before anything is opened
-// for writing, unless --accept-server-change (then Daemon::start audits it).
-bool serverRefused(const DaemonConfig& c, const RunOptions& options) {
-  try {
-    const auto refusal = serverChangeRefusal(rememberedServer(c.store.path), c.fhir.base_url);
-    if (!refusal || options.accept_server_change) return false;
-    logError("server_changed_refused", {{"store", c.store.path.string()}, {"problem", *refusal}});
-    std::fprintf(stderr, "fhir-adapter run: %s: %s\n", c.store.path.string().c_str(), refusal->c_str());
-  } catch (const store::StoreError& e) {
-    logError("store_error", {{"problem", e.what()}});
-  }
+// The store remembers its server: another [fhir] base_url is refused (exit 2) unless
+// --accept-server-change (then Daemon::start audits it).
+bool serverRefused(const DaemonConfig& c, const RunOptions& options, const std::optional<std::string>& remembered) {
+  const auto refusal = serverChangeRefusal(remembered, c.fhir.base_url);
+  if (!refusal || options.accept_server_change) return false;
+  logError("server_changed_refused", {{"store", c.store.path.string()}, {"problem", *refusal}});
+  std::fprintf(stderr, "fhir-adapter run: %s: %s\n", c.store.path.string().c_str(), refusal->c_str());
   return true;
+}
+
+// Read before anything is opened for writing, so a refused run touches nothing. A store that
+// cannot be read so (an older schema: opening it migrates it) is checked once it is open.
+std::optional<std::string> rememberedBeforeOpening(const StoreSettings& settings) {
+  try {
+    return rememberedServer(settings.path);
+  } catch (const store::StoreError&) {
+    return std::nullopt;
+  }
 }
 
 struct LoopEnd {
@@ -214,9 +220,9 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   Metrics metrics;
   describeDaemonMetrics(metrics);
   describePushMetrics(metrics);
-  if (serverRefused(c, options)) return kExitConfig;
+  if (serverRefused(c, options, rememberedBeforeOpening(c.store))) return kExitConfig;
   auto store = openStore(c.store);
-  if (!store) return kExitConfig;
+  if (!store || serverRefused(c, options, store->meta(kServerBaseUrlKey))) return kExitConfig;
   auto auditLog = openAudit(c, trial->config->content_hash);
   if (!auditLog) return kExitConfig;
   auto client = openFhirClient(c.fhir, metrics);

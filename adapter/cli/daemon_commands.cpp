@@ -11,6 +11,10 @@ void addDaemonCommands(CLI::App& app, DaemonArguments& args) {
   CLI::Option* once = run->add_flag("--once", args.once, "one complete sync pass (including deletions), then exit");
   run->add_flag("--skip-rescan", args.skip_rescan, "with --once: an incremental pass only, without the deletion check")
       ->needs(once);
+  run->add_flag("--allow-mass-withdrawal", args.allow_mass_withdrawal,
+                "this run may withdraw more than [sync] max_withdraw_fraction of the records (audited)");
+  run->add_flag("--accept-server-change", args.accept_server_change,
+                "the store was filled from another [fhir] base_url: use this one from now on (audited)");
 
   CLI::App* records = app.add_subcommand("records", "Print the stored records exactly as map prints them");
   records->add_option("--config", args.config, "configuration file (TOML)")->required();
@@ -37,6 +41,8 @@ std::optional<int> runDaemonCommand(const CLI::App& app, const DaemonArguments& 
   daemon::RunOptions options;
   options.once = args.once;
   options.skip_rescan = args.skip_rescan;
+  options.allow_mass_withdrawal = args.allow_mass_withdrawal;
+  options.accept_server_change = args.accept_server_change;
   return daemon::runDaemon(config, options);
 }
 

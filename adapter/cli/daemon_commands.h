@@ -11,6 +11,8 @@ struct DaemonArguments {
   std::string config;
   bool once = false;
   bool skip_rescan = false;
+  bool allow_mass_withdrawal = false;
+  bool accept_server_change = false;
   bool offline = false;
   std::string format = "ndjson";
 };

@@ -6,6 +6,7 @@
 #include "daemon/exit_codes.h"
 #include "daemon/fhir_connection.h"
 #include "daemon/preflight.h"
+#include "daemon/server_identity.h"
 #include "mapping/config_loader.h"
 
 namespace fa::daemon {
@@ -28,6 +29,11 @@ std::optional<std::string> unreadable(const std::string& file) {
 void checkStartup(const DaemonConfig& c, std::vector<std::string>& problems) {
   addProblem(problems, c, "[http] listen", listenProblem(c.http.listen.host, c.http.listen.port));
   addProblem(problems, c, "[audit]", auditProblem(c.audit));
+  try {
+    addProblem(problems, c, "[fhir] base_url", serverChangeRefusal(rememberedServer(c.store.path), c.fhir.base_url));
+  } catch (const store::StoreError&) {
+    // An older schema (run migrates it) cannot be read here: `run` checks it once migrated.
+  }
   addProblem(problems, c, "[fhir] ca_file", unreadable(c.fhir.http.tls.ca_file));
   addProblem(problems, c, "[fhir] client_cert", unreadable(c.fhir.http.tls.client_cert_file));
   addProblem(problems, c, "[fhir] client_key", unreadable(c.fhir.http.tls.client_key_file));

@@ -20,6 +20,13 @@ sync::SyncObserver pageObserver(Metrics& metrics, std::function<void()> on_page)
   return observer;
 }
 
+// The poller's settings for this run: the command line may allow a mass withdrawal.
+sync::SyncSettings runSyncSettings(const DaemonConfig& config, const RunOptions& options) {
+  sync::SyncSettings s = config.sync;
+  s.allow_mass_withdrawal = options.allow_mass_withdrawal;
+  return s;
+}
+
 std::string joinPollReasons(const callback::ProcessReport& r) {
   std::string reasons;
   for (const auto& [why, n] : r.poll_reasons)
@@ -46,6 +53,9 @@ void logSyncPass(const sync::PassReport& report) {
                         {"observations_seen", std::to_string(report.observations_seen)},
                         {"new_versions", std::to_string(report.new_versions)},
                         {"deletions", std::to_string(report.deletions)},
+                        {"pending_deletions", std::to_string(report.pending_deletions)},
+                        {"deletions_undone", std::to_string(report.deletions_undone)},
+                        {"withdrawal_blocked", report.withdrawal_blocked ? "true" : "false"},
                         {"rescan", report.rescanned ? "true" : "false"},
                         {"interrupted", report.interrupted ? "true" : "false"}});
 }
@@ -74,11 +84,13 @@ Daemon::Daemon(DaemonParts parts, TrialState trial, RunOptions options)
       config_(parts_.config),
       trial_(std::move(trial)),
       options_(options),
-      poller_(parts_.client, parts_.store, config_.sync, pageObserver(parts_.metrics, parts_.on_page), parts_.stop_requested) {}
+      poller_(parts_.client, parts_.store, runSyncSettings(config_, options_), pageObserver(parts_.metrics, parts_.on_page),
+              parts_.stop_requested, [&clock = parts_.clock] { return clock.systemNow(); }) {}
 
 void Daemon::start() {
   // Record changes a crash left unaudited (committed, entry not yet written) go first.
   drainAuditOutbox(parts_.store, parts_.audit, config_.fhir.base_url);
+  acceptServerChange();
   const std::string stored = parts_.store.meta("mappings_hash").value_or("none");
   const std::string& current = trial_.config->content_hash;
   if (parts_.store.meta("mappings_hash").value_or("") != current) {
@@ -147,7 +159,7 @@ bool Daemon::reload() {
 bool Daemon::serverChecked(StepReport& report) {
   if (server_checked_) return true;
   try {
-    const std::string problem = checkCapabilities(parts_.client);
+    const std::string problem = checkCapabilities(parts_.client, &identity_);
     if (!problem.empty()) {
       logError("fhir_server_unusable", {{"base_url", config_.fhir.base_url}, {"problem", problem}});
       report.problem = ServerProblem::Unusable;
@@ -160,6 +172,7 @@ bool Daemon::serverChecked(StepReport& report) {
     report.problem_text = e.what();
     return false;
   }
+  if (identityRefused(report)) return false;
   server_checked_ = true;
   next_poll_ = parts_.clock.steadyNow();
   return true;
@@ -200,7 +213,9 @@ bool Daemon::poll(StepReport& report) {
     return false;
   }
   if (report.pass->rescanned) last_rescan_ = now;
-  return report.pass->new_versions || report.pass->deletions;
+  if (!report.pass->interrupted) rememberServerOnce();
+  guardWithdrawals(*report.pass);
+  return report.pass->new_versions || report.pass->deletions || report.pass->deletions_undone;
 }
 
 void Daemon::recompute() {
@@ -236,6 +251,7 @@ void Daemon::publishPass(const sync::PassReport& pass, bool count_missed) {
   Metrics& m = parts_.metrics;
   m.add("fhir_adapter_observation_versions_new_total", pass.new_versions);
   m.add("fhir_adapter_deletions_total", pass.deletions);
+  m.set("fhir_adapter_pending_deletions", static_cast<double>(pass.pending_deletions));
   if (count_missed) m.add("fhir_adapter_missed_push_total", pass.new_versions);
   m.add("fhir_adapter_sync_passes_total", 1, {{"result", pass.interrupted ? "interrupted" : "ok"}});
   logSyncPass(pass);
@@ -288,6 +304,9 @@ void describeDaemonMetrics(Metrics& m) {
   m.describe("fhir_adapter_skipped_not_on_roster", "gauge", "Stored results of patients not on the roster (last recomputation)");
   m.describe("fhir_adapter_last_success_timestamp_seconds", "gauge", "Unix time of the last successful sync pass");
   m.describe("fhir_adapter_sync_lag_seconds", "gauge", "Seconds between now and the oldest query watermark");
+  m.describe("fhir_adapter_pending_deletions", "gauge", "Deleted-looking results awaiting confirmation by a later read");
+  m.describe("fhir_adapter_withdrawals_blocked_total", "counter",
+             "Rescans whose withdrawals the mass-withdrawal guard held back ([sync] max_withdraw_fraction)");
   m.describe("fhir_adapter_mappings_reloads_total", "counter", "Mappings and roster reloads by result (ok, failed)");
 }
 

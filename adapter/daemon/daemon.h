@@ -23,6 +23,7 @@
 #include "daemon/daemon_config.h"
 #include "daemon/metrics.h"
 #include "daemon/push_source.h"
+#include "daemon/server_identity.h"
 #include "mapping/roster.h"
 #include "mapping/trial_config.h"
 #include "net/fhir_client.h"
@@ -35,6 +36,9 @@ namespace fa::daemon {
 struct RunOptions {
   bool once = false;
   bool skip_rescan = false;  // with once: an incremental pass only (no deletion check)
+  // docs/contract.md, "Safety guards of run": for this run only.
+  bool allow_mass_withdrawal = false;  // a rescan may withdraw more than [sync] max_withdraw_fraction
+  bool accept_server_change = false;   // the store may move to another [fhir] base_url (audited)
 };
 
 struct TrialState {
@@ -102,6 +106,10 @@ class Daemon {
   void publishRecordMetrics(const sync::RebuildResult& result);
   void publishPass(const sync::PassReport& pass, bool count_missed);
   void publishLag();
+  void guardWithdrawals(const sync::PassReport& pass);
+  void acceptServerChange();
+  bool identityRefused(StepReport& report);
+  void rememberServerOnce();
 
   DaemonParts parts_;
   const DaemonConfig& config_;
@@ -110,6 +118,8 @@ class Daemon {
   sync::Poller poller_;
   std::atomic<bool> reload_requested_{false};
   bool server_checked_ = false;
+  ServerIdentity identity_;         // from the CapabilityStatement
+  bool server_remembered_ = false;  // the store names this server
   bool first_pass_ = true;
   bool poll_requested_ = false;
   std::chrono::steady_clock::time_point next_poll_{};

@@ -42,7 +42,9 @@ const std::map<std::string, std::set<std::string>>& knownKeys() {
       {"store", {"path"}},
       {"audit", {"dir", "key_file", "max_segment_mb", "checkpoint_seconds", "anchor_path"}},
       {"http", {"listen", "ready_max_age_seconds"}},
-      {"sync", {"interval_seconds", "overlap_seconds", "lag_seconds", "rescan_hours"}},
+      {"sync",
+       {"interval_seconds", "overlap_seconds", "lag_seconds", "rescan_hours", "deletion_confirm_seconds",
+        "max_withdraw_fraction"}},
       {"callback",
        {"listen", "path", "cert", "key", "bearer_token_file", "hmac_secret_file", "client_ca_file", "max_body_kb",
         "read_timeout_seconds", "idle_timeout_seconds", "max_connections", "threads", "public_url", "payload"}},
@@ -80,6 +82,22 @@ class Reader {
       return std::nullopt;
     }
     if (*v < min || *v > max) {
+      problem("[" + section + "] " + key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // A number (integer or float) in [min, max].
+  std::optional<double> number(const std::string& section, const std::string& key, double min, double max) {
+    auto node = root_[section][key];
+    if (!node) return std::nullopt;
+    if (!node.is_number()) {
+      problem("[" + section + "] " + key, "must be a number");
+      return std::nullopt;
+    }
+    const double v = node.value<double>().value_or(0);
+    if (!(v >= min && v <= max)) {
       problem("[" + section + "] " + key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
       return std::nullopt;
     }
@@ -255,6 +273,9 @@ void readSyncSection(Reader& r, sync::SyncSettings& s, PollSchedule& schedule) {
   if (auto v = r.integer("sync", "overlap_seconds", 0, 86400)) s.overlap = Seconds(*v);
   if (auto v = r.integer("sync", "lag_seconds", 0, 3600)) s.lag = Seconds(*v);
   if (auto v = r.integer("sync", "rescan_hours", 1, 24 * 30)) schedule.rescan_interval = std::chrono::hours(*v);
+  // The deletion policy and the mass-withdrawal guard (docs/contract.md, "Safety guards of run").
+  if (auto v = r.integer("sync", "deletion_confirm_seconds", 0, 30 * 86400)) s.deletion_confirm_seconds = Seconds(*v);
+  if (auto v = r.number("sync", "max_withdraw_fraction", 0.0, 1.0)) s.max_withdraw_fraction = *v;
 }
 
 void readFiles(Reader& r, DaemonConfig& c) {

@@ -17,6 +17,7 @@
 #include "daemon/signal_waiter.h"
 #include "engine/record_writer.h"
 #include "mapping/config_loader.h"
+#include "store/store_lock.h"
 
 namespace fa::daemon {
 namespace {
@@ -42,6 +43,22 @@ std::optional<TrialState> openTrial(const TrialFiles& files) {
       logError("config_error", {{"problem", p}});
     return std::nullopt;
   }
+}
+
+// One daemon per store (docs/contract.md, "Safety guards of run"): taken before anything of
+// the store or the audit log is opened, held until the process ends. A second `run` exits 2.
+std::optional<store::StoreLock> lockStore(const StoreSettings& settings) {
+  std::error_code ec;
+  if (!settings.path.parent_path().empty()) std::filesystem::create_directories(settings.path.parent_path(), ec);
+  try {
+    return store::StoreLock::acquire(settings.path.string());
+  } catch (const store::StoreLockedError& e) {
+    logError("store_locked", {{"store", settings.path.string()}, {"holder_pid", std::to_string(e.holderPid())}});
+    std::fprintf(stderr, "fhir-adapter run: %s (another daemon runs on it; nothing was touched)\n", e.what());
+  } catch (const store::StoreError& e) {
+    logError("store_error", {{"problem", e.what()}});
+  }
+  return std::nullopt;
 }
 
 std::unique_ptr<store::ObservationStore> openStore(const StoreSettings& settings) {
@@ -116,6 +133,26 @@ std::unique_ptr<PushReceiver> startPush(const DaemonConfig& c, Metrics& metrics,
   }
 }
 
+// The store remembers its server: another [fhir] base_url is refused (exit 2) unless
+// --accept-server-change (then Daemon::start audits it).
+bool serverRefused(const DaemonConfig& c, const RunOptions& options, const std::optional<std::string>& remembered) {
+  const auto refusal = serverChangeRefusal(remembered, c.fhir.base_url);
+  if (!refusal || options.accept_server_change) return false;
+  logError("server_changed_refused", {{"store", c.store.path.string()}, {"problem", *refusal}});
+  std::fprintf(stderr, "fhir-adapter run: %s: %s\n", c.store.path.string().c_str(), refusal->c_str());
+  return true;
+}
+
+// Read before anything is opened for writing, so a refused run touches nothing. A store that
+// cannot be read so (an older schema: opening it migrates it) is checked once it is open.
+std::optional<std::string> rememberedBeforeOpening(const StoreSettings& settings) {
+  try {
+    return rememberedServer(settings.path);
+  } catch (const store::StoreError&) {
+    return std::nullopt;
+  }
+}
+
 struct LoopEnd {
   int code = kExitOk;
   bool orderly = true;  // stop the daemon properly (daemon_stopped, final checkpoint)
@@ -143,7 +180,8 @@ LoopEnd runLoop(Daemon& daemon, SignalWaiter& signals, const RunOptions& options
       readySent = true;
     }
     if (options.once && r.problem == ServerProblem::SyncFailed) return {kExitFailed, true};
-    if (options.once && r.pass) return {kExitOk, true};
+    // A rescan the mass-withdrawal guard stopped is a failed run: the operator must look.
+    if (options.once && r.pass) return {r.pass->withdrawal_blocked ? kExitFailed : kExitOk, true};
     signals.waitUntil(r.next_due, watchdog);
   }
   return {};
@@ -175,13 +213,16 @@ struct ListenerStop {
 int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   SignalWaiter signals;  // before any thread starts, so they inherit the blocked mask
   setupLogging(c.log.level);
+  const std::optional<store::StoreLock> lock = lockStore(c.store);
+  if (!lock) return kExitConfig;
   std::optional<TrialState> trial = openTrial(c.trial);
   if (!trial) return kExitConfig;
   Metrics metrics;
   describeDaemonMetrics(metrics);
   describePushMetrics(metrics);
+  if (serverRefused(c, options, rememberedBeforeOpening(c.store))) return kExitConfig;
   auto store = openStore(c.store);
-  if (!store) return kExitConfig;
+  if (!store || serverRefused(c, options, store->meta(kServerBaseUrlKey))) return kExitConfig;
   auto auditLog = openAudit(c, trial->config->content_hash);
   if (!auditLog) return kExitConfig;
   auto client = openFhirClient(c.fhir, metrics);

@@ -35,9 +35,10 @@ std::unique_ptr<net::FhirClient> connectFhir(const FhirSettings& fhir, Metrics* 
   return std::make_unique<net::FhirClient>(fhir.base_url, http, makeAuthenticator(fhir), fhir.retry, requestMetrics(metrics));
 }
 
-std::string checkCapabilities(net::FhirClient& client) {
+std::string checkCapabilities(net::FhirClient& client, ServerIdentity* identity) {
   net::HttpResponse r = client.get("metadata");
   if (r.status != 200) return "GET metadata answered " + std::to_string(r.status);
+  if (identity) *identity = readServerIdentity(r.body);
   rapidjson::Document d;
   d.Parse(r.body.c_str(), r.body.size());
   if (d.HasParseError() || !d.IsObject()) return "GET metadata did not return JSON";

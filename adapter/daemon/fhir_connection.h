@@ -6,6 +6,7 @@
 
 #include "daemon/daemon_config.h"
 #include "daemon/metrics.h"
+#include "daemon/server_identity.h"
 #include "net/fhir_client.h"
 
 namespace fa::daemon {
@@ -16,6 +17,7 @@ std::unique_ptr<net::FhirClient> connectFhir(const FhirSettings& fhir, Metrics* 
 
 // GET [base]/metadata: must be a FHIR 4.0.x CapabilityStatement offering Observation search.
 // Returns "" when fine, else the problem. Throws net::FhirError when the server cannot be reached.
-std::string checkCapabilities(net::FhirClient& client);
+// `identity`, when given, receives the statement's implementation.url and software.name.
+std::string checkCapabilities(net::FhirClient& client, ServerIdentity* identity = nullptr);
 
 }  // namespace fa::daemon

@@ -1,5 +1,7 @@
 #include "daemon/lifecycle_events.h"
 
+#include <cstdio>
+
 namespace fa::daemon {
 namespace {
 
@@ -46,6 +48,24 @@ audit::AuditEvent callbackUnauthenticatedEvent(const std::string& base_url, cons
 
 audit::AuditEvent daemonStoppedEvent(const std::string& base_url, const std::string& mappings_hash, const std::string& reason) {
   return daemonEvent("daemon_stopped", base_url, mappings_hash, {{"reason", reason}});
+}
+
+audit::AuditEvent massWithdrawalEvent(const std::string& base_url, const std::string& mappings_hash, const sync::PassReport& pass,
+                                      double max_fraction, bool confirmed) {
+  char fraction[32], limit[32];
+  std::snprintf(fraction, sizeof fraction, "%.4f", pass.withdraw_fraction);
+  std::snprintf(limit, sizeof limit, "%.4f", max_fraction);
+  std::map<std::string, std::string> details{{"deletions", std::to_string(confirmed ? pass.deletions : pass.withdrawals_held)},
+                                             {"withdraw_records", std::to_string(pass.withdraw_records)},
+                                             {"current_records", std::to_string(pass.current_records)},
+                                             {"withdraw_fraction", fraction},
+                                             {"max_withdraw_fraction", limit}};
+  if (confirmed) return daemonEvent("mass_withdrawal_confirmed", base_url, mappings_hash, std::move(details));
+  return daemonEvent("mass_withdrawal_blocked", base_url, mappings_hash, std::move(details), "minor_failure");
+}
+
+audit::AuditEvent serverChangedEvent(const std::string& mappings_hash, const std::string& previous, const std::string& current) {
+  return daemonEvent("server_changed", current, mappings_hash, {{"previous", previous}, {"current", current}});
 }
 
 }  // namespace fa::daemon

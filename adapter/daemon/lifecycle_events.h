@@ -6,7 +6,17 @@
 #include "audit/audit_log.h"
 #include "daemon/daemon_config.h"
 
+#include "sync/poller.h"
+
 namespace fa::daemon {
+
+// mass_withdrawal_blocked: a rescan withheld its deletions (counts and the limit only).
+// mass_withdrawal_confirmed: `--allow-mass-withdrawal` let such a rescan withdraw them.
+audit::AuditEvent massWithdrawalEvent(const std::string& base_url, const std::string& mappings_hash, const sync::PassReport& pass,
+                                      double max_fraction, bool confirmed);
+
+// server_changed: `--accept-server-change` moved the store to another FHIR server.
+audit::AuditEvent serverChangedEvent(const std::string& mappings_hash, const std::string& previous, const std::string& current);
 
 // config_loaded: which files the daemon runs with, and the audit log's mode.
 audit::AuditEvent configLoadedEvent(const DaemonConfig& config, const std::string& mappings_hash, bool keyed);

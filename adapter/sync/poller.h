@@ -10,9 +10,10 @@
 //
 // A rescan (every pass with --once, else periodically) re-lists every result without a
 // watermark and reads the ones that vanished. Only that read's 404/410 is evidence of a
-// deletion, and it is pending until a later rescan confirms it (deletion_confirm_seconds); a
-// rescan that would confirm more than max_withdraw_fraction of the current records confirms
-// nothing unless allow_mass_withdrawal (docs/contract.md, "Safety guards of run").
+// deletion: a 410 Gone is confirmed by a second read at the end of the same rescan, a 404 stays
+// pending until a later rescan confirms it (deletion_confirm_seconds); a rescan that would confirm more than
+// max_withdraw_fraction of the current records confirms nothing unless allow_mass_withdrawal (docs/contract.md, "Safety guards of
+// run").
 //
 // Thread-safety: one thread at a time (it drives one FhirClient and one store connection).
 #include <chrono>
@@ -37,8 +38,9 @@ struct SyncSettings {
   std::chrono::seconds lag{5};
   bool per_patient = false;
   std::string category;  // e.g. "laboratory" added to queries when set
-  // [sync] deletion_confirm_seconds: a 404/410 read in a rescan withdraws the result only when a
-  // rescan at least this long after the first such answer gets 404/410 again. 0 = at once.
+  // [sync] deletion_confirm_seconds: a 404 read in a rescan withdraws the result only when a
+  // rescan at least this long after the first such answer gets 404/410 again (a 410 is also
+  // confirmed by a second 410 at the end of the same rescan). 0 = at once.
   std::chrono::seconds deletion_confirm_seconds{3600};
   // [sync] max_withdraw_fraction and `run --allow-mass-withdrawal` (docs/contract.md).
   double max_withdraw_fraction = 0.2;
@@ -127,6 +129,8 @@ class Poller {
   void noteSeenAgain(const std::vector<std::string>& ids, PassReport& report);
 
   void findDeletions(const std::vector<std::string>& seen, PassReport& report);
+  bool stopForRequest(PassReport& report);
+  bool rereadGone(const std::vector<std::string>& ids, std::vector<GoneRead>& due, PassReport& report);
   std::optional<GoneRead> readVanished(const std::string& id, PassReport& report);
   bool confirmationDue(const GoneRead& gone) const;
   void confirmOrHold(const std::vector<GoneRead>& due, PassReport& report);

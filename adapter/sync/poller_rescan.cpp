@@ -1,6 +1,7 @@
 // Poller: the rescan's deletion checks. Results a full listing no longer shows are read one by
-// one; a 404/410 is pending until confirmed by a later rescan, and the confirmations of one
-// rescan pass the mass-withdrawal guard together or not at all.
+// one. A 410 Gone is confirmed within the rescan by a second read at its end; a 404 stays
+// pending until a later rescan confirms it. The confirmations of one rescan pass the
+// mass-withdrawal guard together or not at all (docs/fhir-servers.md, "History and deletions").
 #include <set>
 
 #include "sync/poller.h"
@@ -15,16 +16,40 @@ void Poller::findDeletions(const std::vector<std::string>& seen, PassReport& rep
   for (const store::Deletion& d : store_.deletions())
     deleted.insert(d.id);
   std::vector<GoneRead> due;
+  std::vector<std::string> gone_410;  // read again at the end of the rescan
   for (const std::string& id : store_.observationIds()) {
     if (present.count(id) || deleted.count(id)) continue;
-    if (stop_requested_()) {
-      // Nothing is confirmed: the guard judges a whole rescan. The answers so far are kept.
-      report.interrupted = true;
-      return;
-    }
-    if (auto gone = readVanished(id, report); gone && confirmationDue(*gone)) due.push_back(std::move(*gone));
+    if (stopForRequest(report)) return;
+    auto gone = readVanished(id, report);
+    if (!gone) continue;
+    if (confirmationDue(*gone))
+      due.push_back(std::move(*gone));
+    else if (gone->status == 410)
+      gone_410.push_back(id);
   }
+  if (!rereadGone(gone_410, due, report)) return;
   confirmOrHold(due, report);
+}
+
+// Nothing is confirmed when a stop is requested: the guard judges a whole rescan. The answers
+// so far are kept (pending).
+bool Poller::stopForRequest(PassReport& report) {
+  if (!stop_requested_()) return false;
+  report.interrupted = true;
+  return true;
+}
+
+// The second read of the results that answered 410 Gone: a server states a 410 only of a
+// resource it knows it deleted, so two such answers some time apart (the rest of the rescan
+// between them) confirm the deletion. A 200 now undoes it; a 404 leaves it pending like any 404.
+// False when a stop was requested.
+bool Poller::rereadGone(const std::vector<std::string>& ids, std::vector<GoneRead>& due, PassReport& report) {
+  for (const std::string& id : ids) {
+    if (stopForRequest(report)) return false;
+    auto again = readVanished(id, report);
+    if (again && (again->status == 410 || confirmationDue(*again))) due.push_back(std::move(*again));
+  }
+  return true;
 }
 
 // Vanished from the listing: read it. 200: a newer version that no longer matches the query
@@ -52,11 +77,11 @@ std::optional<Poller::GoneRead> Poller::readVanished(const std::string& id, Pass
   return gone;
 }
 
-// A 404/410 becomes a deletion only when a rescan at least deletion_confirm_seconds after the
-// first such answer gets it again: a server restarting, failing over to a lagging replica or
-// briefly losing an index answers 404 for results that are there. With `run --once` every run
-// is one rescan, so the confirming rescan is a later run: pending deletions are kept in the
-// store (with the time of the first answer) from run to run.
+// A 404 (or a 410 not yet read twice) becomes a deletion only when a rescan at least
+// deletion_confirm_seconds after the first such answer gets it again: a server restarting,
+// failing over to a lagging replica or briefly losing an index answers 404 for results that are
+// there. With `run --once` every run is one rescan, so the confirming rescan is a later run:
+// pending deletions are kept in the store (with the time of the first answer) from run to run.
 bool Poller::confirmationDue(const GoneRead& gone) const {
   if (settings_.deletion_confirm_seconds.count() <= 0) return true;
   const auto first = parseInstant(gone.first_seen);

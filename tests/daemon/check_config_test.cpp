@@ -7,8 +7,13 @@
 #include <fstream>
 #include <random>
 
+#include <unistd.h>
+
 #include "audit/audit_log.h"
 #include "cli/run_command.h"
+#include "daemon/server_identity.h"
+#include "store/observation_store.h"
+#include "store/store_lock.h"
 
 namespace fa::daemon {
 namespace {
@@ -174,6 +179,54 @@ TEST_F(CheckConfigTest, AnUnreadableSmartKeyIsRefusedOffline) {
   EXPECT_EQ(check.exit_code, 2);
   EXPECT_EQ(check.errLinesWith({"[fhir] private_key_file: cannot read " + (dir_ / "smart.key").string()}).size(), 1u)
       << check.err;
+}
+
+TEST_F(CheckConfigTest, AStoreFilledFromAnotherServerIsRefusedByBothInTheSameWords) {
+  // The store remembers another server; the configuration names http://127.0.0.1:1/fhir.
+  std::filesystem::create_directories(dir_ / "var");
+  {
+    store::ObservationStore store((dir_ / "var" / "adapter.db").string(), store::SqliteDb::Mode::ReadWrite);
+    rememberServer(store, "http://old.test/fhir", {});
+  }
+  const std::string file = config();
+  const std::string words = "the store was filled from http://old.test/fhir, but [fhir] base_url is http://127.0.0.1:1/fhir";
+  auto check = runAdapter({"check-config", "--config", file, "--offline"});
+  EXPECT_EQ(check.exit_code, 2);
+  EXPECT_EQ(check.errLinesWith({"[fhir] base_url: " + words}).size(), 1u) << check.err;
+  auto run = runAdapter({"run", "--once", "--config", file});
+  EXPECT_EQ(run.exit_code, 2);  // at once: the server (port 1) is never contacted
+  EXPECT_EQ(run.errLinesWith({"fhir-adapter run: ", words, "--accept-server-change"}).size(), 1u) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(auditDir())) << "a refused run opens no audit log";
+}
+
+TEST_F(CheckConfigTest, ASecondRunOnAHeldStoreExitsAtOnceNamingTheHolder) {
+  // This test process holds the store as a running daemon would.
+  std::filesystem::create_directories(dir_ / "var");
+  const auto held = store::StoreLock::acquire((dir_ / "var" / "adapter.db").string());
+  const std::string file = config();
+  for (const char* mode : {"--once", ""}) {
+    std::vector<std::string> args = {"run", "--config", file};
+    if (*mode) args.push_back(mode);
+    auto run = runAdapter(args);
+    EXPECT_EQ(run.exit_code, 2) << mode;
+    EXPECT_EQ(run.errLinesWith({"in use by process " + std::to_string(::getpid())}).size(), 1u) << run.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(auditDir())) << "nothing touched: no audit log";
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "var" / "adapter.db")) << "nothing touched: no store";
+}
+
+TEST_F(CheckConfigTest, TheDeletionPolicyKeysAreCheckedForRange) {
+  auto ok = runAdapter({"check-config", "--offline", "--config",
+                        config("127.0.0.1:0", "\n[sync]\ndeletion_confirm_seconds = 0\nmax_withdraw_fraction = 0.5\n")});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  auto bad = runAdapter({"check-config", "--offline", "--config",
+                         config("127.0.0.1:0", "\n[sync]\ndeletion_confirm_seconds = -1\nmax_withdraw_fraction = 1.5\n")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.errLinesWith({"[sync] deletion_confirm_seconds: must be between 0 and"}).size(), 1u) << bad.err;
+  EXPECT_EQ(bad.errLinesWith({"[sync] max_withdraw_fraction: must be between 0"}).size(), 1u) << bad.err;
+  auto text =
+      runAdapter({"check-config", "--offline", "--config", config("127.0.0.1:0", "\n[sync]\nmax_withdraw_fraction = \"0.2\"\n")});
+  EXPECT_EQ(text.errLinesWith({"[sync] max_withdraw_fraction: must be a number"}).size(), 1u) << text.err;
 }
 
 }  // namespace

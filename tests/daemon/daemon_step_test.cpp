@@ -45,10 +45,10 @@ std::string searchset(const std::vector<std::string>& resources) {
 // order); every other search finds nothing. `failing` makes every request answer that status.
 class FakeFhirServer : public net::HttpClient {
  public:
-  void on(const std::string& url_part, const std::string& body) { canned_.emplace_back(url_part, body); }
+  void on(const std::string& url_part, const std::string& body, int status = 200) { canned_.push_back({url_part, body, status}); }
   void replace(const std::string& url_part, const std::string& body) {
-    for (auto& [part, b] : canned_)
-      if (part == url_part) b = body;
+    for (Canned& c : canned_)
+      if (c.part == url_part) c.body = body;
   }
   net::HttpResponse send(const net::HttpRequest& request) override {
     requests.push_back(request.url);
@@ -57,9 +57,10 @@ class FakeFhirServer : public net::HttpClient {
     if (failing) return r;
     r.body = searchset({});
     if (request.url.find("/metadata") != std::string::npos) r.body = kCapabilities;
-    for (const auto& [part, body] : canned_) {
-      if (request.url.find(part) != std::string::npos) {
-        r.body = body;
+    for (const Canned& c : canned_) {
+      if (request.url.find(c.part) != std::string::npos) {
+        r.body = c.body;
+        r.status = c.status;
         break;
       }
     }
@@ -75,7 +76,11 @@ class FakeFhirServer : public net::HttpClient {
   int failing = 0;
 
  private:
-  std::vector<std::pair<std::string, std::string>> canned_;
+  struct Canned {
+    std::string part, body;
+    int status = 200;
+  };
+  std::vector<Canned> canned_;
 };
 
 class FakePush : public PushSource {
@@ -118,9 +123,9 @@ class DaemonStepTest : public ::testing::Test {
     std::filesystem::remove_all(dir_, ignored);
   }
 
-  Daemon& daemon(PushSource* push = nullptr) {
+  Daemon& daemon(PushSource* push = nullptr, RunOptions options = {}) {
     daemon_ = std::make_unique<Daemon>(DaemonParts{config_, *store_, *client_, *audit_, push, metrics_, clock_},
-                                       loadTrial(config_.trial));
+                                       loadTrial(config_.trial), options);
     daemon_->start();
     return *daemon_;
   }
@@ -142,6 +147,15 @@ class DaemonStepTest : public ::testing::Test {
         return true;
       });
     return out;
+  }
+  std::optional<audit::AuditEntry> lastEntry(const std::string& action) const {
+    std::optional<audit::AuditEntry> found;
+    for (const auto& segment : audit::listSegments(config_.audit.dir))
+      audit::forEachLine(segment.path, [&](std::string_view line, std::size_t, bool) {
+        if (auto e = audit::parseEntry(line); e && e->action == action) found = e;
+        return true;
+      });
+    return found;
   }
   std::size_t count(const std::string& action) const {
     const auto actions = auditActions();
@@ -322,6 +336,125 @@ TEST_F(DaemonStepTest, ReadinessExpiresWithTheClock) {
   EXPECT_TRUE(d.readiness().first);
   clock_.advance(seconds(961));  // ready_max_age 960 s
   EXPECT_EQ(d.readiness(), std::make_pair(false, std::string("not ready: last successful sync is too old")));
+}
+
+// One stored result o1 with its record; then the server lists nothing and answers 410 Gone for
+// o1 (both reads of the rescan). 1 of 1 current record = 1.0 > max_withdraw_fraction 0.2.
+class MassWithdrawalStepTest : public DaemonStepTest {
+ protected:
+  void loadOneThenDeleteIt() {
+    server_->on("1975-2", searchset({bilirubin("o1", 1, "30.5")}));
+    ASSERT_EQ(daemon().step().pass->new_versions, 1);
+    ASSERT_EQ(records("high"), 1);
+    server_->replace("1975-2", searchset({}));
+    server_->on("Observation/o1", R"({"resourceType":"OperationOutcome","issue":[{"code":"deleted"}]})", 410);
+  }
+};
+
+TEST_F(MassWithdrawalStepTest, ARescanWithdrawingTooMuchWithdrawsNothingAndSaysWhy) {
+  loadOneThenDeleteIt();
+  StepReport r = daemon().step();  // a restart: its first pass rescans
+  ASSERT_TRUE(r.pass.has_value());
+  EXPECT_TRUE(r.pass->withdrawal_blocked);
+  EXPECT_EQ(r.pass->deletions, 0);
+  EXPECT_EQ(records("high"), 1);  // still current, not retracted
+  EXPECT_EQ(count("record_retracted"), 0u);
+  EXPECT_EQ(metrics_.value("fhir_adapter_withdrawals_blocked_total"), 1);
+  EXPECT_EQ(metrics_.value("fhir_adapter_pending_deletions"), 1);
+  const auto blocked = lastEntry("mass_withdrawal_blocked");
+  ASSERT_TRUE(blocked.has_value());
+  EXPECT_EQ(blocked->details.at("withdraw_records"), "1");
+  EXPECT_EQ(blocked->details.at("current_records"), "1");
+  EXPECT_EQ(blocked->details.at("withdraw_fraction"), "1.0000");
+  EXPECT_EQ(blocked->details.at("max_withdraw_fraction"), "0.2000");
+  EXPECT_EQ(count("mass_withdrawal_confirmed"), 0u);
+}
+
+TEST_F(MassWithdrawalStepTest, AllowedForOneRunTheWithdrawalIsMadeAndAudited) {
+  loadOneThenDeleteIt();
+  RunOptions allow;
+  allow.allow_mass_withdrawal = true;
+  StepReport r = daemon(nullptr, allow).step();
+  ASSERT_TRUE(r.pass.has_value());
+  EXPECT_FALSE(r.pass->withdrawal_blocked);
+  EXPECT_EQ(r.pass->deletions, 1);
+  EXPECT_TRUE(r.recomputed);
+  EXPECT_EQ(records("retracted"), 1);
+  EXPECT_EQ(count("record_retracted"), 1u);
+  const auto confirmed = lastEntry("mass_withdrawal_confirmed");
+  ASSERT_TRUE(confirmed.has_value());
+  EXPECT_EQ(confirmed->details.at("deletions"), "1");
+  EXPECT_EQ(metrics_.value("fhir_adapter_withdrawals_blocked_total"), 0);
+}
+
+TEST_F(DaemonStepTest, TheFirstPassRemembersTheServerAndItsIdentity) {
+  server_->on("/metadata", R"({"resourceType":"CapabilityStatement","fhirVersion":"4.0.1",
+    "software":{"name":"Sandbox FHIR"},"implementation":{"url":"http://fhir.test/fhir"},
+    "rest":[{"mode":"server","resource":[{"type":"Observation"}]}]})");
+  EXPECT_FALSE(store_->meta(kServerBaseUrlKey));
+  daemon().step();
+  EXPECT_EQ(store_->meta(kServerBaseUrlKey), kBase);
+  EXPECT_EQ(store_->meta(kServerImplementationKey), "http://fhir.test/fhir");
+  EXPECT_EQ(store_->meta(kServerSoftwareKey), "Sandbox FHIR");
+  EXPECT_EQ(count("server_changed"), 0u);
+}
+
+TEST_F(DaemonStepTest, AnAcceptedServerChangeIsAuditedAndRemembered) {
+  daemon().step();
+  config_.fhir.base_url = "http://moved.test/fhir";
+  EXPECT_TRUE(serverChangeRefusal(store_->meta(kServerBaseUrlKey), config_.fhir.base_url).has_value());
+  RunOptions accept;
+  accept.accept_server_change = true;
+  daemon(nullptr, accept);  // start() accepts it
+  EXPECT_EQ(store_->meta(kServerBaseUrlKey), "http://moved.test/fhir");
+  const auto changed = lastEntry("server_changed");
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_EQ(changed->details.at("previous"), kBase);
+  EXPECT_EQ(changed->details.at("current"), "http://moved.test/fhir");
+  EXPECT_FALSE(serverChangeRefusal(store_->meta(kServerBaseUrlKey), config_.fhir.base_url).has_value());
+}
+
+TEST(ServerIdentityTest, ARefusalNamesBothServersAndNothingRememberedIsNoRefusal) {
+  EXPECT_FALSE(serverChangeRefusal(std::nullopt, "http://a/fhir"));
+  EXPECT_FALSE(serverChangeRefusal(std::string("http://a/fhir"), "http://a/fhir"));
+  const auto refusal = serverChangeRefusal(std::string("http://a/fhir"), "http://b/fhir");
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_NE(refusal->find("http://a/fhir"), std::string::npos);
+  EXPECT_NE(refusal->find("http://b/fhir"), std::string::npos);
+  EXPECT_NE(refusal->find("--accept-server-change"), std::string::npos);
+  EXPECT_EQ(readServerIdentity("not json").implementation_url, "");
+}
+
+// A CapabilityStatement naming implementation `url`.
+std::string capabilitiesOf(const std::string& url) {
+  return R"({"resourceType":"CapabilityStatement","fhirVersion":"4.0.1","implementation":{"url":")" + url +
+         R"("},"rest":[{"mode":"server","resource":[{"type":"Observation"}]}]})";
+}
+
+TEST_F(DaemonStepTest, AnotherImplementationBehindTheSameAddressIsRefusedUnlessAccepted) {
+  server_->on("/metadata", capabilitiesOf("http://server-a.test"));
+  ASSERT_TRUE(daemon().step().pass.has_value());
+  server_->replace("/metadata", capabilitiesOf("http://server-b.test"));
+  const std::size_t searches = server_->searches();
+  StepReport refused = daemon().step();
+  EXPECT_EQ(refused.problem, ServerProblem::Unusable);  // exit 2
+  EXPECT_NE(refused.problem_text.find("http://server-a.test"), std::string::npos) << refused.problem_text;
+  EXPECT_NE(refused.problem_text.find("http://server-b.test"), std::string::npos) << refused.problem_text;
+  EXPECT_FALSE(refused.pass.has_value());
+  EXPECT_EQ(server_->searches(), searches);  // nothing synced from it
+  EXPECT_EQ(count("server_changed"), 0u);
+
+  RunOptions accept;
+  accept.accept_server_change = true;
+  StepReport accepted = daemon(nullptr, accept).step();
+  EXPECT_EQ(accepted.problem, ServerProblem::None);
+  EXPECT_TRUE(accepted.pass.has_value());
+  const auto changed = lastEntry("server_changed");
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_EQ(changed->details.at("previous"), "http://server-a.test");
+  EXPECT_EQ(changed->details.at("current"), "http://server-b.test");
+  EXPECT_EQ(store_->meta(kServerImplementationKey), "http://server-b.test");
+  EXPECT_EQ(daemon().step().problem, ServerProblem::None);  // remembered: no flag needed now
 }
 
 }  // namespace

@@ -189,10 +189,15 @@ class ChangesPropagateTest(unittest.TestCase):
         self.assertTrue(recs["Observation/o3"]["selected"])
 
     def test_delete_is_found_by_the_rescan(self):
+        # Five results: deleting one withdraws 1 of 5 = 0.2 of the records, within
+        # [sync] max_withdraw_fraction (0.2), so no --allow-mass-withdrawal is needed.
         self.put(self.bilirubin("o4", 40))
+        for i, day in enumerate(("2026-02-01", "2026-02-02", "2026-02-03", "2026-02-04")):
+            self.put(self.bilirubin(f"k{i}", 12, day=day))
         self.assertEqual(self.once()["Observation/o4"]["flag"], "high")
         status, _ = self.sandbox.request("DELETE", "Observation/o4")
         self.assertIn(status, (200, 204))
+        # One run: the 410 Gone is confirmed by a second read within the same rescan.
         rec = self.once()["Observation/o4"]
         self.assertEqual(rec["status"], "retracted")
         self.assertEqual(rec["value"], 40)
@@ -203,9 +208,11 @@ class ChangesPropagateTest(unittest.TestCase):
         self.assertEqual(self.once()["Observation/o6"]["status"], "final")
         status, _ = self.sandbox.request("DELETE", "Observation/o6")
         self.assertIn(status, (200, 204))
-        # the daemon (not --once) starts: its first pass must be a rescan, whatever rescan_hours says
-        proc = subprocess.Popen([h.BINARY, "run", "--config", self.config], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
+        # the daemon (not --once) starts: its first pass must be a rescan, whatever rescan_hours says.
+        # o6 is the only record: withdrawing it is 1 of 1 > max_withdraw_fraction, so the operator
+        # confirms it for this run (audited below).
+        proc = subprocess.Popen([h.BINARY, "run", "--config", self.config, "--allow-mass-withdrawal"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             retracted = False
             deadline = time.time() + 20
@@ -215,6 +222,10 @@ class ChangesPropagateTest(unittest.TestCase):
             self.assertTrue(retracted, "a deletion made while the daemon was down was not found by its first pass")
             proc.send_signal(signal.SIGTERM)
             self.assertEqual(proc.wait(20), 0)
+            confirmed = [e for e in h.audit_entries(self.config) if e["action"] == "mass_withdrawal_confirmed"]
+            self.assertEqual(len(confirmed), 1)
+            self.assertEqual(confirmed[0]["details"]["withdraw_records"], "1")
+            self.assertEqual(confirmed[0]["details"]["current_records"], "1")
         finally:
             if proc.poll() is None:
                 proc.kill()

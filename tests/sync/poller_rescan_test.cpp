@@ -1,5 +1,7 @@
-// The poller's rescans: vanished results are read; only that read's 404/410 is evidence, pending
-// until a later rescan confirms it; reappearance undoes it; failures are never deletions.
+// The poller's rescans: vanished results are read; only that read's 404/410 is evidence. A 410
+// is confirmed by a second read at the end of the same rescan, a 404 only by a later rescan at
+// least deletion_confirm_seconds after the first; reappearance undoes either; failures are
+// never deletions.
 #include <gtest/gtest.h>
 
 #include "sync/read_evidence.h"
@@ -43,6 +45,76 @@ TEST_F(PollerRescanTest, GoneIsADeletionAtOnceWhenNoConfirmationIsAsked) {
   ASSERT_EQ(deletions.size(), 1u);
   EXPECT_EQ(deletions[0].id, "o2");
   EXPECT_EQ(deletions[0].last_modified, "2026-03-01T09:00:00.000Z");  // the history's DELETE time
+}
+
+TEST_F(PollerRescanTest, A410IsConfirmedByASecondReadAtTheEndOfTheSameRescan) {
+  // default deletion_confirm_seconds: 3600, yet one rescan (one `run --once`) withdraws it.
+  loadThenList({o1});
+  server->on("Observation/o2", 410, kGone);
+  server->on(history("o2"), 200, historyBundle({o2}, "2026-03-01T09:00:00.000Z"));
+
+  const sync::PassReport r = pass(true);
+
+  EXPECT_TRUE(server->unexpected.empty());
+  // incremental search, listing, read of o2, its second read, its history: 5
+  EXPECT_EQ(r.requests, 5);
+  ASSERT_EQ(server->requests.size(), 5u);
+  EXPECT_EQ(server->requests[2], FakeFhirServer::absolute("Observation/o2"));
+  EXPECT_EQ(server->requests[3], FakeFhirServer::absolute("Observation/o2"));
+  EXPECT_EQ(r.deletions, 1);
+  EXPECT_EQ(r.pending_new, 1);  // pending between the two reads
+  EXPECT_EQ(r.pending_deletions, 0);
+  ASSERT_EQ(store->deletions().size(), 1u);
+  EXPECT_EQ(store->deletions()[0].last_modified, "2026-03-01T09:00:00.000Z");
+}
+
+TEST_F(PollerRescanTest, TheSecondReadOfA410ComesAfterEveryOtherRead) {
+  loadThenList({});  // both vanished from the listing
+  server->on("Observation/o1", 410, kGone);
+  server->on("Observation/o2", 200, observationJson(o2));
+  server->on(history("o1"), 404, kNotFound);
+
+  const sync::PassReport r = pass(true);
+
+  EXPECT_TRUE(server->unexpected.empty());
+  // search, listing, read o1 (410), read o2 (200), read o1 again (410), history of o1
+  const std::vector<std::string> expected = {FakeFhirServer::absolute("Observation/o1"),
+                                             FakeFhirServer::absolute("Observation/o2"),
+                                             FakeFhirServer::absolute("Observation/o1"), FakeFhirServer::absolute(history("o1"))};
+  ASSERT_EQ(server->requests.size(), 6u);
+  EXPECT_EQ(std::vector<std::string>(server->requests.begin() + 2, server->requests.end()), expected);
+  EXPECT_EQ(r.deletions, 1);
+}
+
+TEST_F(PollerRescanTest, A410ThenA200AtTheSecondReadIsNoDeletion) {
+  loadThenList({o1});
+  server->once("Observation/o2", 410, kGone);
+  server->on("Observation/o2", 200, observationJson(o2));  // the second read: there after all
+
+  const sync::PassReport r = pass(true);
+
+  EXPECT_TRUE(server->unexpected.empty());
+  EXPECT_EQ(r.requests, 4);  // search, listing, two reads; no history
+  EXPECT_EQ(r.deletions, 0);
+  EXPECT_EQ(r.pending_new, 1);
+  EXPECT_EQ(r.pending_cleared, 1);
+  EXPECT_EQ(r.pending_deletions, 0);
+  EXPECT_EQ(r.new_versions, 0);  // o2 version 1 was stored already
+  EXPECT_TRUE(store->deletions().empty());
+}
+
+TEST_F(PollerRescanTest, A410ThenA404AtTheSecondReadStaysPending) {
+  loadThenList({o1});
+  server->once("Observation/o2", 410, kGone);
+  server->on("Observation/o2", 404, kNotFound);
+
+  const sync::PassReport r = pass(true);
+
+  EXPECT_TRUE(server->unexpected.empty());
+  EXPECT_EQ(r.requests, 4);
+  EXPECT_EQ(r.deletions, 0);
+  EXPECT_EQ(r.pending_deletions, 1);  // a 404 waits for a rescan an hour later
+  EXPECT_EQ(store->pendingDeletion("o2")->first_seen, "2026-03-01T12:00:00.000Z");
 }
 
 TEST_F(PollerRescanTest, A404IsPendingUntilARescanAnHourLaterConfirmsIt) {

@@ -38,9 +38,21 @@ class FakeFhirServer : public net::HttpClient {
   void on(const std::string& url, Canned response) { canned_[absolute(url)] = std::move(response); }
   void on(const std::string& url, int status, std::string body) { on(url, Canned{status, std::move(body), {}}); }
   void forget(const std::string& url) { canned_.erase(absolute(url)); }
+  // Answers the next request for `url` with `response`, once (queued in order), before the
+  // canned answer: a resource whose answer changes between two reads of one pass.
+  void once(const std::string& url, int status, std::string body) {
+    queued_[absolute(url)].push_back(Canned{status, std::move(body), {}});
+  }
 
   net::HttpResponse send(const net::HttpRequest& request) override {
     requests.push_back(request.url);
+    if (auto q = queued_.find(request.url); q != queued_.end() && !q->second.empty()) {
+      Canned next = std::move(q->second.front());
+      q->second.erase(q->second.begin());
+      net::HttpResponse r{next.status, next.headers, next.body};
+      if (!date.empty()) r.headers["date"] = date;
+      return r;
+    }
     auto it = canned_.find(request.url);
     if (it == canned_.end()) {
       unexpected.push_back(request.url);
@@ -59,6 +71,7 @@ class FakeFhirServer : public net::HttpClient {
 
  private:
   std::map<std::string, Canned> canned_;
+  std::map<std::string, std::vector<Canned>> queued_;
 };
 
 struct Obs {

@@ -109,9 +109,23 @@ TEST_F(MassWithdrawalTest, ResultsWithoutARecordDoNotCountTowardsTheFraction) {
   EXPECT_EQ(r.deletions, 4);
 }
 
+TEST_F(MassWithdrawalTest, A410InEveryReadIsJudgedInTheSameRescan) {
+  loadTenThenVanish({"o4", "o7", "o9"});
+  settings.deletion_confirm_seconds = std::chrono::seconds(3600);
+  // Each answers 410 twice (first read and the one at the end of the rescan): all three are due
+  // in this rescan, 3 of 10 = 0.3 > 0.2.
+  const sync::PassReport r = pass(true);
+  EXPECT_TRUE(r.withdrawal_blocked);
+  EXPECT_EQ(r.withdrawals_held, 3);
+  EXPECT_EQ(r.pending_deletions, 3);
+  EXPECT_TRUE(store->deletions().empty());
+}
+
 TEST_F(MassWithdrawalTest, PendingDeletionsAreJudgedWhenTheyAreConfirmed) {
   loadTenThenVanish({"o4", "o7", "o9"});
   settings.deletion_confirm_seconds = std::chrono::seconds(3600);
+  for (const std::string id : {"o4", "o7", "o9"})  // 404s: pending until a rescan an hour later
+    server->on("Observation/" + id, 404, kNotFound);
   sync::PassReport r = pass(true);
   EXPECT_FALSE(r.withdrawal_blocked);  // nothing is confirmed yet
   EXPECT_EQ(r.pending_new, 3);

@@ -83,24 +83,7 @@ void codeable(Writer& w, const Code& c) {
   w.EndObject();
 }
 
-void writeEvent(Writer& w, const AuditEntry& e) {
-  const EventKind kind = kindOf(e);
-  w.StartObject();
-  str(w, "resourceType", "AuditEvent");
-  str(w, "id", "audit-" + std::to_string(e.seq));
-  w.Key("type");
-  coding(w, kind.type);
-  if (kind.subtype) {
-    w.Key("subtype");
-    w.StartArray();
-    coding(w, *kind.subtype);
-    w.EndArray();
-  }
-  str(w, "action", fhirAction(e.action));
-  str(w, "recorded", e.time);
-  str(w, "outcome", fhirOutcome(e.outcome));
-  if (!e.detail("problem").empty()) str(w, "outcomeDesc", e.detail("problem"));
-
+void writeAgent(Writer& w, const AuditEntry& e) {
   w.Key("agent");
   w.StartArray();
   w.StartObject();
@@ -114,7 +97,9 @@ void writeEvent(Writer& w, const AuditEntry& e) {
   w.Bool(true);
   w.EndObject();
   w.EndArray();
+}
 
+void writeSource(Writer& w) {
   w.Key("source");
   w.StartObject();
   str(w, "site", "fhir-adapter");
@@ -127,10 +112,30 @@ void writeEvent(Writer& w, const AuditEntry& e) {
   coding(w, Code{kSourceType, "4", "Application Server"});
   w.EndArray();
   w.EndObject();
+}
 
-  w.Key("entity");
+void writeEntityDetails(Writer& w, const AuditEntry& e) {
+  w.Key("detail");
   w.StartArray();
-  // The object acted on, with every detail, the rule version and the audit chain position.
+  auto detail = [&w](const std::string& type, const std::string& value) {
+    if (value.empty()) return;
+    w.StartObject();
+    str(w, "type", type);
+    str(w, "valueString", value);
+    w.EndObject();
+  };
+  detail("action", e.action);
+  detail("rule_version", e.rule_version);
+  for (const auto& [k, v] : e.details) {
+    if (k != "subject_id") detail(k, v);
+  }
+  detail("audit_seq", std::to_string(e.seq));
+  detail("audit_hash", e.hash);
+  w.EndArray();
+}
+
+// The object acted on, with every detail, the rule version and the audit chain position.
+void writeObjectEntity(Writer& w, const AuditEntry& e, const EventKind& kind) {
   w.StartObject();
   w.Key("what");
   w.StartObject();
@@ -150,40 +155,50 @@ void writeEvent(Writer& w, const AuditEntry& e) {
     w.Key("role");
     coding(w, Code{kObjectRole, "4", "Domain Resource"});
   }
-  w.Key("detail");
-  w.StartArray();
-  auto detail = [&w](const std::string& type, const std::string& value) {
-    if (value.empty()) return;
-    w.StartObject();
-    str(w, "type", type);
-    str(w, "valueString", value);
-    w.EndObject();
-  };
-  detail("action", e.action);
-  detail("rule_version", e.rule_version);
-  for (const auto& [k, v] : e.details) {
-    if (k != "subject_id") detail(k, v);
-  }
-  detail("audit_seq", std::to_string(e.seq));
-  detail("audit_hash", e.hash);
-  w.EndArray();
+  writeEntityDetails(w, e);
   w.EndObject();
-  const std::string subject = e.detail("subject_id");
-  if (!subject.empty()) {
-    w.StartObject();
-    w.Key("what");
-    w.StartObject();
-    w.Key("identifier");
-    w.StartObject();
-    str(w, "value", subject);
-    w.EndObject();
-    w.EndObject();
-    w.Key("type");
-    coding(w, Code{kEntityType, "1", "Person"});
-    w.Key("role");
-    coding(w, Code{kObjectRole, "1", "Patient"});
-    w.EndObject();
+}
+
+// The pseudonymous trial subject the entry is about, if any.
+void writeSubjectEntity(Writer& w, const std::string& subject) {
+  w.StartObject();
+  w.Key("what");
+  w.StartObject();
+  w.Key("identifier");
+  w.StartObject();
+  str(w, "value", subject);
+  w.EndObject();
+  w.EndObject();
+  w.Key("type");
+  coding(w, Code{kEntityType, "1", "Person"});
+  w.Key("role");
+  coding(w, Code{kObjectRole, "1", "Patient"});
+  w.EndObject();
+}
+
+void writeEvent(Writer& w, const AuditEntry& e) {
+  const EventKind kind = kindOf(e);
+  w.StartObject();
+  str(w, "resourceType", "AuditEvent");
+  str(w, "id", "audit-" + std::to_string(e.seq));
+  w.Key("type");
+  coding(w, kind.type);
+  if (kind.subtype) {
+    w.Key("subtype");
+    w.StartArray();
+    coding(w, *kind.subtype);
+    w.EndArray();
   }
+  str(w, "action", fhirAction(e.action));
+  str(w, "recorded", e.time);
+  str(w, "outcome", fhirOutcome(e.outcome));
+  if (!e.detail("problem").empty()) str(w, "outcomeDesc", e.detail("problem"));
+  writeAgent(w, e);
+  writeSource(w);
+  w.Key("entity");
+  w.StartArray();
+  writeObjectEntity(w, e, kind);
+  if (const std::string subject = e.detail("subject_id"); !subject.empty()) writeSubjectEntity(w, subject);
   w.EndArray();
   w.EndObject();
 }

@@ -1,5 +1,6 @@
 #include "store/migrations.h"
 
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -7,11 +8,10 @@
 namespace fa::store {
 namespace {
 
-// Index i holds the SQL that moves the schema from version i to i + 1. Never edit a shipped
-// step: append a new one (and raise kSchemaVersion in migrations.h).
-const std::vector<std::string>& steps() {
-  static const std::vector<std::string> s = {
-      R"SQL(
+// Never edit a shipped step: append a new one (and raise kSchemaVersion in migrations.h).
+// Index i holds the SQL that moves the schema from version i to i + 1 (a table, not code).
+const char* const kStepSql[] = {
+    R"SQL(
       CREATE TABLE observation_versions (
         id            TEXT NOT NULL,
         version_key   TEXT NOT NULL,   -- meta.versionId, or "@" + meta.lastUpdated without one
@@ -59,9 +59,9 @@ const std::vector<std::string>& steps() {
         value TEXT NOT NULL
       );
       )SQL",
-      // 2: the subscription receiver's durable intake (adapter/callback): every accepted
-      // notification exactly as received, written before the 2xx answer; processed later.
-      R"SQL(
+    // 2: the subscription receiver's durable intake (adapter/callback): every accepted
+    // notification exactly as received, written before the 2xx answer; processed later.
+    R"SQL(
       CREATE TABLE notifications (
         seq           INTEGER PRIMARY KEY AUTOINCREMENT,
         received_at   TEXT NOT NULL,
@@ -82,8 +82,8 @@ const std::vector<std::string>& steps() {
         updated_at    TEXT NOT NULL
       );
       )SQL",
-      // 3: typed outcome records and the audit outbox (observation_store.h).
-      R"SQL(
+    // 3: typed outcome records and the audit outbox (observation_store.h).
+    R"SQL(
       -- Typed columns beside the NDJSON/CSV text (which stays, as the output cache). Decimals
       -- are exact text ("20.52"), booleans 0/1, enums their contract text, NULL for null.
       ALTER TABLE records ADD COLUMN status       TEXT;
@@ -172,11 +172,11 @@ const std::vector<std::string>& steps() {
         after_reason TEXT
       );
       )SQL",
-      // 4: deletions awaiting confirmation (adapter/sync): a rescan's read of a vanished result
-      // answered 404/410. It becomes a row of `deletions` only when a later rescan, at least
-      // [sync] deletion_confirm_seconds after first_seen, is answered the same; a reappearance
-      // removes it.
-      R"SQL(
+    // 4: deletions awaiting confirmation (adapter/sync): a rescan's read of a vanished result
+    // answered 404/410. It becomes a row of `deletions` only when a later rescan, at least
+    // [sync] deletion_confirm_seconds after first_seen, is answered the same; a reappearance
+    // removes it.
+    R"SQL(
       CREATE TABLE pending_deletions (
         id            TEXT PRIMARY KEY,
         first_seen    TEXT NOT NULL,     -- our clock: the first 404/410 answer
@@ -184,7 +184,10 @@ const std::vector<std::string>& steps() {
         last_status   INTEGER NOT NULL   -- 404 | 410
       );
       )SQL",
-  };
+};
+
+const std::vector<std::string>& steps() {
+  static const std::vector<std::string> s(std::begin(kStepSql), std::end(kStepSql));
   return s;
 }
 

@@ -104,7 +104,12 @@ SqliteDb::SqliteDb(const std::string& path, Mode mode) {
   sqlite3_busy_timeout(db_, 5000);
   if (mode == Mode::ReadWrite) {
     // WAL lets `records` read while the daemon writes; FULL makes a commit survive power loss.
-    exec("PRAGMA journal_mode=WAL");
+    // Switching a new file to WAL can answer SQLITE_BUSY at once, without the busy handler, while
+    // another process opens the same new file: try again a bounded number of times.
+    int rc = SQLITE_BUSY;
+    for (int attempt = 0; attempt < 100 && rc == SQLITE_BUSY; ++attempt)
+      rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) exec("PRAGMA journal_mode=WAL");  // throws, naming SQLite's error
     exec("PRAGMA synchronous=FULL");
   }
   exec("PRAGMA foreign_keys=ON");

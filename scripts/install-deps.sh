@@ -16,6 +16,11 @@ packages=(
   libsystemd-dev
   nodejs
   strace util-linux
+  libhowardhinnant-date-dev tzdata
+  libkainjow-mustache-dev
+  libargon2-dev
+  chromium chromium-driver fonts-dejavu-core
+  python3-pandas
 )
 
 missing=()

@@ -13,6 +13,7 @@
 #include "core/flag.h"
 #include "core/reference_range.h"
 #include "core/study_time.h"
+#include "core/time_zone.h"
 #include "core/units.h"
 
 namespace fa::mapping {
@@ -67,7 +68,7 @@ struct OutcomeDefinition {
 struct TrialConfig {
   std::string trial_id;
   std::string time_zone_name;
-  int utc_offset_minutes = 0;
+  core::TimeZone time_zone;  // the site zone (trial.json time_zone.name), from the tz database
   core::VisitSchedule visits;
   std::vector<AnalyteDefinition> analytes;
   std::vector<std::string> accepted_modifier_extensions;

@@ -96,6 +96,7 @@ class ObservationStore {
 
  private:
   friend class NotificationStore;  // shares the connection, so its operations join transactions
+  friend class BulkJobStore;       // the same, for the $export job state
   SqliteDb db_;
 
   // ---- Deletion checks of the sync engine (adapter/store/deletion_checks.cpp) ----

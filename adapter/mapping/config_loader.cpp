@@ -78,6 +78,14 @@ const Value* member(const Value& object, const char* name) {
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
+// analytes.json `sdtm` (checked by the schema); nullopt when the analyte has none.
+std::optional<SdtmLabels> sdtmLabels(const Value& analyte) {
+  const Value* s = member(analyte, "sdtm");
+  if (!s) return std::nullopt;
+  auto text = [s](const char* key) { return member(*s, key) ? str((*s)[key]) : std::string(); };
+  return SdtmLabels{text("testcd"), text("test"), text("category"), text("specimen"), text("loinc")};
+}
+
 std::string at(const std::string& base, size_t index) {
   return base + "/" + std::to_string(index);
 }
@@ -244,6 +252,7 @@ class Loader {
       def.code = str(a["code"]);
       def.name = str(a["name"]);
       def.standard_unit = str(a["standard_unit"]);
+      def.sdtm = sdtmLabels(a);
       if (!codes.insert(def.code).second) problems_.add(f.label, path + "/code", "analyte code used twice");
       std::map<std::string, core::Decimal> parameters;
       if (const Value* p = member(a, "parameters")) {

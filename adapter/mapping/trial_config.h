@@ -43,6 +43,11 @@ struct CtcaeCriterion {
   core::GradingScale baseline_scale;
 };
 
+// analytes.json `sdtm` (optional): SDTM LB labels for the export; "" where a key is absent.
+struct SdtmLabels {
+  std::string testcd, test, category, specimen, loinc;
+};
+
 struct AnalyteDefinition {
   std::string code;  // BILI, ALB, ...
   std::string name;
@@ -53,6 +58,7 @@ struct AnalyteDefinition {
   std::optional<core::ReferenceRange> protocol_range;
   std::vector<SiteRange> site_ranges;
   std::optional<CtcaeCriterion> ctcae;
+  std::optional<SdtmLabels> sdtm;
 };
 
 struct OutcomeDefinition {

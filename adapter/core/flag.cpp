@@ -24,11 +24,12 @@ std::optional<Flag> parseFlag(std::string_view text) {
 }
 
 Flag flagPoint(const Point& p, const ReferenceRange& range, FlagRule rule) {
-  if (range.low && isBelow(p, *range.low)) return Flag::Low;
-  if (range.high) {
-    const bool high = rule == FlagRule::QuantifiedAtOrAboveHigh ? isAtOrAbove(p, *range.high) : isAbove(p, *range.high);
-    if (high) return Flag::High;
+  if (rule == FlagRule::QuantifiedAtOrAboveHigh) {
+    // docs/trial-rules.md: the high bound is the LLOQ; below it is normal, never low.
+    return range.high && isAtOrAbove(p, *range.high) ? Flag::High : Flag::Normal;
   }
+  if (range.low && isBelow(p, *range.low)) return Flag::Low;
+  if (range.high && isAbove(p, *range.high)) return Flag::High;
   return Flag::Normal;
 }
 

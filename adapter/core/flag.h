@@ -3,7 +3,7 @@
 //
 // docs/trial-rules.md: "low" if value < low, "high" if value > high, else "normal" (bounds inclusive).
 // HBV-DNA-style analytes flag "high" when quantified at or above the range's high bound (the
-// LLOQ): a value equal to the LLOQ is quantified. An interval (comparator) gets a flag only when
+// LLOQ): a value equal to the LLOQ is quantified; they are never "low". An interval (comparator) gets a flag only when
 // both its ends agree; the flag rules are monotone, so that means the whole interval agrees.
 #include <optional>
 #include <string_view>
@@ -20,7 +20,7 @@ std::optional<Flag> parseFlag(std::string_view text);
 
 enum class FlagRule {
   InclusiveRange,           // low < ... > high, bounds inclusive
-  QuantifiedAtOrAboveHigh,  // high when >= high (LLOQ); low bound, if any, inclusive
+  QuantifiedAtOrAboveHigh,  // high when >= high (LLOQ), else normal; a low bound is ignored
 };
 
 Flag flagPoint(const Point& p, const ReferenceRange& range, FlagRule rule);

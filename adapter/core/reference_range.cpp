@@ -13,15 +13,33 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Takes the longest number at the start of s: digits with one optional '.', no sign.
+bool isDigit(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
+
+// Length of an exponent "E+08", "e-3", "E5" at the start of s; 0 when there is none (an "e"
+// not followed by digits, as in "12 eq", is not one).
+size_t exponentLength(std::string_view s) {
+  if (s.empty() || (s[0] != 'e' && s[0] != 'E')) return 0;
+  size_t n = 1;
+  if (n < s.size() && (s[n] == '+' || s[n] == '-')) ++n;
+  const size_t digits = n;
+  while (n < s.size() && isDigit(s[n]))
+    ++n;
+  return n == digits ? 0 : n;
+}
+
+// Takes the longest number at the start of s: digits with one optional '.', then an optional
+// exponent (docs/trial-rules.md: E notation, ">1.70E+08 IU/mL"); no sign.
 std::optional<std::pair<std::string, Decimal>> takeNumber(std::string_view& s) {
   size_t n = 0;
   bool dot = false;
-  while (n < s.size() && (std::isdigit(static_cast<unsigned char>(s[n])) || (s[n] == '.' && !dot))) {
+  while (n < s.size() && (isDigit(s[n]) || (s[n] == '.' && !dot))) {
     if (s[n] == '.') dot = true;
     ++n;
   }
   if (n == 0) return std::nullopt;
+  n += exponentLength(s.substr(n));
   std::string text(s.substr(0, n));
   auto value = Decimal::parse(text);
   if (!value) return std::nullopt;

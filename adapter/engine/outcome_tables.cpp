@@ -16,6 +16,17 @@ bool abnormalFor(const mapping::AnalyteDefinition& analyte, core::Flag flag, con
   return false;
 }
 
+// Supporting analytes (CREA, NA: docs/trial-rules.md) are named by no outcome: a per-analyte row
+// for them would always read "0 abnormal", so the tables leave them out.
+bool namedByAnOutcome(const mapping::AnalyteDefinition& analyte, const mapping::TrialConfig& config) {
+  for (const mapping::OutcomeDefinition& o : config.outcomes) {
+    for (const auto& c : o.abnormal_when) {
+      if (config.analytes[c.analyte].code == analyte.code) return true;
+    }
+  }
+  return false;
+}
+
 std::string cell(const std::pair<int, int>& counts) {
   if (counts.second == 0) return "-";
   return std::to_string(counts.first) + "/" + std::to_string(counts.second);
@@ -57,6 +68,7 @@ OutcomeTables buildOutcomeTables(const std::vector<TableRow>& rows, const mappin
     selected[r.subject_id][r.visit][r.analyte] = *r.flag;
   }
   for (const mapping::AnalyteDefinition& a : config.analytes) {
+    if (!namedByAnOutcome(a, config)) continue;
     auto& byVisit = t.by_analyte[a.code];
     for (const auto& [subject, visits] : selected) {
       for (const auto& [visit, flags] : visits) {
@@ -94,6 +106,7 @@ std::string renderOutcomeTables(const OutcomeTables& tables, const mapping::Tria
   out += "Trial " + config.trial_id + ": subjects abnormal / subjects assessed (selected record per visit)\n\n";
   std::vector<std::pair<std::string, std::map<std::string, std::pair<int, int>>>> analyteRows;
   for (const mapping::AnalyteDefinition& a : config.analytes) {
+    if (!namedByAnOutcome(a, config)) continue;
     auto it = tables.by_analyte.find(a.code);
     analyteRows.emplace_back(a.code, it == tables.by_analyte.end() ? std::map<std::string, std::pair<int, int>>{} : it->second);
   }

@@ -34,22 +34,38 @@ std::optional<core::ReferenceRange> usableRange(const fhir::RangeFacts& r, const
   return out;
 }
 
+// The range as the analyte's flag rule reads it, or nullopt when it gives that rule nothing.
+// docs/trial-rules.md: HBV DNA (quantified_at_or_above_high) has no low flag and takes its LLOQ
+// from a range's high only; a range without a high leaves the LLOQ to the next source.
+std::optional<core::ReferenceRange> forFlagRule(core::ReferenceRange range, core::FlagRule rule) {
+  if (rule != core::FlagRule::QuantifiedAtOrAboveHigh) return range;
+  if (!range.high) return std::nullopt;
+  range.low.reset();
+  return range;
+}
+
 }  // namespace
 
 SelectedRange selectRange(const fhir::ObservationFacts& facts, const EvaluatedValue& value,
                           const mapping::AnalyteDefinition& analyte, const mapping::Subject& subject) {
+  const core::FlagRule rule = analyte.flag_rule;
   for (const fhir::RangeFacts& r : facts.reference_ranges) {
-    if (auto range = usableRange(r, value, analyte)) return {*range, core::RangeSource::Observation};
+    auto range = usableRange(r, value, analyte);
+    if (auto ruled = range ? forFlagRule(*range, rule) : std::nullopt) return {*ruled, core::RangeSource::Observation};
   }
-  const mapping::SiteRange* anySex = nullptr;
+  std::optional<core::ReferenceRange> anySex;
   for (const mapping::SiteRange& s : analyte.site_ranges) {
+    auto ruled = forFlagRule(s.range, rule);
+    if (!ruled) continue;
     if (!s.sex)
-      anySex = &s;
+      anySex = ruled;
     else if (subject.sex && *s.sex == *subject.sex)
-      return {s.range, core::RangeSource::Site};
+      return {*ruled, core::RangeSource::Site};
   }
-  if (anySex) return {anySex->range, core::RangeSource::Site};
-  if (analyte.protocol_range) return {*analyte.protocol_range, core::RangeSource::Protocol};
+  if (anySex) return {*anySex, core::RangeSource::Site};
+  if (analyte.protocol_range) {
+    if (auto ruled = forFlagRule(*analyte.protocol_range, rule)) return {*ruled, core::RangeSource::Protocol};
+  }
   return {};
 }
 

@@ -97,6 +97,18 @@ TEST(Flag, HbvComparators) {
   EXPECT_EQ(interval(Comparator::Greater, "19", lloq, kLloq), Flag::Indeterminate);  // (19,inf)
 }
 
+TEST(Flag, HbvIsNeverLow) {
+  // A low bound given with the LLOQ plays no part: 5 against [10, 20] is below the low but
+  // below the LLOQ too -> normal, not low; 20 is at the LLOQ -> high.
+  const auto withLow = R("10", "20");
+  EXPECT_EQ(point("5", withLow, kLloq), Flag::Normal);
+  EXPECT_EQ(point("20", withLow, kLloq), Flag::High);
+  // A range without a high has no LLOQ: nothing is quantified against it.
+  EXPECT_EQ(point("293", R("10", nullptr), kLloq), Flag::Normal);
+  // The inclusive rule still flags below the low: 5 < 10 -> low.
+  EXPECT_EQ(point("5", withLow), Flag::Low);
+}
+
 TEST(FlagText, ParseIsTheInverseOfToString) {
   for (Flag f : {Flag::Normal, Flag::Low, Flag::High, Flag::Indeterminate})
     EXPECT_EQ(parseFlag(toString(f)), f) << toString(f);

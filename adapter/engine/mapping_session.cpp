@@ -165,7 +165,7 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
 
   element = "Observation.effective[x]";
   if (f.effective) {
-    core::SiteTime t = core::toSiteTime(*f.effective, config_->utc_offset_minutes);
+    core::SiteTime t = core::toSiteTime(*f.effective, config_->time_zone);
     r.collected = t.instant;
     if (t.local_date) {
       r.effective = core::formatIsoDate(*t.local_date);

@@ -78,6 +78,14 @@ const Value* member(const Value& object, const char* name) {
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
+// analytes.json `sdtm` (checked by the schema); nullopt when the analyte has none.
+std::optional<SdtmLabels> sdtmLabels(const Value& analyte) {
+  const Value* s = member(analyte, "sdtm");
+  if (!s) return std::nullopt;
+  auto text = [s](const char* key) { return member(*s, key) ? str((*s)[key]) : std::string(); };
+  return SdtmLabels{text("testcd"), text("test"), text("category"), text("specimen"), text("loinc")};
+}
+
 std::string at(const std::string& base, size_t index) {
   return base + "/" + std::to_string(index);
 }
@@ -134,16 +142,42 @@ class Loader {
 
   const MappingFile& file(const std::string& name) { return files_.at(name); }
 
+  // docs/trial-rules.md "Time": the zone name must be in the system tz database. The old
+  // `utc_offset` key may stay only while it agrees with the zone: an offset the zone has not
+  // used since 2000 is refused, since the file then says two different things.
+  void loadTimeZone(const MappingFile& f, TrialConfig& config) {
+    const Value& tz = f.document["time_zone"];
+    config.time_zone_name = str(tz["name"]);
+    core::TimeZoneLookup lookup = core::TimeZone::named(config.time_zone_name);
+    if (!lookup.zone) {
+      problems_.add(f.label, "/time_zone/name", lookup.problem);
+      return;
+    }
+    config.time_zone = *lookup.zone;
+    const Value* declared = member(tz, "utc_offset");
+    if (declared == nullptr) return;
+    auto offset = core::parseUtcOffset(str(*declared));
+    if (!offset) {
+      problems_.add(f.label, "/time_zone/utc_offset", "not a UTC offset like +08:00");
+      return;
+    }
+    constexpr std::int64_t k2000 = 946'684'800;    // 2000-01-01T00:00Z
+    constexpr std::int64_t k2038 = 2'145'916'800;  // 2038-01-01T00:00Z: where tzdata's explicit rules end
+    const std::vector<int> used = config.time_zone.offsetsBetween(k2000, k2038);
+    if (std::find(used.begin(), used.end(), *offset * 60) != used.end()) return;
+    std::string list;
+    for (int seconds : used)
+      list += (list.empty() ? "" : ", ") + core::formatUtcOffset(seconds);
+    problems_.add(f.label, "/time_zone/utc_offset",
+                  str(*declared) + " is not an offset of " + config.time_zone_name + " (it uses " + list +
+                      "); remove utc_offset: the offset now comes from the zone, daylight saving included");
+  }
+
   void loadTrial(TrialConfig& config) {
     const MappingFile& f = file("trial.json");
     const Value& d = f.document;
     config.trial_id = str(d["trial"]["id"]);
-    config.time_zone_name = str(d["time_zone"]["name"]);
-    auto offset = core::parseUtcOffset(str(d["time_zone"]["utc_offset"]));
-    if (!offset)
-      problems_.add(f.label, "/time_zone/utc_offset", "not a UTC offset like +08:00");
-    else
-      config.utc_offset_minutes = *offset;
+    loadTimeZone(f, config);
 
     std::vector<core::VisitWindow> windows;
     std::set<std::string> names;
@@ -218,6 +252,7 @@ class Loader {
       def.code = str(a["code"]);
       def.name = str(a["name"]);
       def.standard_unit = str(a["standard_unit"]);
+      def.sdtm = sdtmLabels(a);
       if (!codes.insert(def.code).second) problems_.add(f.label, path + "/code", "analyte code used twice");
       std::map<std::string, core::Decimal> parameters;
       if (const Value* p = member(a, "parameters")) {

@@ -13,6 +13,7 @@
 #include "core/flag.h"
 #include "core/reference_range.h"
 #include "core/study_time.h"
+#include "core/time_zone.h"
 #include "core/units.h"
 
 namespace fa::mapping {
@@ -42,6 +43,11 @@ struct CtcaeCriterion {
   core::GradingScale baseline_scale;
 };
 
+// analytes.json `sdtm` (optional): SDTM LB labels for the export; "" where a key is absent.
+struct SdtmLabels {
+  std::string testcd, test, category, specimen, loinc;
+};
+
 struct AnalyteDefinition {
   std::string code;  // BILI, ALB, ...
   std::string name;
@@ -52,6 +58,7 @@ struct AnalyteDefinition {
   std::optional<core::ReferenceRange> protocol_range;
   std::vector<SiteRange> site_ranges;
   std::optional<CtcaeCriterion> ctcae;
+  std::optional<SdtmLabels> sdtm;
 };
 
 struct OutcomeDefinition {
@@ -67,7 +74,7 @@ struct OutcomeDefinition {
 struct TrialConfig {
   std::string trial_id;
   std::string time_zone_name;
-  int utc_offset_minutes = 0;
+  core::TimeZone time_zone;  // the site zone (trial.json time_zone.name), from the tz database
   core::VisitSchedule visits;
   std::vector<AnalyteDefinition> analytes;
   std::vector<std::string> accepted_modifier_extensions;

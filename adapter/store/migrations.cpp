@@ -184,6 +184,24 @@ const char* const kStepSql[] = {
         last_status   INTEGER NOT NULL   -- 404 | 410
       );
       )SQL",
+    // 5: Bulk Data $export first loads (adapter/bulk): the job being run, so an interrupted
+    // export resumes from its polling URL instead of kicking off a new one, and the files of
+    // its manifest already stored.
+    R"SQL(
+      CREATE TABLE bulk_jobs (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),  -- one export at a time
+        kickoff_url   TEXT NOT NULL,
+        polling_url   TEXT NOT NULL,   -- the kick-off's Content-Location
+        started_at    TEXT NOT NULL,
+        manifest      TEXT             -- the completion manifest as received, once there
+      );
+      CREATE TABLE bulk_files (
+        url           TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL,   -- output | error | deleted
+        resources     INTEGER NOT NULL,  -- lines stored (output, deleted) or read (error)
+        finished_at   TEXT NOT NULL
+      );
+      )SQL",
 };
 
 const std::vector<std::string>& steps() {

@@ -101,6 +101,12 @@ void ObservationStore::setWatermark(const std::string& query_key, const std::str
   s.run();
 }
 
+std::optional<std::string> ObservationStore::lastSyncTime() {
+  Statement s = db_.prepare("SELECT max(updated_at) FROM watermarks");
+  if (!s.step() || s.isNull(0)) return std::nullopt;
+  return s.text(0);
+}
+
 std::optional<std::string> ObservationStore::meta(const std::string& key) {
   Statement s = db_.prepare("SELECT value FROM meta WHERE key = ?1");
   s.bind(1, key);

@@ -70,6 +70,9 @@ class ObservationStore {
   std::optional<std::string> watermark(const std::string& query_key);
   void setWatermark(const std::string& query_key, const std::string& last_updated, const std::string& now);
 
+  // When a search last moved a watermark (our clock, UTC instant): the data cut of a report.
+  std::optional<std::string> lastSyncTime();
+
   std::optional<std::string> meta(const std::string& key);
   void setMeta(const std::string& key, const std::string& value);
 
@@ -93,6 +96,7 @@ class ObservationStore {
 
  private:
   friend class NotificationStore;  // shares the connection, so its operations join transactions
+  friend class BulkJobStore;       // the same, for the $export job state
   SqliteDb db_;
 
   // ---- Deletion checks of the sync engine (adapter/store/deletion_checks.cpp) ----

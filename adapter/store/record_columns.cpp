@@ -38,13 +38,16 @@ ColumnValue enumText(const std::optional<Enum>& e) {
   return e ? ColumnValue(std::string(core::toString(*e))) : ColumnValue();
 }
 
-[[noreturn]] void damaged(std::size_t column, const char* what) {
-  throw StoreError(std::string("stored record: column ") + kColumns[column].name + " " + what);
+[[noreturn]] void throwDamaged(std::string_view label, std::size_t column, const char* what) {
+  throw StoreError(std::string(label) + " " + kColumns[column].name + " " + what);
 }
 
 // Typed readers of one value; a NULL where the record has no null is damage too.
 struct Reader {
   const RecordValues& v;
+  std::string_view label;
+
+  [[noreturn]] void damaged(std::size_t column, const char* what) const { throwDamaged(label, column, what); }
 
   std::optional<std::string> optText(std::size_t i) const {
     if (std::holds_alternative<std::monostate>(v[i])) return std::nullopt;
@@ -107,6 +110,10 @@ const std::vector<std::string>& recordColumnNames() {
   return names;
 }
 
+bool recordColumnHoldsInteger(std::size_t index) {
+  return index < kColumns.size() && kColumns[index].kind == Kind::Integer;
+}
+
 std::string recordColumnList(std::string_view prefix) {
   std::string out;
   for (const Column& c : kColumns) {
@@ -140,9 +147,9 @@ RecordValues toValues(const engine::OutcomeRecord& r) {
           text(r.reason)};
 }
 
-engine::OutcomeRecord fromValues(const RecordValues& values) {
+engine::OutcomeRecord fromValues(const RecordValues& values, std::string_view what) {
   if (values.size() != kColumns.size()) throw StoreError("stored record: wrong number of columns");
-  const Reader in{values};
+  const Reader in{values, what};
   engine::OutcomeRecord r;
   r.subject_id = in.text(0);
   r.analyte = in.text(1);

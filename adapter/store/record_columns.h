@@ -21,13 +21,16 @@ using ColumnValue = std::variant<std::monostate, std::string, std::int64_t>;
 using RecordValues = std::vector<ColumnValue>;
 
 const std::vector<std::string>& recordColumnNames();
+// True for the columns kept as integers (study_day, selected, baseline, ctcae_grade; booleans 0/1).
+bool recordColumnHoldsInteger(std::size_t index);
 // "prefix_subject_id, prefix_analyte, ..." (no prefix: the `records` names).
 std::string recordColumnList(std::string_view prefix);
 
 RecordValues toValues(const engine::OutcomeRecord& r);
 // The output fields of the record (ordering keys left at their defaults). Throws StoreError
-// when a value is not what its column holds (a damaged store).
-engine::OutcomeRecord fromValues(const RecordValues& values);
+// when a value is not what its column holds (a damaged store); its message starts with `what`
+// ("stored record: column ..."), so readers of printed records can say "line 3: field ...".
+engine::OutcomeRecord fromValues(const RecordValues& values, std::string_view what = "stored record: column");
 
 // Binds the values to parameters first, first + 1, ...
 void bindValues(Statement& s, int first, const RecordValues& values);

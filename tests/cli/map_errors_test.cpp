@@ -427,7 +427,7 @@ TEST_F(MapMappings, TheUnbrokenCopyWorks) {
 }
 
 TEST_F(MapMappings, BadUtcOffsetNamesFileAndJsonPath) {
-  replaceIn("trial.json", "\"utc_offset\": \"+08:00\"", "\"utc_offset\": \"+8 hours\"");
+  replaceIn("trial.json", "\"name\": \"Asia/Shanghai\"", "\"name\": \"Asia/Shanghai\", \"utc_offset\": \"+8 hours\"");
   CommandResult r = run();
   expectUsageError(r);
   EXPECT_FALSE(r.errLinesWith({"trial.json", "/time_zone/utc_offset"}).empty()) << r.err;

@@ -12,7 +12,8 @@ TEST(DefaultMappings, TrialAndTimeZone) {
   auto config = defaultConfig();
   EXPECT_EQ(config->trial_id, "NCT05106972");
   EXPECT_EQ(config->time_zone_name, "Asia/Shanghai");
-  EXPECT_EQ(config->utc_offset_minutes, 480);
+  EXPECT_EQ(config->time_zone.name(), "Asia/Shanghai");
+  EXPECT_EQ(config->time_zone.offsetSecondsAt(1'767'225'600), 8 * 3600);  // 2026-01-01T00:00Z: UTC+8
   EXPECT_EQ(config->content_hash.size(), 64u);
 }
 
@@ -158,7 +159,7 @@ TEST(BrokenMappings, TwoBaselines) {
 
 TEST(BrokenMappings, BadUtcOffset) {
   MappingsCopy copy;
-  copy.replace("trial.json", "\"utc_offset\": \"+08:00\"", "\"utc_offset\": \"+8\"");
+  copy.replace("trial.json", "\"name\": \"Asia/Shanghai\"", "\"name\": \"Asia/Shanghai\", \"utc_offset\": \"+8\"");
   auto p = problemsOf(copy);
   EXPECT_TRUE(anyContains(p, copy.path("trial.json"), "/time_zone/utc_offset")) << joined(p);
 }
@@ -230,7 +231,7 @@ TEST(BrokenMappings, OutcomeNamingUnknownAnalyte) {
 
 TEST(BrokenMappings, EveryProblemReportedAtOnce) {
   MappingsCopy copy;
-  copy.replace("trial.json", "\"utc_offset\": \"+08:00\"", "\"utc_offset\": \"+8\"");
+  copy.replace("trial.json", "\"name\": \"Asia/Shanghai\"", "\"name\": \"Asia/Shanghai\", \"utc_offset\": \"+8\"");
   copy.replace("analytes.json", "\"flag_rule\": \"inclusive_range\"", "\"flag_rule\": \"sometimes\"");
   auto p = problemsOf(copy);
   // One schema problem per file, both files named in the same report.

@@ -3,7 +3,19 @@
 # FHIR server seeded with the synthetic 30-subject NCT05106972 cohort; runs the daemon until it
 # has caught up and prints the outcome tables; then keeps the daemon running (every 10 s) so a
 # new Observation added to the sandbox shows up. Ctrl-C stops both.
+#
+# Ports (8080 is often taken on hospital machines): --fhir-port N (or FHIR_PORT, default 8080)
+# for the sandbox server, --metrics-port N (or METRICS_PORT, default 9464) for /metrics.
 set -euo pipefail
+fhir_port=${FHIR_PORT:-8080}
+metrics_port=${METRICS_PORT:-9464}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --fhir-port) fhir_port=$2; shift 2 ;;
+    --metrics-port) metrics_port=$2; shift 2 ;;
+    *) echo "usage: scripts/demo.sh [--fhir-port N] [--metrics-port N]" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 npm ci --prefix sandbox --no-audit --no-fund --loglevel=error
@@ -12,10 +24,11 @@ scripts/build.sh -DFHIR_ADAPTER_BUILD_TESTS=OFF -DFHIR_ADAPTER_BUILD_BENCH=OFF
 work=$PWD/var/demo
 rm -rf "$work"
 mkdir -p "$work"
-node sandbox/cohort/generate.mjs --out "$work/cohort" >/dev/null
+# The cohort ends before today, so the sandbox server never seeds a future timestamp and its
+# clock stays real: a result added now gets today's lastUpdated, like the audit log.
+node sandbox/cohort/generate.mjs --out "$work/cohort" --end "$(date -u +%F)" >/dev/null
 
-port=${FHIR_PORT:-8080}
-node sandbox/server.mjs --port "$port" --seed-dir "$work/cohort" >"$work/sandbox.log" 2>&1 &
+node sandbox/server.mjs --port "$fhir_port" --seed-dir "$work/cohort" >"$work/sandbox.log" 2>&1 &
 sandbox_pid=$!
 trap 'kill $sandbox_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
@@ -44,7 +57,7 @@ path = "var/adapter.db"
 dir = "var/audit"
 
 [http]
-listen = "127.0.0.1:9464"
+listen = "127.0.0.1:$metrics_port"
 
 [sync]
 interval_seconds = 10
@@ -62,7 +75,7 @@ build/fhir-adapter report --mappings fhir-mappings "$work/records.ndjson"
 subject_patient=$(sed -n '2p' "$work/cohort/subjects.csv" | cut -d, -f2)
 cat <<HELP
 
-== the daemon keeps running (poll every 10 s; metrics on http://127.0.0.1:9464/metrics).
+== the daemon keeps running (poll every 10 s; metrics on http://127.0.0.1:$metrics_port/metrics).
    Add a result in another terminal, then watch it arrive:
      curl -s -X PUT -H 'Content-Type: application/fhir+json' $base/Observation/demo-1 -d '{"resourceType":"Observation","id":"demo-1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"1975-2"}]},"subject":{"reference":"$subject_patient"},"effectiveDateTime":"$(date +%F)","valueQuantity":{"value":88,"unit":"umol/L","system":"http://unitsofmeasure.org","code":"umol/L"}}'
      build/fhir-adapter records --config $work/adapter.toml | grep demo-1

@@ -474,6 +474,19 @@ export function generate({ seed = 72, subjects = 30, start = '2026-01-05', asOf 
   };
 }
 
+// The start that makes the cohort's last version fall before `end` (YYYY-MM-DD, 00:00Z), so a
+// sandbox seeded with it has no timestamps in the future and keeps its clock real (the demo
+// uses today). Every time in the cohort is the start plus offsets from the seeded PRNG, so
+// moving the start by whole days moves everything by the same days.
+export function startEndingBefore(end, options = {}) {
+  const base = '2026-01-05';
+  const lines = generate({ ...options, start: base })['observations.ndjson'].trim().split('\n');
+  const last = Math.max(...lines.map((l) => Date.parse(JSON.parse(l).meta.lastUpdated)));
+  const endMs = Date.parse(end + 'T00:00:00Z');
+  if (Number.isNaN(endMs)) throw new Error('bad --end ' + end);
+  return dateStr(Date.parse(base + 'T00:00:00Z') + Math.floor((endMs - last) / DAY) * DAY);
+}
+
 function main() {
   const { values } = parseArgs({
     options: {
@@ -482,13 +495,16 @@ function main() {
       subjects: { type: 'string', default: '30' },
       start: { type: 'string', default: '2026-01-05' },
       'as-of': { type: 'string' },
+      end: { type: 'string' },
     },
   });
   if (!values.out) {
-    process.stderr.write('usage: generate.mjs --out DIR [--seed 72] [--subjects 30] [--start 2026-01-05] [--as-of ISO-INSTANT]\n');
+    process.stderr.write('usage: generate.mjs --out DIR [--seed 72] [--subjects 30] [--start 2026-01-05 | --end YYYY-MM-DD] [--as-of ISO-INSTANT]\n');
     process.exit(2);
   }
-  const files = generate({ seed: Number(values.seed), subjects: Number(values.subjects), start: values.start, asOf: values['as-of'] });
+  const shape = { seed: Number(values.seed), subjects: Number(values.subjects) };
+  const start = values.end ? startEndingBefore(values.end, shape) : values.start;
+  const files = generate({ ...shape, start, asOf: values['as-of'] });
   fs.mkdirSync(values.out, { recursive: true });
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(values.out, name), text);
   const c = JSON.parse(files['summary.json']).counts;

@@ -129,7 +129,7 @@ LbRow rowFor(const engine::OutcomeRecord& r, const RowContext& c, LbDataset& dat
   row[kLbspec] = labels.specimen;
   row[kLblobxfl] = r.baseline ? "Y" : "";
   row[kVisit] = r.visit;
-  row[kLbdtc] = collectionDateTime(r, c.trial.utc_offset_minutes);
+  row[kLbdtc] = collectionDateTime(r, c.trial.time_zone);
   if (r.study_day) row[kLbdy] = std::to_string(*r.study_day);
   for (std::string& cell : row)
     if (cutToLimit(cell, kMaxCharBytes)) ++dataset.truncated_values;
@@ -150,10 +150,12 @@ void sortAndNumber(std::vector<LbRow>& rows) {
 
 }  // namespace
 
-std::string collectionDateTime(const engine::OutcomeRecord& record, int utc_offset_minutes) {
-  if (!record.effective) return "";
-  if (!record.collected) return *record.effective;
-  const std::int64_t local = *record.collected + std::int64_t{utc_offset_minutes} * 60'000'000;
+std::string collectionDateTime(const engine::OutcomeRecord& record, const core::TimeZone& site_zone) {
+  if (!record.effective || !record.collected) return record.effective.value_or("");
+  // The zone's offset at that instant (daylight saving included), floored to whole seconds.
+  std::int64_t utc_seconds = *record.collected / 1'000'000;
+  if (*record.collected % 1'000'000 < 0) --utc_seconds;
+  const std::int64_t local = *record.collected + std::int64_t{site_zone.offsetSecondsAt(utc_seconds)} * 1'000'000;
   std::int64_t day = local / kMicrosPerDay;
   if (local % kMicrosPerDay < 0) --day;
   const std::int64_t seconds = (local - day * kMicrosPerDay) / 1'000'000;

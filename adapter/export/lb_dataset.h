@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/time_zone.h"
 #include "engine/outcome_record.h"
 #include "export/lb_variables.h"
 #include "mapping/trial_config.h"
@@ -47,6 +48,6 @@ std::string lbXpt(const LbDataset& dataset, const std::string& created);
 // LBDTC: the collection date, with the local time ("2026-03-05T08:30", seconds only when not 0)
 // when the record carries its collection instant and that is not exactly 00:00:00 local (a
 // date-only source is 00:00 local, so a midnight time is written as the date alone).
-std::string collectionDateTime(const engine::OutcomeRecord& record, int utc_offset_minutes);
+std::string collectionDateTime(const engine::OutcomeRecord& record, const core::TimeZone& site_zone);
 
 }  // namespace fa::exports

@@ -214,6 +214,21 @@ class Loader {
       for (const Value& url : accepted->GetArray())
         config.accepted_modifier_extensions.push_back(str(url));
     }
+    loadAlbuminCodings(config, d, f.label);
+  }
+
+  void loadAlbuminCodings(TrialConfig& config, const Value& trial, const std::string& label) {
+    const Value* checks = member(trial, "screening_checks");
+    const Value* codings = checks ? member(*checks, "albumin_infusion_codings") : nullptr;
+    if (!codings) return;
+    std::set<std::string> seen;
+    for (rapidjson::SizeType i = 0; i < codings->Size(); ++i) {
+      Coding c{str((*codings)[i]["system"]), str((*codings)[i]["code"])};
+      if (!seen.insert(c.system + "|" + c.code).second)
+        problems_.add(label, at("/screening_checks/albumin_infusion_codings", i),
+                      "code " + c.system + "|" + c.code + " listed twice");
+      config.albumin_infusion_codings.push_back(std::move(c));
+    }
   }
 
   // A number written in the mappings; one that Decimal cannot hold ("value out of range") is a

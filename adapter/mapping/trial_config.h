@@ -79,6 +79,9 @@ struct TrialConfig {
   std::vector<AnalyteDefinition> analytes;
   std::vector<std::string> accepted_modifier_extensions;
   std::vector<OutcomeDefinition> outcomes;
+  // trial.json screening_checks.albumin_infusion_codings: the medication codes of human albumin
+  // (docs/trial-rules.md "Screening checks"); empty: no albumin infusions are looked for.
+  std::vector<Coding> albumin_infusion_codings;
   std::string content_hash;  // SHA-256 over the mapping files: the rule version
 
   // Analyte matched by one coding, or nullptr.

@@ -202,6 +202,20 @@ const char* const kStepSql[] = {
         finished_at   TEXT NOT NULL
       );
       )SQL",
+    // 6: albumin infusions for the screening check (engine/albumin_infusion.h): one typed row
+    // per MedicationAdministration/MedicationRequest of human albumin given to a trial subject,
+    // its latest reading; a later reading that is no infusion (withdrawn, not done) removes it.
+    R"SQL(
+      CREATE TABLE albumin_infusions (
+        resource      TEXT PRIMARY KEY,  -- "MedicationAdministration/12"
+        kind          TEXT NOT NULL,     -- administration | request
+        subject_id    TEXT NOT NULL,     -- the roster's pseudonymous id
+        date          TEXT NOT NULL,     -- YYYY-MM-DD in the site zone
+        last_updated  TEXT,              -- meta.lastUpdated as sent
+        received_at   TEXT NOT NULL
+      );
+      CREATE INDEX albumin_infusions_order ON albumin_infusions (subject_id, date, resource);
+      )SQL",
 };
 
 const std::vector<std::string>& steps() {

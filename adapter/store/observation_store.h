@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/albumin_infusion.h"
 #include "engine/outcome_record.h"
 #include "store/sqlite_db.h"
 
@@ -128,6 +129,18 @@ class ObservationStore {
   // Page progress that turned out unsafe (results not sorted) is taken back.
   void clearWatermark(const std::string& query_key);
   // ---- end of deletion checks ----
+
+  // ---- Albumin infusions for the screening check (adapter/store/albumin_infusions.cpp) ----
+  // Keeps the latest reading of each albumin MedicationAdministration/MedicationRequest.
+  // Inserts or replaces the infusion of `infusion.resource`.
+  void putAlbuminInfusion(const engine::AlbuminInfusion& infusion, const std::optional<std::string>& last_updated,
+                          const std::string& now);
+  // Forgets the infusion of a resource whose latest reading is none; true when one was kept.
+  bool removeAlbuminInfusion(const std::string& resource);
+  // Every kept infusion, ordered by subject_id, date, resource.
+  void forEachAlbuminInfusion(const std::function<void(const engine::AlbuminInfusion&)>& visit);
+  std::size_t albuminInfusionCount();
+  // ---- end of albumin infusions ----
 };
 
 }  // namespace fa::store

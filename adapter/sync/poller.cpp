@@ -83,6 +83,7 @@ void Poller::runPass(const mapping::TrialConfig& config, const mapping::Roster& 
     findDeletions(all, report);
     report.rescanned = !report.interrupted;
   }
+  if (!report.interrupted) pullAlbuminInfusions(config, roster, rescan, report);
 }
 
 }  // namespace fa::sync

@@ -73,6 +73,9 @@ struct PassReport {
   double withdraw_fraction = 0;     // withdraw_records / current_records
   int unsorted_queries = 0;         // searches whose results were not sorted by _lastUpdated
   int history_unavailable = 0;      // _history reads the server refused (4xx, 501)
+  // Albumin infusion searches (screening check): infusions read, searches the server refused.
+  int albumin_infusions_seen = 0;
+  int infusion_searches_unavailable = 0;
 };
 
 struct SyncObserver {
@@ -93,6 +96,10 @@ class Poller {
   // The searches a pass makes (query key -> relative search URL without watermark).
   std::vector<std::pair<std::string, std::string>> queries(const mapping::TrialConfig& config,
                                                            const mapping::Roster& roster) const;
+  // The albumin infusion searches (adapter/sync/poller_infusions.cpp): key "albumin:{type}"
+  // (+ "@{subject}" per patient); none when the mappings list no albumin code.
+  std::vector<std::pair<std::string, std::string>> infusionQueries(const mapping::TrialConfig& config,
+                                                                   const mapping::Roster& roster) const;
 
  private:
   // The paging state of one search.
@@ -127,6 +134,15 @@ class Poller {
   PageResult commitPage(const fhir::BundlePage& page, SearchRun& run, PassReport& report);
   void advanceWatermark(SearchRun& run, bool last_page, const std::string& stamp);
   void noteSeenAgain(const std::vector<std::string>& ids, PassReport& report);
+
+  // Albumin infusions (adapter/sync/poller_infusions.cpp).
+  void pullAlbuminInfusions(const mapping::TrialConfig& config, const mapping::Roster& roster, bool rescan, PassReport& report);
+  void runInfusionQuery(const std::string& key, const std::string& query, bool with_watermark, const mapping::TrialConfig& config,
+                        const mapping::Roster& roster, PassReport& report);
+  // One page, or nullopt when the server refuses the search (counted as unavailable).
+  std::optional<net::HttpResponse> getInfusionPage(const std::string& url, PassReport& report);
+  void commitInfusionPage(const fhir::BundlePage& page, SearchRun& run, const mapping::TrialConfig& config,
+                          const mapping::Roster& roster, PassReport& report);
 
   void findDeletions(const std::vector<std::string>& seen, PassReport& report);
   bool stopForRequest(PassReport& report);

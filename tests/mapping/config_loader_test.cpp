@@ -273,3 +273,40 @@ TEST(BrokenMappings, NotAFolder) {
 
 }  // namespace
 }  // namespace fa::test
+
+namespace fa::test {
+namespace {
+
+TEST(DefaultMappings, AlbuminInfusionCodings) {
+  // trial.json screening_checks.albumin_infusion_codings: ATC B05AA01 (human albumin).
+  const auto& codes = defaultConfig()->albumin_infusion_codings;
+  ASSERT_EQ(codes.size(), 1u);
+  EXPECT_EQ(codes[0].system, "http://www.whocc.no/atc");
+  EXPECT_EQ(codes[0].code, "B05AA01");
+}
+
+TEST(BrokenMappings, AlbuminCodeListedTwice) {
+  MappingsCopy copy;
+  copy.replace("trial.json", R"("albumin_infusion_codings": [)",
+               R"("albumin_infusion_codings": [ { "system": "http://www.whocc.no/atc", "code": "B05AA01" },)");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("trial.json"), "/screening_checks/albumin_infusion_codings/1")) << joined(p);
+}
+
+TEST(BrokenMappings, AlbuminCodingWithoutCodeIsASchemaProblem) {
+  MappingsCopy copy;
+  copy.replace("trial.json", R"("code": "B05AA01", )", "");
+  auto p = problemsOf(copy);
+  EXPECT_TRUE(anyContains(p, copy.path("trial.json"), "/screening_checks/albumin_infusion_codings/0")) << joined(p);
+}
+
+TEST(DefaultMappings, WithoutAlbuminCodingsNoneAreLookedFor) {
+  // A trial.json without screening_checks (the key is optional): no albumin codes.
+  MappingsCopy copy;
+  copy.write("trial.json", R"({ "trial": { "id": "T" }, "time_zone": { "name": "Asia/Shanghai", "utc_offset": "+08:00" },
+    "visits": [ { "name": "BASELINE", "target_day": 1, "first_day": -28, "last_day": 1, "baseline": true } ] })");
+  EXPECT_TRUE(copy.load()->albumin_infusion_codings.empty());
+}
+
+}  // namespace
+}  // namespace fa::test

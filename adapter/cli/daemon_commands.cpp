@@ -1,5 +1,8 @@
 #include "cli/daemon_commands.h"
 
+#include <cstdio>
+#include <filesystem>
+
 #include "cli/exit_codes.h"
 #include "daemon/daemon_runner.h"
 
@@ -18,7 +21,10 @@ void addDaemonCommands(CLI::App& app, DaemonArguments& args) {
 
   CLI::App* records = app.add_subcommand("records", "Print the stored records exactly as map prints them");
   records->add_option("--config", args.config, "configuration file (TOML)")->required();
-  records->add_option("--format", args.format, "ndjson (default) or csv")->check(CLI::IsMember({"ndjson", "csv"}));
+  CLI::Option* format =
+      records->add_option("--format", args.format, "ndjson (default) or csv")->check(CLI::IsMember({"ndjson", "csv"}));
+  records->add_flag("--excel", args.excel, "CSV starting with a UTF-8 byte order mark, for Excel (implies --format csv)")
+      ->excludes(format);
 
   CLI::App* check =
       app.add_subcommand("check-config", "Validate configuration, mappings, roster and (unless --offline) the server");
@@ -37,7 +43,11 @@ std::optional<int> runDaemonCommand(const CLI::App& app, const DaemonArguments& 
       std::fprintf(stderr, "fhir-adapter: %s\n", p.c_str());
     return kExitUsage;
   }
-  if (app.got_subcommand("records")) return daemon::printRecords(config, args.format == "csv");
+  if (app.got_subcommand("records")) {
+    std::error_code ec;
+    if (args.excel && std::filesystem::exists(config.store.path, ec)) std::fputs("\xEF\xBB\xBF", stdout);
+    return daemon::printRecords(config, args.excel || args.format == "csv");
+  }
   daemon::RunOptions options;
   options.once = args.once;
   options.skip_rescan = args.skip_rescan;

@@ -15,6 +15,7 @@ struct DaemonArguments {
   bool accept_server_change = false;
   bool offline = false;
   std::string format = "ndjson";
+  bool excel = false;  // records: CSV with a UTF-8 byte order mark, so Excel reads it as UTF-8
 };
 
 void addDaemonCommands(CLI::App& app, DaemonArguments& args);

@@ -4,6 +4,7 @@
 #include "cli/audit_commands.h"
 #include "cli/daemon_commands.h"
 #include "cli/exit_codes.h"
+#include "cli/export_command.h"
 #include "cli/map_command.h"
 #include "cli/report_command.h"
 #include "cli/subscription_commands.h"
@@ -22,6 +23,8 @@ int main(int argc, char** argv) {
   fa::cli::addAuditCommands(app, audit);
   fa::cli::SubscriptionArguments subscription;
   fa::cli::addSubscriptionCommands(app, subscription);
+  fa::cli::ExportArguments exported;
+  fa::cli::addExportCommand(app, exported);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -39,6 +42,7 @@ int main(int argc, char** argv) {
     if (auto rc = fa::cli::runDaemonCommand(app, daemon)) return *rc;
     if (auto rc = fa::cli::runAuditCommand(app, audit)) return *rc;
     if (auto rc = fa::cli::runSubscriptionCommand(app, subscription)) return *rc;
+    if (app.got_subcommand("export")) return fa::cli::runExport(exported);
   } catch (const std::exception& e) {
     // A bug or a broken environment, not bad input: say so plainly.
     std::fprintf(stderr, "fhir-adapter: internal error: %s\n", e.what());

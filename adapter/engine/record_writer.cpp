@@ -70,7 +70,22 @@ void appendCsvField(std::string& out, const std::string& text) {
   out.push_back('"');
 }
 
+// "Observation/{id}/_history/{v}" -> {id, v}; "Observation/{id}" -> {id, ""}.
+std::pair<std::string, std::string> referenceParts(const std::string& observation) {
+  std::string_view rest(observation);
+  const std::size_t slash = rest.find('/');
+  rest = slash == std::string_view::npos ? rest : rest.substr(slash + 1);
+  const std::size_t history = rest.find("/_history/");
+  if (history == std::string_view::npos) return {std::string(rest), ""};
+  return {std::string(rest.substr(0, history)), std::string(rest.substr(history + 10))};
+}
+
 }  // namespace
+
+const std::vector<std::string>& csvExtraFieldNames() {
+  static const std::vector<std::string> names = {"observation_id", "version"};
+  return names;
+}
 
 const std::vector<std::string>& recordFieldNames() {
   static const std::vector<std::string> names = {"subject_id", "analyte",    "observation",  "status",      "effective",
@@ -82,9 +97,11 @@ const std::vector<std::string>& recordFieldNames() {
 
 std::string csvHeader() {
   std::string out;
-  for (const std::string& name : recordFieldNames()) {
-    if (!out.empty()) out.push_back(',');
-    out += name;
+  for (const auto* names : {&recordFieldNames(), &csvExtraFieldNames()}) {
+    for (const std::string& name : *names) {
+      if (!out.empty()) out.push_back(',');
+      out += name;
+    }
   }
   out.push_back('\n');
   return out;
@@ -119,6 +136,11 @@ void appendCsv(std::string& out, const OutcomeRecord& r) {
     if (i) out.push_back(',');
     if (row[i].kind != Cell::Kind::Null) appendCsvField(out, row[i].text);
   }
+  const auto [id, version] = referenceParts(r.observation);
+  out.push_back(',');
+  appendCsvField(out, id);
+  out.push_back(',');
+  appendCsvField(out, version);
   out.push_back('\n');
 }
 

@@ -101,16 +101,18 @@ TEST(MapOutput, CsvHasTheContractHeaderAndTheSameValuesAsNdjson) {
   CommandResult csv = runAdapter(mapArgs(data("roster.csv"), {"--format", "csv", data("clean.ndjson")}));
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   ASSERT_EQ(ndjson.exit_code, 0) << ndjson.err;
+  // The contract's columns in order, then the CSV's own observation_id and version.
   const std::string header =
       "subject_id,analyte,observation,status,effective,study_day,visit,selected,baseline,comparator,value,unit,"
-      "source_value,source_unit,ref_low,ref_high,ref_source,flag,ctcae_grade,reason";
+      "source_value,source_unit,ref_low,ref_high,ref_source,flag,ctcae_grade,reason,observation_id,version";
   ASSERT_EQ(csv.out.substr(0, csv.out.find('\n')), header);
   auto rows = parseCsv(csv.out);
   auto records = parseNdjson(ndjson.out, /*numbers_as_strings*/ true);
   ASSERT_EQ(rows.size(), records.size() + 1);
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& row = rows[i + 1];
-    ASSERT_EQ(row.size(), kFields.size()) << "CSV row " << i + 2;
+    ASSERT_EQ(row.size(), kFields.size() + 2) << "CSV row " << i + 2;
+    EXPECT_EQ("Observation/" + row[20] + "/_history/" + row[21], row[2]) << "CSV row " << i + 2;  // id, version
     for (std::size_t f = 0; f < kFields.size(); ++f) {
       const rapidjson::Value& v = records[i][kFields[f].c_str()];
       std::string expected;

@@ -14,9 +14,10 @@ TEST(RecordWriter, FieldNamesInContractOrder) {
       (std::vector<std::string>{"subject_id", "analyte",  "observation", "status", "effective",   "study_day",    "visit",
                                 "selected",   "baseline", "comparator",  "value",  "unit",        "source_value", "source_unit",
                                 "ref_low",    "ref_high", "ref_source",  "flag",   "ctcae_grade", "reason"}));
+  // CSV: the contract's columns unchanged and in order, then observation_id and version.
   EXPECT_EQ(engine::csvHeader(),
             "subject_id,analyte,observation,status,effective,study_day,visit,selected,baseline,comparator,value,unit,"
-            "source_value,source_unit,ref_low,ref_high,ref_source,flag,ctcae_grade,reason\n");
+            "source_value,source_unit,ref_low,ref_high,ref_source,flag,ctcae_grade,reason,observation_id,version\n");
 }
 
 TEST(RecordWriter, NdjsonOfAWholeRecord) {
@@ -55,6 +56,26 @@ TEST(RecordWriter, CsvQuotesAndEmptyNulls) {
       0u)
       << out;
   EXPECT_EQ(out.back(), '\n');
+}
+
+TEST(RecordWriter, CsvEndsWithObservationIdAndVersion) {
+  auto versioned = runOne(Obs("b-7").analyte("BILI").version("12").effective("2026-01-29").value(qty("18", "umol/L")));
+  auto plain = runOne(Obs("b-8").analyte("BILI").effective("2026-01-29").value(qty("18", "umol/L")));
+  std::string out;
+  engine::appendCsv(out, versioned);
+  // 18 umol/L in 3.4-20.5: normal, grade 0 (normal direction), reason null; then id, version.
+  EXPECT_TRUE(out.ends_with(",normal,0,,b-7,12\n")) << out;
+  out.clear();
+  engine::appendCsv(out, plain);
+  EXPECT_TRUE(out.ends_with(",normal,0,,b-8,\n")) << out;  // Observation/b-8 has no version
+}
+
+TEST(RecordWriter, CsvNumbersHaveNoZerosTheSourceDidNotWrite) {
+  // 1.10 mg/dL x 17.1 = 18.8100 after rounding to 4 places: written 18.81; the source keeps 1.10.
+  auto r = runOne(Obs("b1").analyte("BILI").effective("2026-01-29").value(qty("1.10", "mg/dL")));
+  std::string out;
+  engine::appendCsv(out, r);
+  EXPECT_NE(out.find(",18.81,umol/L,1.10,mg/dL,3.4,20.5,"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -72,6 +72,10 @@ class FullSyncTest(unittest.TestCase):
         self.assertEqual(stored_csv.returncode, 0, stored_csv.stderr)
         self.assertEqual(stored_csv.stdout, mapped_csv.stdout)
         self.assertTrue(stored_csv.stdout.startswith("subject_id,analyte,observation,status,effective,"))
+        # --excel: the same CSV after a UTF-8 byte order mark (text mode decodes it as U+FEFF)
+        excel = h.run("records", "--config", config, "--excel")
+        self.assertEqual(excel.returncode, 0, excel.stderr)
+        self.assertEqual(excel.stdout, "\ufeff" + stored_csv.stdout)
 
     def test_small_pages_give_the_same_records(self):
         config_big, _ = self.sync("big-pages", fhir={"page_size": 1000})

@@ -70,7 +70,7 @@ Data options(const std::set<std::string>& values, const std::string& chosen) {
   for (const std::string& v : values) {
     Data o;
     o.set("code", v);
-    if (v == chosen) o.set("selected", true);
+    if (v == chosen) o.set("chosen", true);
     list.push_back(o);
   }
   return list;

@@ -43,7 +43,7 @@ void setForm(Data& d, const Request& r, const ConsoleContext& ctx, const RecordF
     if (fl == field(f, "flag")) continue;  // an override changes the flag
     Data o;
     o.set("code", std::string(fl));
-    if (in.override_flag == fl) o.set("selected", true);
+    if (in.override_flag == fl) o.set("chosen", true);
     flags.push_back(o);
   }
   d.set("flags", flags);
@@ -51,7 +51,7 @@ void setForm(Data& d, const Request& r, const ConsoleContext& ctx, const RecordF
   for (const std::string& text : ctx.settings.override_reasons) {
     Data o;
     o.set("text", text);
-    if (in.reason_code == text) o.set("selected", true);
+    if (in.reason_code == text) o.set("chosen", true);
     reasons.push_back(o);
   }
   d.set("reasons", reasons);

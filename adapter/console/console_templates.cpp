@@ -51,9 +51,9 @@ const std::string& queueTemplate() {
 <p>Selected results that are abnormal or graded and have no valid signed review, newest first.</p>
 <form method="get" action="/" class="filters" aria-label="Filter the queue">
 <label for="f-subject">Subject</label><input id="f-subject" name="subject" value="{{f_subject}}" maxlength="64">
-<label for="f-analyte">Analyte</label><select id="f-analyte" name="analyte"><option value="">all</option>{{#analytes}}<option{{#selected}} selected{{/selected}}>{{code}}</option>{{/analytes}}</select>
-<label for="f-visit">Visit</label><select id="f-visit" name="visit"><option value="">all</option>{{#visits}}<option{{#selected}} selected{{/selected}}>{{code}}</option>{{/visits}}</select>
-<label for="f-grade">Grade</label><select id="f-grade" name="grade"><option value="">all</option>{{#grades}}<option{{#selected}} selected{{/selected}}>{{code}}</option>{{/grades}}</select>
+<label for="f-analyte">Analyte</label><select id="f-analyte" name="analyte"><option value="">all</option>{{#analytes}}<option{{#chosen}} selected{{/chosen}}>{{code}}</option>{{/analytes}}</select>
+<label for="f-visit">Visit</label><select id="f-visit" name="visit"><option value="">all</option>{{#visits}}<option{{#chosen}} selected{{/chosen}}>{{code}}</option>{{/visits}}</select>
+<label for="f-grade">Grade</label><select id="f-grade" name="grade"><option value="">all</option>{{#grades}}<option{{#chosen}} selected{{/chosen}}>{{code}}</option>{{/grades}}</select>
 <button type="submit">Filter</button>
 </form>
 <p class="count" role="status">{{count}} records</p>
@@ -119,8 +119,8 @@ const std::string& recordTemplate() {
 <fieldset><legend>Decision</legend>
 <p><input type="radio" id="d-accept" name="decision" value="accept"{{^overriding}} checked{{/overriding}}><label for="d-accept" class="inline">Accept the flag <strong>{{flag}}</strong></label></p>
 <p><input type="radio" id="d-override" name="decision" value="override"{{#overriding}} checked{{/overriding}}><label for="d-override" class="inline">Override it</label></p>
-<p><label for="override_flag">Reviewer's flag (override)</label><select id="override_flag" name="override_flag">{{#flags}}<option{{#selected}} selected{{/selected}}>{{code}}</option>{{/flags}}</select></p>
-<p><label for="reason_code">Reason (override)</label><select id="reason_code" name="reason_code"><option value="">choose a reason</option>{{#reasons}}<option{{#selected}} selected{{/selected}}>{{text}}</option>{{/reasons}}</select></p>
+<p><label for="override_flag">Reviewer's flag (override)</label><select id="override_flag" name="override_flag">{{#flags}}<option{{#chosen}} selected{{/chosen}}>{{code}}</option>{{/flags}}</select></p>
+<p><label for="reason_code">Reason (override)</label><select id="reason_code" name="reason_code"><option value="">choose a reason</option>{{#reasons}}<option{{#chosen}} selected{{/chosen}}>{{text}}</option>{{/reasons}}</select></p>
 <p><label for="note">Note (optional, one line, no patient data)</label><input id="note" name="note" maxlength="500" value="{{note}}" aria-describedby="note-help"><span id="note-help" class="help">At most 500 characters. It is kept for ever in the audit log.</span></p>
 {{#warning}}<p class="warning" role="alert">{{warning}}</p>
 <p><input type="checkbox" id="confirm" name="confirm_no_patient_data" value="yes"><label for="confirm" class="inline">I confirm the note holds no patient data</label></p>{{/warning}}

@@ -239,6 +239,12 @@ TEST_F(ConsoleFixture, PatientDataInANoteIsWarnedBeforeItIsKept) {
   auto res = send("POST", "/review", s.cookie, form);
   EXPECT_EQ(res.status, 422);
   EXPECT_NE(res.body.find("looks like it holds patient data"), std::string::npos);
+  // The form comes back as typed: the override flag "normal" and the reason "other" chosen, nothing else.
+  const std::regex chosen(" selected>");
+  EXPECT_EQ(std::distance(std::sregex_iterator(res.body.begin(), res.body.end(), chosen), std::sregex_iterator()), 2);
+  EXPECT_NE(res.body.find("<option selected>normal</option>"), std::string::npos);
+  EXPECT_NE(res.body.find("<option selected>other</option>"), std::string::npos);
+  EXPECT_NE(res.body.find("value=\"born 1960-05-01\""), std::string::npos);
   EXPECT_TRUE(entries("review_overridden").empty());
   EXPECT_EQ(send("POST", "/review", s.cookie, form + "&confirm_no_patient_data=yes").status, 303);
   EXPECT_EQ(entries("review_overridden").size(), 1u);

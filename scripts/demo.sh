@@ -61,7 +61,19 @@ listen = "127.0.0.1:$metrics_port"
 
 [sync]
 interval_seconds = 10
+
+[review]
+listen = "127.0.0.1:${CONSOLE_PORT:-8444}"
+cert = "certs/server.crt"
+key = "certs/server.key"
+users_file = "review-users"
 TOML
+# The review console: development certificates and one demo monitor account.
+bash certs/make-dev-certs.sh "$work/certs" >/dev/null
+demo_password="demo-monitor-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+printf '%s\n' "$demo_password" >"$work/demo-password"
+build/fhir-adapter user add --config "$work/adapter.toml" --login demo --name "Demo Monitor" --role monitor \
+  --password-file "$work/demo-password" >/dev/null
 
 build/fhir-adapter check-config --config "$work/adapter.toml"
 echo "== first load: fhir-adapter run --once"
@@ -79,6 +91,8 @@ cat <<HELP
    Add a result in another terminal, then watch it arrive:
      curl -s -X PUT -H 'Content-Type: application/fhir+json' $base/Observation/demo-1 -d '{"resourceType":"Observation","id":"demo-1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"1975-2"}]},"subject":{"reference":"$subject_patient"},"effectiveDateTime":"$(date +%F)","valueQuantity":{"value":88,"unit":"umol/L","system":"http://unitsofmeasure.org","code":"umol/L"}}'
      build/fhir-adapter records --config $work/adapter.toml | grep demo-1
+   Review console: https://127.0.0.1:${CONSOLE_PORT:-8444}/  (login demo, password $demo_password;
+   development certificate: accept it in the browser, or trust $work/certs/ca.crt)
    Ctrl-C stops the daemon and the sandbox.
 HELP
 build/fhir-adapter run --config "$work/adapter.toml"

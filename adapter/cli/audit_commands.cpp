@@ -13,7 +13,10 @@
 #include "audit/audit_query.h"
 #include "audit/audit_verify.h"
 #include "cli/exit_codes.h"
+#include "cli/user_command.h"
 #include "common/instant.h"
+#include "console/accounts_file.h"
+#include "console/review_rules.h"
 #include "daemon/audit_events.h"
 #include "daemon/daemon_config.h"
 #include "store/observation_store.h"
@@ -154,6 +157,7 @@ bool validText(const std::string& s, std::size_t max) {
 
 // accept / override usage checks (exit 2); "" when the arguments are usable.
 std::string decisionUsageProblem(const AuditArguments& args, bool isOverride) {
+  if (!args.login.empty()) return "";  // a signed review: the console's rules (runSignedDecision)
   if (!validText(args.reviewer, 100)) return "--reviewer must be a staff name of 1 to 100 characters, one line";
   if (isOverride && !validText(args.reason, 500)) return "--reason is required: 1 to 500 characters, one line, no patient data";
   if (!args.reason.empty() && !validText(args.reason, 500)) return "--reason: 1 to 500 characters, one line";
@@ -210,6 +214,56 @@ std::optional<int> refuseDecision(const ReviewedRecord& r, const AuditArguments&
   return std::nullopt;
 }
 
+// The account of --login with its password checked (from the terminal or --password-file).
+std::variant<console::Account, int> signerOf(const daemon::DaemonConfig& c, const AuditArguments& args, const char* command) {
+  if (!c.review.enabled) return fail(command, "--login needs a [review] section (users_file)", kExitUsage);
+  std::vector<console::Account> accounts;
+  try {
+    accounts = console::loadAccounts(c.review.users_file);
+  } catch (const console::AccountsError& e) {
+    return fail(command, e.what(), kExitUsage);
+  }
+  const console::Account* a = console::findAccount(accounts, args.login);
+  auto password = readPassword(args.password_file, command, false);
+  if (!password) return kExitUsage;
+  if (!a || a->disabled || !console::verifyPassword(a->password_hash, *password))
+    return fail(command, "wrong login or password (or the account is disabled): nothing was signed", kExitUsage);
+  return *a;
+}
+
+// `review accept|override --login ID`: the same rules and the same entry as the console.
+int runSignedDecision(const daemon::DaemonConfig& c, const AuditArguments& args, bool isOverride, const ReviewedRecord& record) {
+  const char* command = isOverride ? "review override" : "review accept";
+  std::variant<console::Account, int> signer = signerOf(c, args, command);
+  if (const int* code = std::get_if<int>(&signer)) return *code;
+  const console::Account& a = std::get<console::Account>(signer);
+  console::ReviewInput in;
+  in.override_flag_given = isOverride;
+  in.override_flag = args.flag;
+  in.reason_code = args.reason_code;
+  in.reason_text = args.reason;
+  in.meaning = console::canSign(a.role) ? args.meaning : "";
+  in.confirmed_no_patient_data = args.confirm_no_patient_data;
+  const console::Reviewer who{a.login, a.name, a.role};
+  const console::RecordFields fields = console::recordFields(record.stored);
+  const console::ReviewCheck check = console::checkReview(in, who, fields, c.review.override_reasons);
+  if (check.verdict == console::ReviewVerdict::NeedsConfirmation)
+    return fail(command, check.message + " (--confirm-no-patient-data)", kExitUsage);
+  if (check.verdict == console::ReviewVerdict::Refused) return fail(command, check.message, kExitUsage);
+  try {
+    auto log = audit::AuditLog::open(daemon::auditSettings(c, "fhir-adapter review"));
+    const std::uint64_t seq = log->append(console::reviewEvent(in, who, fields, record.rules, c.fhir.base_url));
+    log->close();
+    std::printf("%s: Observation/%s (%s %s, flag %s) by %s (%s)%s: audit entry %llu\n", isOverride ? "overridden" : "accepted",
+                record.id.c_str(), record.stored.subject_id.c_str(), record.stored.analyte.c_str(),
+                record.flag.empty() ? "null" : record.flag.c_str(), a.name.c_str(), a.login.c_str(),
+                in.meaning.empty() ? ", unsigned" : (", signed: " + in.meaning).c_str(), static_cast<unsigned long long>(seq));
+    return kExitOk;
+  } catch (const audit::AuditError& err) {
+    return fail(command, err.what(), kExitAuditBroken);
+  }
+}
+
 int runReviewDecision(const daemon::DaemonConfig& c, const AuditArguments& args, bool isOverride) {
   const char* command = isOverride ? "review override" : "review accept";
   if (const std::string problem = decisionUsageProblem(args, isOverride); !problem.empty())
@@ -218,6 +272,12 @@ int runReviewDecision(const daemon::DaemonConfig& c, const AuditArguments& args,
   if (const int* code = std::get_if<int>(&loaded)) return *code;
   const ReviewedRecord& record = std::get<ReviewedRecord>(loaded);
   if (auto refused = refuseDecision(record, args, isOverride, command)) return *refused;
+  if (!args.login.empty()) return runSignedDecision(c, args, isOverride, record);
+  if (console::looksLikePatientData(args.reason))
+    std::fprintf(stderr,
+                 "fhir-adapter %s: warning: the reason looks like it holds patient data (a long number or a date); "
+                 "it stays in the audit log for ever\n",
+                 command);
 
   audit::AuditEvent e;
   e.actor = args.reviewer;
@@ -305,6 +365,17 @@ int runReviewList(const daemon::DaemonConfig& c, const AuditArguments& args) {
   return kExitOk;
 }
 
+// A review signed by a console account ([review] users_file), as the console signs it.
+void addSigningOptions(CLI::App* cmd, AuditArguments& args) {
+  cmd->add_option("--login", args.login, "sign as this review console account (password asked again)");
+  cmd->add_option("--password-file", args.password_file, "with --login: file whose first line is the password");
+  cmd->add_option("--meaning", args.meaning, "with --login: reviewed (default) or approved")
+      ->check(CLI::IsMember({"reviewed", "approved"}));
+  cmd->add_option("--reason-code", args.reason_code, "with --login: a reason from [review] override_reasons");
+  cmd->add_flag("--confirm-no-patient-data", args.confirm_no_patient_data,
+                "with --login: keep a note that looks like patient data");
+}
+
 }  // namespace
 
 void addAuditCommands(CLI::App& app, AuditArguments& args) {
@@ -334,16 +405,18 @@ void addAuditCommands(CLI::App& app, AuditArguments& args) {
   list->add_option("--observation", args.observation, "Observation id");
   CLI::App* accept = review->add_subcommand("accept", "Accept a record's flag (refused with exit 1 for a retracted record)");
   accept->add_option("--config", args.config, "configuration file (TOML)")->required();
-  accept->add_option("--reviewer", args.reviewer, "the reviewer's staff name")->required();
+  accept->add_option("--reviewer", args.reviewer, "the reviewer's staff name (or --login)");
   accept->add_option("--observation", args.observation, "Observation id")->required();
   accept->add_option("--reason", args.reason, "optional note (no patient data)");
+  addSigningOptions(accept, args);
   CLI::App* over = review->add_subcommand(
       "override",
       "Override a record's flag with a reason (annotates; the source data is unchanged; exit 1 for a retracted record)");
   over->add_option("--config", args.config, "configuration file (TOML)")->required();
-  over->add_option("--reviewer", args.reviewer, "the reviewer's staff name")->required();
+  over->add_option("--reviewer", args.reviewer, "the reviewer's staff name (or --login)");
   over->add_option("--observation", args.observation, "Observation id")->required();
-  over->add_option("--reason", args.reason, "why, e.g. \"haemolysed sample\" (no patient data)")->required();
+  over->add_option("--reason", args.reason, "why, e.g. \"haemolysed sample\" (no patient data); with --login an optional note");
+  addSigningOptions(over, args);
   over->add_option("--flag", args.flag, "the reviewer's flag (must differ from the record's)")
       ->required()
       ->check(CLI::IsMember({"low", "normal", "high", "indeterminate", "not_assessable"}));

@@ -23,6 +23,9 @@ struct AuditArguments {
   std::string output;
   // review accept / override
   std::string reviewer, reason, flag;
+  // signed reviews (the console's rules, console/review_rules.h): a [review] account signs
+  std::string login, password_file, meaning = "reviewed", reason_code;
+  bool confirm_no_patient_data = false;
 };
 
 void addAuditCommands(CLI::App& app, AuditArguments& args);

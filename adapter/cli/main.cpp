@@ -8,6 +8,7 @@
 #include "cli/map_command.h"
 #include "cli/report_command.h"
 #include "cli/subscription_commands.h"
+#include "cli/user_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"fhir-adapter: FHIR R4 lab Observations to clinical-trial outcome records"};
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
   fa::cli::addSubscriptionCommands(app, subscription);
   fa::cli::ExportArguments exported;
   fa::cli::addExportCommand(app, exported);
+  fa::cli::UserArguments user;
+  fa::cli::addUserCommands(app, user);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -43,6 +46,7 @@ int main(int argc, char** argv) {
     if (auto rc = fa::cli::runAuditCommand(app, audit)) return *rc;
     if (auto rc = fa::cli::runSubscriptionCommand(app, subscription)) return *rc;
     if (app.got_subcommand("export")) return fa::cli::runExport(exported);
+    if (auto rc = fa::cli::runUserCommand(app, user)) return *rc;
   } catch (const std::exception& e) {
     // A bug or a broken environment, not bad input: say so plainly.
     std::fprintf(stderr, "fhir-adapter: internal error: %s\n", e.what());

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "console/accounts_file.h"
 #include "daemon/daemon_runner.h"
 #include "daemon/exit_codes.h"
 #include "daemon/fhir_connection.h"
@@ -52,6 +53,19 @@ void checkStartup(const DaemonConfig& c, std::vector<std::string>& problems) {
   }
 }
 
+// [review]: the listener, the certificate and the users file `fhir-adapter user` writes.
+void checkReview(const DaemonConfig& c, std::vector<std::string>& problems) {
+  if (!c.review.enabled) return;
+  addProblem(problems, c, "[review] listen", listenProblem(c.review.server.host, c.review.server.port));
+  addProblem(problems, c, "[review] cert", unreadable(c.review.server.cert_file));
+  addProblem(problems, c, "[review] key", unreadable(c.review.server.key_file));
+  try {
+    console::loadAccounts(c.review.users_file);
+  } catch (const console::AccountsError& e) {
+    addProblem(problems, c, "[review] users_file", std::string(e.what()));
+  }
+}
+
 // Online: the client as `run` builds it (certificates, SMART key), then the CapabilityStatement.
 void checkServer(const DaemonConfig& c, std::vector<std::string>& problems) {
   try {
@@ -77,6 +91,7 @@ std::vector<std::string> findProblems(const std::filesystem::path& file, bool of
     problems.insert(problems.end(), e.problems().begin(), e.problems().end());
   }
   checkStartup(*config, problems);
+  checkReview(*config, problems);
   if (problems.empty() && !offline) checkServer(*config, problems);
   return problems;
 }

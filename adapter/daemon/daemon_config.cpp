@@ -49,6 +49,7 @@ const std::map<std::string, std::set<std::string>>& knownKeys() {
        {"listen", "path", "cert", "key", "bearer_token_file", "hmac_secret_file", "client_ca_file", "max_body_kb",
         "read_timeout_seconds", "idle_timeout_seconds", "max_connections", "threads", "public_url", "payload"}},
       {"log", {"level"}},
+      {"review", {"listen", "cert", "key", "users_file", "override_reasons", "idle_timeout_minutes", "session_hours"}},
   };
   return keys;
 }
@@ -371,6 +372,33 @@ void readCallback(const toml::table& root, Reader& r, CallbackSettings& cb) {
   readCallbackLimits(r, cb.server);
 }
 
+// [review]: the review console (console/console_settings.h).
+void readReview(const toml::table& root, Reader& r, console::ConsoleSettings& rv) {
+  if (!root["review"]) return;
+  rv.enabled = true;
+  rv.server = console::defaultConsoleServer();
+  if (auto v = r.text("review", "listen")) {
+    if (auto hp = parseHostPort(*v)) {
+      rv.server.host = hp->host;
+      rv.server.port = hp->port;
+    } else {
+      r.problem("[review] listen", "must be HOST:PORT");
+    }
+  }
+  rv.server.cert_file = existingFile(r, "review", "cert", true);
+  rv.server.key_file = existingFile(r, "review", "key", true);
+  if (auto v = r.text("review", "users_file", true)) rv.users_file = r.path(*v);
+  if (auto reasons = root["review"]["override_reasons"].as_array()) {
+    rv.override_reasons.clear();
+    for (auto&& item : *reasons)
+      if (auto text = item.value<std::string>(); text && !text->empty() && text->size() <= 100)
+        rv.override_reasons.push_back(*text);
+    if (rv.override_reasons.empty()) r.problem("[review] override_reasons", "must be a list of 1 to 100 character strings");
+  }
+  if (auto v = r.integer("review", "idle_timeout_minutes", 1, 240)) rv.sessions.idle = Seconds(*v * 60);
+  if (auto v = r.integer("review", "session_hours", 1, 24)) rv.sessions.lifetime = Seconds(*v * 3600);
+}
+
 void readLog(Reader& r, LogSettings& log) {
   if (auto v = r.text("log", "level")) {
     log.level = *v;
@@ -407,6 +435,7 @@ DaemonConfig loadDaemonConfig(const std::filesystem::path& file) {
   if (c.http.ready_max_age.count() == 0) c.http.ready_max_age = c.schedule.interval * 3 + Seconds(60);
   readCallback(root, r, c.callback);
   readLog(r, c.log);
+  readReview(root, r, c.review);
   if (!r.problems().empty()) throw DaemonConfigError(std::move(r.problems()));
   return c;
 }

@@ -15,6 +15,7 @@
 
 #include "audit/audit_log.h"
 #include "callback/callback_server.h"
+#include "console/console_settings.h"
 #include "net/auth.h"
 #include "net/fhir_client.h"
 #include "net/http_client.h"
@@ -88,6 +89,7 @@ struct DaemonConfig {
   HttpSettings http;
   CallbackSettings callback;
   LogSettings log;
+  console::ConsoleSettings review;  // [review]: the review console
 };
 
 class DaemonConfigError : public std::runtime_error {

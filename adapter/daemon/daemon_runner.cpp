@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "console/console_server.h"
 #include "daemon/audit_events.h"
 #include "daemon/daemon.h"
 #include "daemon/exit_codes.h"
@@ -133,6 +134,28 @@ std::unique_ptr<PushReceiver> startPush(const DaemonConfig& c, Metrics& metrics,
   }
 }
 
+// The review console (`[review]`): its pages read the store and the audit log; its reviews and
+// sign-ins are written to the daemon's own audit log (thread-safe).
+std::unique_ptr<console::ConsoleServer> startConsole(const DaemonConfig& c, const TrialState& trial, audit::AuditLog& log) {
+  console::ConsoleContext ctx;
+  ctx.settings = c.review;
+  ctx.store_path = c.store.path;
+  ctx.audit = auditSettings(c, "fhir-adapter/console");
+  ctx.log = &log;
+  ctx.base_url = c.fhir.base_url;
+  ctx.utc_offset_minutes = trial.config->utc_offset_minutes;
+  ctx.visits = trial.config->visits.windows();
+  ctx.on_error = [](const std::string& problem) { logError("console_error", {{"problem", problem}}); };
+  try {
+    auto server = std::make_unique<console::ConsoleServer>(std::move(ctx));
+    logInfo("console_listening", {{"address", "https://" + address(c.review.server.host, server->port()) + "/"}});
+    return server;
+  } catch (const std::exception& e) {
+    logError("console_listen_failed", {{"address", address(c.review.server.host, c.review.server.port)}, {"problem", e.what()}});
+    return nullptr;
+  }
+}
+
 // The store remembers its server: another [fhir] base_url is refused (exit 2) unless
 // --accept-server-change (then Daemon::start audits it).
 bool serverRefused(const DaemonConfig& c, const RunOptions& options, const std::optional<std::string>& remembered) {
@@ -233,6 +256,8 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   // Not with --once (one pass, no server).
   std::unique_ptr<PushReceiver> push;
   if (c.callback.enabled && !options.once && !(push = startPush(c, metrics, signals))) return kExitConfig;
+  std::unique_ptr<console::ConsoleServer> review;
+  if (c.review.enabled && !options.once && !(review = startConsole(c, *trial, *auditLog))) return kExitConfig;
 
   SystemClock clock;
   Daemon daemon(
@@ -242,6 +267,7 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   forHealth = &daemon;
   daemon.start();
   const LoopEnd end = runLoop(daemon, signals, options);
+  if (review) review->stop();  // no sign-in or review after the audit log's last entry
   if (end.orderly) stopOrderly(daemon, signals);
   return end.code;
 }

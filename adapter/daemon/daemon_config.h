@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "bulk/bulk_settings.h"
 #include "callback/callback_server.h"
 #include "net/auth.h"
 #include "net/fhir_client.h"
@@ -88,6 +89,7 @@ struct DaemonConfig {
   HttpSettings http;
   CallbackSettings callback;
   LogSettings log;
+  bulk::BulkSettings bulk;  // [bulk] level, group_id, first_load (absent: paged search only)
 };
 
 class DaemonConfigError : public std::runtime_error {

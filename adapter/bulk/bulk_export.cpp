@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bulk/history_reads.h"
 #include "bulk/kickoff.h"
 #include "store/bulk_job_store.h"
 #include "sync/http_date.h"
@@ -215,6 +216,9 @@ void BulkExport::storeFile(FileFetcher& fetcher, const ManifestFile& file, FileK
 void BulkExport::finish(const Manifest& manifest, const std::string& polling_url, const std::vector<std::string>& keys,
                         BulkReport& report) {
   store::BulkJobStore jobs(parts_.store);
+  const HistoryReads history = readWithdrawnHistories(parts_.client, parts_.store, now());
+  report.history_reads = history.requests;
+  report.counts.new_versions += history.new_versions;
   // Everything up to transactionTime is in the files: the incremental searches start there
   // (minus the poller's overlap), never at the client's clock. A watermark already later stays.
   const std::string mark = sync::formatInstant(*sync::parseInstant(manifest.transaction_time));

@@ -59,6 +59,7 @@ struct BulkReport {
   int kickoffs = 0;
   int status_polls = 0;
   int file_requests = 0;
+  int history_reads = 0;  // _history requests for results withdrawn before the export
   int files = 0;          // files downloaded and stored in this run
   int files_skipped = 0;  // finished by an earlier run, or not Observation files
   IngestCounts counts;

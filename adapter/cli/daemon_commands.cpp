@@ -16,6 +16,8 @@ void addDaemonCommands(CLI::App& app, DaemonArguments& args) {
       ->needs(once);
   run->add_flag("--allow-mass-withdrawal", args.allow_mass_withdrawal,
                 "this run may withdraw more than [sync] max_withdraw_fraction of the records (audited)");
+  run->add_flag("--bulk", args.bulk, "with --once: one Bulk Data $export pass first ([bulk] settings), whatever the store holds")
+      ->needs(once);
   run->add_flag("--accept-server-change", args.accept_server_change,
                 "the store was filled from another [fhir] base_url: use this one from now on (audited)");
 
@@ -53,6 +55,7 @@ std::optional<int> runDaemonCommand(const CLI::App& app, const DaemonArguments& 
   options.skip_rescan = args.skip_rescan;
   options.allow_mass_withdrawal = args.allow_mass_withdrawal;
   options.accept_server_change = args.accept_server_change;
+  options.bulk = args.bulk;
   return daemon::runDaemon(config, options);
 }
 

@@ -13,6 +13,7 @@ struct DaemonArguments {
   bool skip_rescan = false;
   bool allow_mass_withdrawal = false;
   bool accept_server_change = false;
+  bool bulk = false;
   bool offline = false;
   std::string format = "ndjson";
   bool excel = false;  // records: CSV with a UTF-8 byte order mark, so Excel reads it as UTF-8

@@ -117,7 +117,9 @@ StepReport Daemon::step() {
     // missed_push: what a scheduled poll finds that no notification announced (not the first
     // pass, which catches up on the time the daemon was down; not a poll a notification asked for).
     countMissed = parts_.push && !first_pass_ && !poll_requested_;
-    if (pollDue()) changed = poll(report) || changed;
+    if (bulkDue()) changed = bulkLoad(report) || changed;
+    const bool bulkPending = report.problem != ServerProblem::None || (report.bulk && report.bulk->interrupted);
+    if (!bulkPending && pollDue()) changed = poll(report) || changed;
   }
   if (changed) {
     recompute();
@@ -307,6 +309,8 @@ void describeDaemonMetrics(Metrics& m) {
   m.describe("fhir_adapter_pending_deletions", "gauge", "Deleted-looking results awaiting confirmation by a later read");
   m.describe("fhir_adapter_withdrawals_blocked_total", "counter",
              "Rescans whose withdrawals the mass-withdrawal guard held back ([sync] max_withdraw_fraction)");
+  m.describe("fhir_adapter_bulk_exports_total", "counter",
+             "Bulk Data $export passes by result (completed, interrupted, failed, unsupported)");
   m.describe("fhir_adapter_mappings_reloads_total", "counter", "Mappings and roster reloads by result (ok, failed)");
 }
 

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "audit/audit_log.h"
+#include "bulk/bulk_export.h"
 #include "daemon/clock.h"
 #include "daemon/daemon_config.h"
 #include "daemon/metrics.h"
@@ -39,6 +40,7 @@ struct RunOptions {
   // docs/contract.md, "Safety guards of run": for this run only.
   bool allow_mass_withdrawal = false;  // a rescan may withdraw more than [sync] max_withdraw_fraction
   bool accept_server_change = false;   // the store may move to another [fhir] base_url (audited)
+  bool bulk = false;                   // with once: one $export pass first, whatever the store holds
 };
 
 struct TrialState {
@@ -59,6 +61,11 @@ struct DaemonParts {
   const Clock& clock;
   std::function<bool()> stop_requested = [] { return false; };  // a pass stops after the current page
   std::function<void()> on_page = [] {};                        // after every page (the systemd watchdog)
+  // [bulk]: the file downloads' transport and credentials (those of `client`), and the wait
+  // between status polls (false: stop requested). No wait_for: sleeps, checking stop_requested.
+  std::shared_ptr<net::HttpClient> bulk_http;
+  std::shared_ptr<net::Authenticator> bulk_auth;
+  std::function<bool(std::chrono::milliseconds)> wait_for;
 };
 
 enum class ServerProblem {
@@ -72,6 +79,7 @@ struct StepReport {
   bool reloaded = false;                 // a reload was asked for (done, or refused keeping the previous)
   callback::ProcessReport push;          // the push notifications processed
   std::optional<sync::PassReport> pass;  // a poll ran (complete or interrupted)
+  std::optional<bulk::BulkReport> bulk;  // a $export pass ran (complete or interrupted)
   bool recomputed = false;
   ServerProblem problem = ServerProblem::None;
   std::string problem_text;
@@ -100,6 +108,9 @@ class Daemon {
   bool serverChecked(StepReport& report);
   bool drainPush(StepReport& report);
   bool pollDue() const;
+  bool bulkDue();
+  bool bulkLoad(StepReport& report);  // daemon_bulk.cpp
+  bulk::BulkParts bulkParts();
   bool poll(StepReport& report);
   void recompute();
   sync::RebuildResult rebuildAndAudit();
@@ -121,6 +132,7 @@ class Daemon {
   ServerIdentity identity_;         // from the CapabilityStatement
   bool server_remembered_ = false;  // the store names this server
   bool first_pass_ = true;
+  bool bulk_done_ = false;  // this process ran its $export pass (or the server has none)
   bool poll_requested_ = false;
   std::chrono::steady_clock::time_point next_poll_{};
   std::optional<std::chrono::steady_clock::time_point> last_rescan_;

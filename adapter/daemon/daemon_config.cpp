@@ -50,6 +50,7 @@ const std::map<std::string, std::set<std::string>>& knownKeys() {
         "read_timeout_seconds", "idle_timeout_seconds", "max_connections", "threads", "public_url", "payload"}},
       {"log", {"level"}},
       {"review", {"listen", "cert", "key", "users_file", "override_reasons", "idle_timeout_minutes", "session_hours"}},
+      {"bulk", {"level", "group_id", "first_load", "poll_max_seconds", "max_wait_seconds", "file_attempts"}},
   };
   return keys;
 }
@@ -399,6 +400,22 @@ void readReview(const toml::table& root, Reader& r, console::ConsoleSettings& rv
   if (auto v = r.integer("review", "session_hours", 1, 24)) rv.sessions.lifetime = Seconds(*v * 3600);
 }
 
+// [bulk]: Bulk Data $export first loads (docs/contract.md, "[bulk]").
+void readBulk(const toml::table& root, Reader& r, bulk::BulkSettings& b) {
+  if (!root["bulk"]) return;
+  b.enabled = true;
+  if (auto v = r.text("bulk", "level")) {
+    b.level = *v;
+    if (*v != "system" && *v != "patient" && *v != "group") r.problem("[bulk] level", "must be system, patient or group");
+  }
+  if (auto v = r.text("bulk", "group_id")) b.group_id = *v;
+  if (b.level == "group" && b.group_id.empty()) r.problem("[bulk] group_id", "is required with level = \"group\"");
+  if (auto v = r.boolean("bulk", "first_load")) b.first_load = *v;
+  if (auto v = r.integer("bulk", "poll_max_seconds", 1, 3600)) b.poll_max = Seconds(*v);
+  if (auto v = r.integer("bulk", "max_wait_seconds", 60, 7 * 86400)) b.max_wait = Seconds(*v);
+  if (auto v = r.integer("bulk", "file_attempts", 1, 20)) b.file_attempts = static_cast<int>(*v);
+}
+
 void readLog(Reader& r, LogSettings& log) {
   if (auto v = r.text("log", "level")) {
     log.level = *v;
@@ -436,6 +453,7 @@ DaemonConfig loadDaemonConfig(const std::filesystem::path& file) {
   readCallback(root, r, c.callback);
   readLog(r, c.log);
   readReview(root, r, c.review);
+  readBulk(root, r, c.bulk);
   if (!r.problems().empty()) throw DaemonConfigError(std::move(r.problems()));
   return c;
 }

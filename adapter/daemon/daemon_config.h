@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "bulk/bulk_settings.h"
 #include "callback/callback_server.h"
 #include "console/console_settings.h"
 #include "net/auth.h"
@@ -90,6 +91,7 @@ struct DaemonConfig {
   CallbackSettings callback;
   LogSettings log;
   console::ConsoleSettings review;  // [review]: the review console
+  bulk::BulkSettings bulk;  // [bulk] level, group_id, first_load (absent: paged search only)
 };
 
 class DaemonConfigError : public std::runtime_error {

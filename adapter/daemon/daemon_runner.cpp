@@ -95,9 +95,9 @@ std::unique_ptr<audit::AuditLog> openAudit(const DaemonConfig& c, const std::str
 }
 
 // Unreadable CA or client certificate, a bad SMART key: configuration, found at start-up.
-std::unique_ptr<net::FhirClient> openFhirClient(const FhirSettings& fhir, Metrics& metrics) {
+std::unique_ptr<net::FhirClient> openFhirClient(const FhirSettings& fhir, Metrics& metrics, FhirTransport& transport) {
   try {
-    return connectFhir(fhir, &metrics);
+    return connectFhir(fhir, &metrics, &transport);
   } catch (const std::exception& e) {
     logError("fhir_client_setup_failed", {{"base_url", fhir.base_url}, {"problem", e.what()}});
     return nullptr;
@@ -248,7 +248,8 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   if (!store || serverRefused(c, options, store->meta(kServerBaseUrlKey))) return kExitConfig;
   auto auditLog = openAudit(c, trial->config->content_hash);
   if (!auditLog) return kExitConfig;
-  auto client = openFhirClient(c.fhir, metrics);
+  FhirTransport transport;
+  auto client = openFhirClient(c.fhir, metrics, transport);
   if (!client) return kExitConfig;
   std::atomic<const Daemon*> forHealth{nullptr};
   std::unique_ptr<HealthServer> health;
@@ -260,9 +261,13 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
   if (c.review.enabled && !options.once && !(review = startConsole(c, *trial, *auditLog))) return kExitConfig;
 
   SystemClock clock;
-  Daemon daemon(
-      {c, *store, *client, *auditLog, push.get(), metrics, clock, [&signals] { return signals.stopRequested(); }, watchdog},
-      std::move(*trial), options);
+  Daemon daemon({c, *store, *client, *auditLog, push.get(), metrics, clock, [&signals] { return signals.stopRequested(); },
+                 watchdog, transport.http, transport.auth,
+                 [&signals](std::chrono::milliseconds d) {
+                   signals.waitUntil(std::chrono::steady_clock::now() + d, watchdog);  // a signal ends the wait early
+                   return !signals.stopRequested();
+                 }},
+                std::move(*trial), options);
   ListenerStop listeners{push.get(), health.get()};
   forHealth = &daemon;
   daemon.start();

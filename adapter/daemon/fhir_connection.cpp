@@ -30,9 +30,11 @@ net::FhirClientObserver requestMetrics(Metrics* metrics) {
 
 }  // namespace
 
-std::unique_ptr<net::FhirClient> connectFhir(const FhirSettings& fhir, Metrics* metrics) {
+std::unique_ptr<net::FhirClient> connectFhir(const FhirSettings& fhir, Metrics* metrics, FhirTransport* transport) {
   std::shared_ptr<net::HttpClient> http = net::makeBeastHttpClient(fhir.http);
-  return std::make_unique<net::FhirClient>(fhir.base_url, http, makeAuthenticator(fhir), fhir.retry, requestMetrics(metrics));
+  std::shared_ptr<net::Authenticator> auth = makeAuthenticator(fhir);
+  if (transport) *transport = {http, auth};
+  return std::make_unique<net::FhirClient>(fhir.base_url, http, auth, fhir.retry, requestMetrics(metrics));
 }
 
 std::string checkCapabilities(net::FhirClient& client, ServerIdentity* identity) {

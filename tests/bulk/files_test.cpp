@@ -166,3 +166,28 @@ TEST_F(Files, TransientFailuresAreRetriedWithRetryAfter) {
 
 }  // namespace
 }  // namespace fa::test
+
+namespace fa::test {
+namespace {
+
+TEST_F(Files, WithdrawnResultsGetTheirHistoryAsTheSearchPathDoes) {
+  cannedKickoff();
+  http->on(kPoll, 200, manifest("2026-03-01T10:00:00Z", false, {"http://fhir.test/fhir/$export-file/7/1.ndjson"}));
+  // o1's current version 2 is entered-in-error; the export has nothing else of it.
+  std::string withdrawn = bili("o1", "2");
+  withdrawn.replace(withdrawn.find("\"final\""), 7, "\"entered-in-error\"");
+  http->on("http://fhir.test/fhir/$export-file/7/1.ndjson", 200, withdrawn + "\n" + bili("o2") + "\n");
+  http->on(kBase + "/Observation/o1/_history?_count=100", 200,
+           R"({"resourceType":"Bundle","type":"history","entry":[{"resource":)" + withdrawn + R"(},{"resource":)" +
+               bili("o1", "1") + "}]}");
+  const bulk::BulkReport r = run();
+  ASSERT_TRUE(r.completed);
+  EXPECT_EQ(r.history_reads, 1);  // o1 only: o2 has a usable version
+  // o1 v2 and o2 from the file, o1 v1 from the history.
+  EXPECT_EQ(r.counts.new_versions, 3);
+  EXPECT_TRUE(store->hasUsableVersion("o1"));
+  EXPECT_TRUE(http->unexpected.empty());
+}
+
+}  // namespace
+}  // namespace fa::test

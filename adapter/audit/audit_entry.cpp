@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "fhir/json_text.h"
 
@@ -109,7 +110,7 @@ std::optional<AuditEntry> parseEntry(std::string_view line, std::string* why) {
     return std::nullopt;
   }
   AuditEntry e;
-  auto seq = doc.FindMember("seq");
+  auto seq = std::as_const(doc).FindMember("seq");
   if (seq == doc.MemberEnd() || !seq->value.IsUint64()) {
     if (why) *why = "field seq is missing or not a whole number";
     return std::nullopt;
@@ -122,7 +123,7 @@ std::optional<AuditEntry> parseEntry(std::string_view line, std::string* why) {
       !readString(doc, "prev", e.prev, why) || !readString(doc, "hash", e.hash, why))
     return std::nullopt;
   if (doc.HasMember("mac") && !readString(doc, "mac", e.mac, why)) return std::nullopt;
-  auto details = doc.FindMember("details");
+  auto details = std::as_const(doc).FindMember("details");
   if (details == doc.MemberEnd() || !details->value.IsObject()) {
     if (why) *why = "field details is missing or not an object";
     return std::nullopt;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <regex>
+#include <utility>
 
 #include <rapidjson/document.h>
 
@@ -97,11 +98,11 @@ std::optional<CheckpointHead> CheckpointHead::parse(std::string_view line) {
   doc.Parse(line.data(), line.size());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
   CheckpointHead h;
-  auto seq = doc.FindMember("seq");
+  auto seq = std::as_const(doc).FindMember("seq");
   if (seq == doc.MemberEnd() || !seq->value.IsUint64()) return std::nullopt;
   h.seq = seq->value.GetUint64();
   auto str = [&](const char* key, std::string& out, bool required) {
-    auto it = doc.FindMember(key);
+    auto it = std::as_const(doc).FindMember(key);
     if (it == doc.MemberEnd()) return !required;
     if (!it->value.IsString()) return false;
     out = it->value.GetString();

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/http_date.h"
@@ -72,7 +73,7 @@ std::optional<std::string> operationOutcomeText(const std::string& body) {
   const char* type = stringMember(doc, "resourceType");
   if (!type || std::string_view(type) != "OperationOutcome") return std::nullopt;
   std::string text;
-  auto issues = doc.FindMember("issue");
+  auto issues = std::as_const(doc).FindMember("issue");  // const: clang -Wambiguous-reversed-operator
   if (issues == doc.MemberEnd() || !issues->value.IsArray()) return std::string("OperationOutcome without issues");
   for (const auto& issue : issues->value.GetArray()) {
     if (!issue.IsObject()) continue;

@@ -19,6 +19,7 @@
 #include <cctype>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/hex.h"
@@ -254,7 +255,7 @@ class SmartBackendAuth final : public Authenticator {
       if (lower != "bearer") throw AuthError("SMART token_type is " + std::string(type) + ", not bearer");
     }
     std::chrono::duration<double> expires_in = kDefaultExpiresIn;
-    auto expires = doc.FindMember("expires_in");
+    auto expires = std::as_const(doc).FindMember("expires_in");  // const: clang -Wambiguous-reversed-operator
     if (expires != doc.MemberEnd() && expires->value.IsNumber())
       expires_in = std::chrono::duration<double>(expires->value.GetDouble());
     access_token_ = token;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <string_view>
+#include <utility>
 
 namespace fa::sync {
 namespace {
@@ -49,7 +50,7 @@ bool saysUnknownResourceType(const std::string& body) {
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (!isOperationOutcome(doc)) return false;
-  auto issues = doc.FindMember("issue");
+  auto issues = std::as_const(doc).FindMember("issue");
   if (issues == doc.MemberEnd() || !issues->value.IsArray()) return false;
   for (const auto& issue : issues->value.GetArray()) {
     if (!issue.IsObject()) continue;

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -180,7 +181,7 @@ struct JsonRecord {
 
   const rapidjson::Value& operator[](const char* name) const {
     static const rapidjson::Value kMissing;  // null: callers check presence through keys
-    auto it = doc->FindMember(name);
+    auto it = std::as_const(*doc).FindMember(name);  // const: clang -Wambiguous-reversed-operator
     return it == doc->MemberEnd() ? kMissing : it->value;
   }
   bool has(const std::string& name) const { return doc->HasMember(name.c_str()); }
@@ -208,8 +209,8 @@ inline std::vector<JsonRecord> parseNdjson(const std::string& text, bool numbers
       r.doc->Parse(line.c_str(), line.size());
     if (r.doc->HasParseError() || !r.doc->IsObject())
       throw std::runtime_error("output line " + std::to_string(number) + " is not a JSON object: " + line);
-    for (auto it = r.doc->MemberBegin(); it != r.doc->MemberEnd(); ++it)
-      r.keys.emplace_back(it->name.GetString());
+    for (const auto& member : std::as_const(*r.doc).GetObject())
+      r.keys.emplace_back(member.name.GetString());
     records.push_back(std::move(r));
   }
   return records;

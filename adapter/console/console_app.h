@@ -25,6 +25,7 @@
 #include "console/login_guard.h"
 #include "console/sessions.h"
 #include "core/study_time.h"
+#include "core/time_zone.h"
 #include "net/http_types.h"
 
 namespace fa::console {
@@ -35,7 +36,7 @@ struct ConsoleContext {
   audit::AuditSettings audit;      // dir, key, anchor: for reading, verifying and writing
   audit::AuditLog* log = nullptr;  // the daemon's log (thread-safe); null: opened for each write
   std::string base_url;            // [fhir] base_url, the source_server of review entries
-  int utc_offset_minutes = 0;      // the site's offset, for signature times
+  core::TimeZone site_zone;        // the site's zone (trial.json), for signature times
   std::vector<core::VisitWindow> visits;
   SteadyNow now = [] { return std::chrono::steady_clock::now(); };
   std::function<void(const std::string&)> on_error;  // an unexpected failure, for the daemon's log

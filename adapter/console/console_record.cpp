@@ -12,7 +12,7 @@ const RecordFields* findRecord(const Snapshot& s, const std::string& id) {
   return nullptr;
 }
 
-void setStatus(Data& d, const ReviewStatus& st, int offset) {
+void setStatus(Data& d, const ReviewStatus& st, const core::TimeZone& offset) {
   if (!st.latest) return;
   const audit::AuditEntry& e = *st.latest;
   if (st.state == ReviewState::Signed) d.set("signature", signatureLine(e, offset));
@@ -105,7 +105,7 @@ callback::ServerResponse recordPage(const ConsoleContext& ctx, const Request& r,
   d.set("subject", field(*f, "subject_id"));
   d.set("subject_q", queryEncode(field(*f, "subject_id")));
   d.set("grade", field(*f, "ctcae_grade"));
-  setStatus(d, reviewStatus(reviewsOf(s, id), *f), ctx.utc_offset_minutes);
+  setStatus(d, reviewStatus(reviewsOf(s, id), *f), ctx.site_zone);
   setForm(d, r, ctx, *f, state);
   d.set("versions", versionsOf(ctx, id));
   d.set("trail", trailOf(s, id));

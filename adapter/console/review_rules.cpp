@@ -168,8 +168,17 @@ std::string siteTime(const std::string& utc, int offset_minutes) {
   return buf;
 }
 
-std::string signatureLine(const audit::AuditEntry& e, int offset_minutes) {
-  return "Signed by " + e.detail("signer_name") + " (" + e.detail("signer_login") + "), " + siteTime(e.time, offset_minutes) +
+std::string siteTime(const std::string& utc, const core::TimeZone& zone) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
+  if (std::sscanf(utc.c_str(), "%d-%d-%dT%d:%d", &y, &mo, &d, &h, &mi) != 5) return utc;
+  using namespace std::chrono;
+  const sys_days day{year{y} / month{static_cast<unsigned>(mo)} / std::chrono::day{static_cast<unsigned>(d)}};
+  const sys_seconds t = day + hours{h} + minutes{mi};
+  return siteTime(utc, zone.offsetSecondsAt(t.time_since_epoch().count()) / 60);
+}
+
+std::string signatureLine(const audit::AuditEntry& e, const core::TimeZone& zone) {
+  return "Signed by " + e.detail("signer_name") + " (" + e.detail("signer_login") + "), " + siteTime(e.time, zone) +
          ", meaning: " + e.detail("signature_meaning");
 }
 

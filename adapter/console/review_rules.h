@@ -18,6 +18,7 @@
 #include "audit/audit_log.h"
 #include "console/accounts.h"
 #include "console/record_fields.h"
+#include "core/time_zone.h"
 
 namespace fa::console {
 
@@ -73,7 +74,9 @@ bool inQueue(const RecordFields& record, const ReviewStatus& status);
 
 // "2026-12-01 14:02 +08:00": a UTC entry time in the site's fixed offset.
 std::string siteTime(const std::string& utc_instant, int offset_minutes);
+// The same at the zone's offset at that instant (daylight saving included).
+std::string siteTime(const std::string& utc_instant, const core::TimeZone& zone);
 // "Signed by J. Smith (jsmith), 2026-12-01 14:02 +08:00, meaning: reviewed".
-std::string signatureLine(const audit::AuditEntry& e, int offset_minutes);
+std::string signatureLine(const audit::AuditEntry& e, const core::TimeZone& zone);
 
 }  // namespace fa::console

@@ -143,7 +143,7 @@ std::unique_ptr<console::ConsoleServer> startConsole(const DaemonConfig& c, cons
   ctx.audit = auditSettings(c, "fhir-adapter/console");
   ctx.log = &log;
   ctx.base_url = c.fhir.base_url;
-  ctx.utc_offset_minutes = trial.config->utc_offset_minutes;
+  ctx.site_zone = trial.config->time_zone;
   ctx.visits = trial.config->visits.windows();
   ctx.on_error = [](const std::string& problem) { logError("console_error", {{"problem", problem}}); };
   try {

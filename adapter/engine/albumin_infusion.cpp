@@ -71,7 +71,7 @@ std::optional<std::size_t> subjectOf(const JsonValue& resource, const mapping::R
 
 // When it was given: effectiveDateTime, else effectivePeriod.start (administration); the order's
 // authoredOn (request). The date is taken in the site zone, like a record's `effective`.
-std::optional<std::string> dateOf(const JsonValue& resource, bool administration, int utc_offset_minutes) {
+std::optional<std::string> dateOf(const JsonValue& resource, bool administration, const core::TimeZone& site_zone) {
   std::optional<std::string_view> text;
   if (administration) {
     text = stringMember(resource, "effectiveDateTime");
@@ -83,7 +83,7 @@ std::optional<std::string> dateOf(const JsonValue& resource, bool administration
   if (!text) return std::nullopt;
   auto parsed = core::parseFhirDateTime(*text);
   if (!parsed) return std::nullopt;
-  const core::SiteTime t = core::toSiteTime(*parsed, utc_offset_minutes);
+  const core::SiteTime t = core::toSiteTime(*parsed, site_zone);
   if (!t.local_date) return std::nullopt;
   return core::formatIsoDate(*t.local_date);
 }
@@ -113,7 +113,7 @@ InfusionReading readAlbuminInfusion(const JsonValue& resource, const mapping::Tr
     out.outcome = Outcome::NotOnRoster;
     return out;
   }
-  std::optional<std::string> date = dateOf(resource, administration, config.utc_offset_minutes);
+  std::optional<std::string> date = dateOf(resource, administration, config.time_zone);
   if (!date) {
     out.outcome = Outcome::NoDate;
     return out;

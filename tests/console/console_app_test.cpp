@@ -67,7 +67,7 @@ struct ConsoleFixture : ::testing::Test {
     ctx.audit.dir = dir / "audit";
     ctx.audit.fsync = audit::FsyncPolicy::Never;
     ctx.base_url = "https://fhir.example/fhir";
-    ctx.utc_offset_minutes = 8 * 60;
+    ctx.site_zone = core::TimeZone::fixedOffset(8 * 60);
     ctx.now = [this] { return now; };
     app = std::make_unique<ConsoleApp>(ctx);
   }

@@ -288,8 +288,9 @@ TEST(LbDataset, FreeTextRecognition) {
 
 TEST(LbDataset, CollectionDateTime) {
   engine::OutcomeRecord r = RecordBuilder("S01", "BILI", "b").on("2026-01-01", 1, "BASELINE");
-  EXPECT_EQ(exports::collectionDateTime(r, core::TimeZone::fixedOffset(480)), "2026-01-01");  // no instant (NDJSON input): the date
-  r.collected = kJan1Utc - 8 * 60 * kMinute;                     // 2025-12-31T16:00Z = 00:00 local: date-only source
+  EXPECT_EQ(exports::collectionDateTime(r, core::TimeZone::fixedOffset(480)),
+            "2026-01-01");                    // no instant (NDJSON input): the date
+  r.collected = kJan1Utc - 8 * 60 * kMinute;  // 2025-12-31T16:00Z = 00:00 local: date-only source
   EXPECT_EQ(exports::collectionDateTime(r, core::TimeZone::fixedOffset(480)), "2026-01-01");
   r.collected = kJan1Utc + 30 * kMinute + 15 * 1000000;  // 00:30:15Z = 08:30:15 local
   EXPECT_EQ(exports::collectionDateTime(r, core::TimeZone::fixedOffset(480)), "2026-01-01T08:30:15");

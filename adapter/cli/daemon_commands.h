@@ -2,6 +2,7 @@
 // `fhir-adapter run`, `records` and `check-config`: the daemon-side commands (docs/contract.md).
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -15,6 +16,8 @@ struct DaemonArguments {
   bool accept_server_change = false;
   bool offline = false;
   std::string format = "ndjson";
+  std::string output;                                          // records --output
+  std::vector<std::string> subjects, analytes, visits, flags;  // records filters
 };
 
 void addDaemonCommands(CLI::App& app, DaemonArguments& args);

@@ -5,8 +5,30 @@
 
 #include "cli/exit_codes.h"
 #include "daemon/daemon_runner.h"
+#include "daemon/records_output.h"
 
 namespace fa::cli {
+
+namespace {
+
+// records --output and the filters (each option may repeat, or take a comma-separated list).
+void addRecordFilters(CLI::App& records, DaemonArguments& args) {
+  records.add_option("--output", args.output, "write the records to this file instead of standard output");
+  records.add_option("--subject", args.subjects, "only these subject ids")->delimiter(',');
+  records.add_option("--analyte", args.analytes, "only these analyte codes (BILI, ALB, ...)")->delimiter(',');
+  records.add_option("--visit", args.visits, "only these visits (BASELINE, W4, ..., UNSCHEDULED)")->delimiter(',');
+  records.add_option("--flag", args.flags, "only these flags")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"normal", "low", "high", "indeterminate", "retracted"}));
+}
+
+daemon::RecordQuery recordQuery(const DaemonArguments& args) {
+  daemon::RecordQuery query{args.excel || args.format == "csv", args.output, args.subjects, args.analytes, args.visits, args.flags};
+  query.byte_order_mark = args.excel;
+  return query;
+}
+
+}  // namespace
 
 void addDaemonCommands(CLI::App& app, DaemonArguments& args) {
   CLI::App* run = app.add_subcommand("run", "Run the daemon: poll the FHIR server, store records, serve health and metrics");
@@ -32,6 +54,7 @@ void addDaemonCommands(CLI::App& app, DaemonArguments& args) {
       app.add_subcommand("check-config", "Validate configuration, mappings, roster and (unless --offline) the server");
   check->add_option("--config", args.config, "configuration file (TOML)")->required();
   check->add_flag("--offline", args.offline, "do not contact the FHIR server");
+  addRecordFilters(*records, args);
 }
 
 std::optional<int> runDaemonCommand(const CLI::App& app, const DaemonArguments& args) {
@@ -45,11 +68,7 @@ std::optional<int> runDaemonCommand(const CLI::App& app, const DaemonArguments& 
       std::fprintf(stderr, "fhir-adapter: %s\n", p.c_str());
     return kExitUsage;
   }
-  if (app.got_subcommand("records")) {
-    std::error_code ec;
-    if (args.excel && std::filesystem::exists(config.store.path, ec)) std::fputs("\xEF\xBB\xBF", stdout);
-    return daemon::printRecords(config, args.excel || args.format == "csv");
-  }
+  if (app.got_subcommand("records")) return daemon::printRecords(config, recordQuery(args));
   daemon::RunOptions options;
   options.once = args.once;
   options.skip_rescan = args.skip_rescan;

@@ -2,6 +2,7 @@
 // `fhir-adapter run`, `records` and `check-config`: the daemon-side commands (docs/contract.md).
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -17,6 +18,8 @@ struct DaemonArguments {
   bool offline = false;
   std::string format = "ndjson";
   bool excel = false;  // records: CSV with a UTF-8 byte order mark, so Excel reads it as UTF-8
+  std::string output;                                          // records --output
+  std::vector<std::string> subjects, analytes, visits, flags;  // records filters
 };
 
 void addDaemonCommands(CLI::App& app, DaemonArguments& args);

@@ -2,6 +2,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/audit_commands.h"
+#include "cli/backup_command.h"
+#include "cli/cli_messages.h"
 #include "cli/daemon_commands.h"
 #include "cli/exit_codes.h"
 #include "cli/export_command.h"
@@ -28,6 +30,8 @@ int main(int argc, char** argv) {
   fa::cli::addExportCommand(app, exported);
   fa::cli::UserArguments user;
   fa::cli::addUserCommands(app, user);
+  fa::cli::BackupArguments backup;
+  fa::cli::addBackupCommands(app, backup);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -35,7 +39,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);  // prints the message and usage
+    fa::cli::explainParseError(app, e, argc, argv);  // names the word at fault and what is expected
     if (app.got_subcommand("map")) return fa::cli::usageError();
     return fa::cli::kExitUsage;
   }
@@ -47,6 +51,7 @@ int main(int argc, char** argv) {
     if (auto rc = fa::cli::runSubscriptionCommand(app, subscription)) return *rc;
     if (app.got_subcommand("export")) return fa::cli::runExport(exported);
     if (auto rc = fa::cli::runUserCommand(app, user)) return *rc;
+    if (auto rc = fa::cli::runBackupCommand(app, backup)) return *rc;
   } catch (const std::exception& e) {
     // A bug or a broken environment, not bad input: say so plainly.
     std::fprintf(stderr, "fhir-adapter: internal error: %s\n", e.what());

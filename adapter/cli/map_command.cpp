@@ -42,11 +42,16 @@ int usageError() {
 
 void addMapCommand(CLI::App& app, MapArguments& args) {
   CLI::App* map = app.add_subcommand("map", "Map FHIR resources (files, NDJSON or -) to outcome records");
-  map->add_option("--mappings", args.mappings, "fhir-mappings folder")->required();
-  map->add_option("--subjects", args.subjects, "roster CSV: subject_id,patient,dose1_date,dose2_date")->required();
-  map->add_option("--base", args.base, "FHIR server base URL: absolute subject references must be under it");
-  map->add_option("--format", args.format, "ndjson (default) or csv")->check(CLI::IsMember({"ndjson", "csv"}));
-  map->add_option("--output", args.output, "write records here instead of standard output");
+  // Type names as docs/contract.md writes the usage line.
+  map->add_option("--mappings", args.mappings, "fhir-mappings folder")->required()->type_name("DIR");
+  map->add_option("--subjects", args.subjects, "roster CSV: subject_id,patient,dose1_date,dose2_date")
+      ->required()
+      ->type_name("FILE.csv");
+  map->add_option("--base", args.base, "FHIR server base URL: absolute subject references must be under it")->type_name("URL");
+  map->add_option("--format", args.format, "ndjson (default) or csv")
+      ->check(CLI::IsMember({"ndjson", "csv"}))
+      ->type_name("ndjson|csv");
+  map->add_option("--output", args.output, "write records here instead of standard output")->type_name("FILE");
   map->add_option("INPUT", args.inputs, "FHIR JSON (Bundle or resource) or NDJSON files; - for standard input")->required();
 }
 

@@ -1,6 +1,9 @@
 #include "daemon/daemon_config.h"
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -424,7 +427,21 @@ void readLog(Reader& r, LogSettings& log) {
   }
 }
 
+// A missing, unreadable or directory --config is named with the reason, before toml++ would call
+// it "line 0 column 0".
+void checkReadableFile(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  if (std::filesystem::is_directory(status))
+    throw DaemonConfigError({file.string() + ": is a directory; --config needs the configuration file itself (e.g. " +
+                             (file / "adapter.toml").string() + ")"});
+  std::FILE* f = std::fopen(file.c_str(), "rb");
+  if (f == nullptr) throw DaemonConfigError({file.string() + ": cannot be read: " + std::strerror(errno)});
+  std::fclose(f);
+}
+
 toml::table parseToml(const std::filesystem::path& file) {
+  checkReadableFile(file);
   try {
     return toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {

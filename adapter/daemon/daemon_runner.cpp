@@ -15,6 +15,8 @@
 #include "daemon/lifecycle_events.h"
 #include "daemon/logging.h"
 #include "daemon/push_receiver.h"
+#include "daemon/records_output.h"
+#include "daemon/run_summary.h"
 #include "daemon/signal_waiter.h"
 #include "engine/record_writer.h"
 #include "mapping/config_loader.h"
@@ -182,7 +184,7 @@ struct LoopEnd {
 };
 
 // One step, then wait until the next is due or a signal or notification comes.
-LoopEnd runLoop(Daemon& daemon, SignalWaiter& signals, const RunOptions& options) {
+LoopEnd runLoop(Daemon& daemon, SignalWaiter& signals, const RunOptions& options, std::optional<sync::PassReport>& once_pass) {
   bool readySent = false;
   while (!signals.stopRequested()) {
     if (signals.takeReload()) daemon.requestReload();
@@ -204,7 +206,10 @@ LoopEnd runLoop(Daemon& daemon, SignalWaiter& signals, const RunOptions& options
     }
     if (options.once && r.problem == ServerProblem::SyncFailed) return {kExitFailed, true};
     // A rescan the mass-withdrawal guard stopped is a failed run: the operator must look.
-    if (options.once && r.pass) return {r.pass->withdrawal_blocked ? kExitFailed : kExitOk, true};
+    if (options.once && r.pass) {
+      once_pass = r.pass;  // for the terminal summary
+      return {r.pass->withdrawal_blocked ? kExitFailed : kExitOk, true};
+    }
     signals.waitUntil(r.next_due, watchdog);
   }
   return {};
@@ -270,39 +275,23 @@ int runDaemon(const DaemonConfig& c, const RunOptions& options) {
                 std::move(*trial), options);
   ListenerStop listeners{push.get(), health.get()};
   forHealth = &daemon;
+  const auto started = std::chrono::steady_clock::now();
   daemon.start();
-  const LoopEnd end = runLoop(daemon, signals, options);
+  std::optional<sync::PassReport> once_pass;
+  const LoopEnd end = runLoop(daemon, signals, options, once_pass);
   if (review) review->stop();  // no sign-in or review after the audit log's last entry
   if (end.orderly) stopOrderly(daemon, signals);
+  if (std::FILE* terminal = terminalStream(); once_pass && terminal != nullptr) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    std::fputs(formatRunSummary(summaryFromMetrics(metrics, *once_pass, took.count())).c_str(), terminal);
+  }
   return end.code;
 }
 
 int printRecords(const DaemonConfig& c, bool csv) {
-  std::error_code ec;
-  if (!std::filesystem::exists(c.store.path, ec)) {
-    std::fprintf(stderr, "fhir-adapter records: %s: no store yet (run the daemon first)\n", c.store.path.string().c_str());
-    return kExitConfig;
-  }
-  try {
-    store::ObservationStore store(c.store.path.string(), store::SqliteDb::Mode::ReadOnly);
-    std::string out;
-    if (csv) out = engine::csvHeader();
-    std::size_t n = 0;
-    store.forEachRecord([&](const engine::OutcomeRecord& r) {
-      csv ? engine::appendCsv(out, r) : engine::appendNdjson(out, r);  // each line with its newline
-      ++n;
-      if (out.size() > (1 << 20)) {
-        std::fwrite(out.data(), 1, out.size(), stdout);
-        out.clear();
-      }
-    });
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fprintf(stderr, "fhir-adapter records: %zu records\n", n);
-    return kExitOk;
-  } catch (const store::StoreError& e) {
-    std::fprintf(stderr, "fhir-adapter records: %s\n", e.what());
-    return kExitConfig;
-  }
+  RecordQuery query;
+  query.csv = csv;
+  return printRecords(c, query);
 }
 
 }  // namespace fa::daemon

@@ -13,6 +13,7 @@
 #include <rapidjson/document.h>
 
 #include "audit/audit_entry.h"
+#include "common/json_depth.h"
 
 namespace fa::audit {
 
@@ -94,7 +95,7 @@ std::string CheckpointHead::line() const {
 
 std::optional<CheckpointHead> CheckpointHead::parse(std::string_view line) {
   rapidjson::Document doc;
-  doc.Parse(line.data(), line.size());
+  common::parseBounded(doc, line);
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
   CheckpointHead h;
   auto seq = doc.FindMember("seq");

@@ -14,6 +14,8 @@
 //      request  only this request number (1 = the first proxied request, control requests excluded)
 //      skip     let this many matching requests through first (default 0)
 //      times    apply to this many requests, then stop (default: unlimited)
+//      text     for NNN actions: the OperationOutcome's details.text and diagnostics (default
+//               "flaky proxy: injected NNN"), e.g. a server that quotes patient data in its errors
 // Actions (plan slots and rules):
 //   ok                forward verbatim
 //   NNN               answer status NNN with an OperationOutcome (429, 503, 500, 404, ...)
@@ -65,6 +67,7 @@ export function parseRules(text) {
     if (typeof r?.action !== 'string' || !(SIMPLE_ACTION.test(r.action) || RULE_ACTION.test(r.action))) {
       throw new Error(`rule ${i}: bad action ${JSON.stringify(r?.action)}`);
     }
+    if (r.text !== undefined && typeof r.text !== 'string') throw new Error(`rule ${i}: text must be a string`);
     for (const k of ['request', 'skip', 'times']) {
       if (r[k] !== undefined && !(Number.isInteger(r[k]) && r[k] >= 0)) throw new Error(`rule ${i}: ${k} must be a whole number`);
     }
@@ -74,9 +77,12 @@ export function parseRules(text) {
 
 const issueCode = (status) => (status === 429 ? 'throttled' : status === 404 ? 'not-found' : 'transient');
 const outcome = (status, text) =>
-  JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: issueCode(status), details: { text } }] });
+  JSON.stringify({
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: issueCode(status), details: { text }, diagnostics: text }],
+  });
 
-/** The action of the first rule that applies to request number n, counting the rule's use. */
+/** The first rule that applies to request number n (null when none), counting the rule's use. */
 function pickRule(rules, req, n) {
   for (const r of rules) {
     if (r.method && r.method !== req.method) continue;
@@ -86,7 +92,7 @@ function pickRule(rules, req, n) {
     r.seen++;
     if (r.seen <= (r.skip ?? 0)) continue;
     r.hits++;
-    return r.action;
+    return r;
   }
   return null;
 }
@@ -237,7 +243,8 @@ export function createProxy({ target, plan = 'ok', rules = '[]', rewriteLinks = 
       const body = Buffer.concat(chunks);
       if (req.url.startsWith('/__proxy/')) return control(req, res, body);
       const n = ++stats.requests;
-      let action = pickRule(ruleList, req, n);
+      const rule = pickRule(ruleList, req, n);
+      let action = rule ? rule.action : null;
       if (action === null) {
         action = slots[next];
         next = (next + 1) % slots.length;
@@ -253,7 +260,7 @@ export function createProxy({ target, plan = 'ok', rules = '[]', rewriteLinks = 
       if (action.endsWith('-retry-after')) headers['retry-after'] = String(retryAfter);
       if (action.endsWith('-retry-date')) headers['retry-after'] = new Date(Date.now() + retryAfter * 1000).toUTCString();
       res.writeHead(status, headers);
-      res.end(outcome(status, `flaky proxy: injected ${action}`));
+      res.end(outcome(status, rule?.text ?? `flaky proxy: injected ${action}`));
     });
   });
   server.keepAliveTimeout = 65_000;

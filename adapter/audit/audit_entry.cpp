@@ -6,6 +6,7 @@
 #include <sstream>
 #include <utility>
 
+#include "common/json_depth.h"
 #include "fhir/json_text.h"
 
 namespace fa::audit {
@@ -100,7 +101,7 @@ std::string seal(AuditEntry& e, std::string_view key) {
 
 std::optional<AuditEntry> parseEntry(std::string_view line, std::string* why) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(line.data(), line.size());
+  common::parseBounded<rapidjson::kParseValidateEncodingFlag>(doc, line);
   if (doc.HasParseError()) {
     if (why) *why = "not valid JSON (offset " + std::to_string(doc.GetErrorOffset()) + ")";
     return std::nullopt;

@@ -14,6 +14,7 @@
 #include <rapidjson/document.h>
 
 #include "audit/audit_entry.h"
+#include "common/json_depth.h"
 
 namespace fa::audit {
 
@@ -95,7 +96,7 @@ std::string CheckpointHead::line() const {
 
 std::optional<CheckpointHead> CheckpointHead::parse(std::string_view line) {
   rapidjson::Document doc;
-  doc.Parse(line.data(), line.size());
+  common::parseBounded(doc, line);
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
   CheckpointHead h;
   auto seq = std::as_const(doc).FindMember("seq");

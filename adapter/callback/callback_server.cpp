@@ -17,6 +17,7 @@
 #include <boost/beast.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "callback/guarded_run.h"
 #include "callback/notification_classifier.h"
 
 namespace fa::callback {
@@ -69,6 +70,14 @@ std::shared_ptr<ssl::context> makeContext(const CallbackServerSettings& s) {
   return ctx;
 }
 
+// The read buffer's limit: a request's headers (the parser's own header limit) plus room for a
+// chunk-size line. Chunked trailers are not under the parser's header limit, so without this a
+// trailer could grow without bound (and a field over 65,535 bytes throws inside Beast); with
+// it, an oversized trailer is a buffer_overflow, answered 431 like oversized headers.
+std::size_t readBufferLimit(const CallbackServerSettings& s) {
+  return static_cast<std::size_t>(s.max_header_bytes) + 8 * 1024;
+}
+
 }  // namespace
 
 class Session;
@@ -87,6 +96,7 @@ struct CallbackServer::Impl : std::enable_shared_from_this<CallbackServer::Impl>
   std::condition_variable drained;
   std::shared_ptr<ssl::context> context;
   std::map<Session*, std::weak_ptr<Session>> sessions;
+  std::map<asio::ip::address, std::size_t> per_address;  // open sessions by client address
   std::atomic<bool> stopping{false};
   bool stopped = false;
 
@@ -98,16 +108,27 @@ struct CallbackServer::Impl : std::enable_shared_from_this<CallbackServer::Impl>
     return context;
   }
   void accept();
-  void add(const std::shared_ptr<Session>& s);
-  void remove(Session* s);
+  void admit(tcp::socket socket);
+  // Counts the session in; false (nothing counted) when a limit is reached.
+  bool add(const std::shared_ptr<Session>& s, const asio::ip::address& from);
+  void remove(Session* s, const asio::ip::address& from);
 };
 
 // One TLS connection: handshake, then requests while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<ssl::context> ctx, std::shared_ptr<CallbackServer::Impl> server)
-      : ctx_(std::move(ctx)), stream_(std::move(socket), *ctx_), server_(std::move(server)) {}
-  ~Session() { server_->remove(this); }
+  Session(tcp::socket&& socket, asio::ip::address from, std::shared_ptr<ssl::context> ctx,
+          std::shared_ptr<CallbackServer::Impl> server)
+      : ctx_(std::move(ctx)),
+        stream_(std::move(socket), *ctx_),
+        server_(std::move(server)),
+        buffer_(readBufferLimit(server_->settings)),
+        from_(std::move(from)),
+        preauthDeadline_(std::chrono::steady_clock::now() + server_->settings.preauth_timeout) {}
+  ~Session() {
+    if (counted_) server_->remove(this, from_);
+  }
+  void counted() { counted_ = true; }
 
   void run() { asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::onRun, shared_from_this())); }
 
@@ -126,7 +147,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void onRun() {
     state_ = State::Handshake;
-    beast::get_lowest_layer(stream_).expires_after(settings().handshake_timeout);
+    beast::get_lowest_layer(stream_).expires_at(
+        std::min(std::chrono::steady_clock::now() + settings().handshake_timeout, preauthDeadline_));
     // Look at the first bytes before the handshake (Beast's server-flex pattern): plain HTTP on
     // this port gets a plain 400 saying why, rather than a silent reset.
     beast::async_detect_ssl(beast::get_lowest_layer(stream_), buffer_,
@@ -190,9 +212,13 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(settings().max_header_bytes);
     if (buffer_.size() == 0) {
       // Wait for the request's first bytes under the idle timeout (keep-alive), then give the
-      // headers their own timeout. An idle connection is what stop() may close at once.
+      // headers their own timeout. An idle connection is what stop() may close at once. The
+      // first request has no idle allowance: it is due by the pre-authentication deadline.
       state_ = State::Idle;
-      beast::get_lowest_layer(stream_).expires_after(settings().idle_timeout);
+      if (firstRequest_)
+        beast::get_lowest_layer(stream_).expires_at(preauthDeadline_);
+      else
+        beast::get_lowest_layer(stream_).expires_after(settings().idle_timeout);
       stream_.async_read_some(buffer_.prepare(4096), beast::bind_front_handler(&Session::onIdleRead, shared_from_this()));
       return;
     }
@@ -201,7 +227,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void onIdleRead(beast::error_code ec, std::size_t n) {
     // end_of_stream / stream_truncated: the client closed its idle connection: normal.
-    if (ec == beast::error::timeout) server_->event("idle_closed");
+    if (ec == beast::error::timeout) server_->event(firstRequest_ ? "header_timeout" : "idle_closed");
     if (ec) return;
     buffer_.commit(n);
     readHeader();
@@ -209,14 +235,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void readHeader() {
     state_ = State::Reading;
-    beast::get_lowest_layer(stream_).expires_after(settings().read_timeout);
+    const auto now = std::chrono::steady_clock::now();
+    if (!firstRequest_) preauthDeadline_ = now + settings().preauth_timeout;  // again from the request's first byte
+    firstRequest_ = false;
+    beast::get_lowest_layer(stream_).expires_at(std::min(now + settings().read_timeout, preauthDeadline_));
     http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::onHeader, shared_from_this()));
   }
 
   void onHeader(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream || ec == ssl::error::stream_truncated) return;  // closed between requests
     if (ec == beast::error::timeout) return server_->event("header_timeout");            // a slow client is closed
-    if (ec == http::error::header_limit) return reject(431, "header_limit", "request headers too large");
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+      return reject(431, "header_limit", "request headers too large");
     if (ec == http::error::body_limit) return reject(413, "body_limit", "request body too large");
     if (ec) return reject(400, "bad_request", "malformed HTTP request");
     beast::get_lowest_layer(stream_).expires_after(settings().read_timeout);
@@ -226,6 +256,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void onRead(beast::error_code ec, std::size_t) {
     if (ec == beast::error::timeout) return server_->event("body_timeout");
     if (ec == http::error::body_limit) return reject(413, "body_limit", "request body too large");
+    if (ec == http::error::buffer_overflow) return reject(431, "header_limit", "request trailer too large");
     if (ec) return reject(400, "bad_request", "malformed HTTP request");
     state_ = State::Busy;
     http::request<http::string_body> req = parser_->release();
@@ -264,8 +295,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(ServerResponse response) {
-    auto res =
-        std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version_ ? version_ : 11);
+    // HTTP/1.0 is answered as 1.0; anything newer (an "HTTP/2.0" request line) as 1.1.
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status),
+                                                                   version_ ? std::min(version_, 11u) : 11u);
     res->set(http::field::server, "fhir-adapter");
     if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
     for (const auto& [name, value] : response.headers)
@@ -289,11 +321,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void linger() {
     state_ = State::Closing;
     if (lingered_ > 2 * settings().max_body_bytes) return;
+    buffer_.consume(buffer_.size());  // what the parser left is dropped too; prepare() stays in the limit
     beast::get_lowest_layer(stream_).expires_after(settings().read_timeout);
     stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       if (ec) return;  // the client closed (or went quiet): done
       self->lingered_ += n;
-      self->buffer_.consume(self->buffer_.size());
       self->linger();
     });
   }
@@ -322,40 +354,59 @@ class Session : public std::enable_shared_from_this<Session> {
   bool rejected_ = false;
   std::size_t lingered_ = 0;
   unsigned version_ = 11;
+  asio::ip::address from_;
+  std::chrono::steady_clock::time_point preauthDeadline_;
+  bool firstRequest_ = true;
+  bool counted_ = false;  // in the server's session and per-address counts
 };
 
 void CallbackServer::Impl::accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;  // stopping
-    if (!ec) {
-      std::size_t count;
-      {
-        std::lock_guard lock(self->mutex);
-        count = self->sessions.size();
-      }
-      if (count >= self->settings.max_connections) {
-        self->event("too_many_connections");
-        beast::error_code ignored;
-        socket.close(ignored);
-      } else {
-        socket.set_option(tcp::no_delay(true), ec);
-        auto session = std::make_shared<Session>(std::move(socket), self->currentContext(), self);
-        self->add(session);
-        session->run();
-      }
+  // `this`, not a shared_ptr: a handler left in the io_context at stop() must not keep the
+  // context (which owns it) alive. The io threads are joined before Impl can go.
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;  // stopping
+    try {
+      if (!ec) admit(std::move(socket));
+    } catch (...) {
+      event("handler_exception");  // this connection is lost (the socket closes); the listener is not
     }
-    self->accept();
+    accept();
   });
 }
 
-void CallbackServer::Impl::add(const std::shared_ptr<Session>& s) {
-  std::lock_guard lock(mutex);
-  sessions[s.get()] = s;
+void CallbackServer::Impl::admit(tcp::socket socket) {
+  beast::error_code ec;
+  const asio::ip::address from = socket.remote_endpoint(ec).address();
+  if (ec) return;  // the peer is already gone
+  socket.set_option(tcp::no_delay(true), ec);
+  auto session = std::make_shared<Session>(std::move(socket), from, currentContext(), shared_from_this());
+  if (!add(session, from)) return;  // the session closes its socket as it goes
+  session->counted();
+  session->run();
 }
 
-void CallbackServer::Impl::remove(Session* s) {
+bool CallbackServer::Impl::add(const std::shared_ptr<Session>& s, const asio::ip::address& from) {
+  const char* refused = nullptr;
+  {
+    std::lock_guard lock(mutex);
+    const auto mine = per_address.find(from);
+    if (sessions.size() >= settings.max_connections)
+      refused = "too_many_connections";
+    else if (mine != per_address.end() && mine->second >= settings.max_connections_per_address)
+      refused = "too_many_from_address";
+    if (!refused) {
+      ++per_address[from];
+      sessions[s.get()] = s;
+    }
+  }
+  if (refused) event(refused);  // outside the lock: the handler may take its own
+  return !refused;
+}
+
+void CallbackServer::Impl::remove(Session* s, const asio::ip::address& from) {
   std::lock_guard lock(mutex);
   sessions.erase(s);
+  if (auto it = per_address.find(from); it != per_address.end() && --it->second == 0) per_address.erase(it);
   if (sessions.empty()) drained.notify_all();
 }
 
@@ -378,7 +429,7 @@ CallbackServer::CallbackServer(CallbackServerSettings settings, RequestHandler h
   impl_->accept();
   const int n = std::max(1, s.threads);
   for (int i = 0; i < n; ++i)
-    impl_->threads.emplace_back([impl = impl_] { impl->ioc.run(); });
+    impl_->threads.emplace_back([impl = impl_] { guardedRun(impl->ioc, [&impl] { impl->event("handler_exception"); }); });
 }
 
 CallbackServer::~CallbackServer() {

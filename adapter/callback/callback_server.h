@@ -6,7 +6,8 @@
 //   - TLS 1.2 or later, ECDHE + AEAD ciphers (Mozilla "intermediate"); optional client
 //     certificate verification against a CA (mTLS): no certificate, no handshake.
 //   - Limits from configuration: body size (413), header size (431), header and body read
-//     timeouts (a slow client is closed), idle keep-alive timeout, maximum connections (more are
+//     timeouts (a slow client is closed), a pre-authentication deadline (handshake and headers),
+//     idle keep-alive timeout, maximum connections in all and per client address (more are
 //     closed at once), handshake and write timeouts.
 //   - reloadCertificates(): new connections use the new certificate; a broken file is refused
 //     and the previous certificate kept (SIGHUP).
@@ -37,7 +38,13 @@ struct CallbackServerSettings {
   std::chrono::milliseconds read_timeout{10'000};  // for the headers, then again for the body
   std::chrono::milliseconds write_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive: between requests
+  // Before a caller can be authenticated (its request headers read) it gets this long, counted
+  // from the accept: the TLS handshake and the first request's headers together; a later
+  // request's headers get it again from its first byte. Idle or slow connections cannot hold
+  // the receiver's slots for longer.
+  std::chrono::milliseconds preauth_timeout{5'000};
   std::size_t max_connections = 256;
+  std::size_t max_connections_per_address = 64;  // one address cannot take every slot (a quarter)
   int threads = 2;
 };
 
@@ -60,7 +67,9 @@ using Responder = std::function<void(ServerResponse)>;
 using RequestHandler = std::function<void(ServerRequest&&, Responder)>;
 
 // Connection-level events for metrics and logs: "tls_handshake", "header_timeout",
-// "body_timeout", "body_limit", "header_limit", "bad_request", "too_many_connections", "idle_closed".
+// "body_timeout", "body_limit", "header_limit", "bad_request", "too_many_connections",
+// "too_many_from_address", "idle_closed",
+// "handler_exception" (an exception escaped a handler: that connection was dropped, the server goes on).
 using ServerEventHandler = std::function<void(const std::string& event)>;
 
 class CallbackServer {

@@ -6,12 +6,23 @@
 #include <rapidjson/document.h>
 
 #include "common/digest.h"
+#include "common/json_depth.h"
 #include "core/version_key.h"
 #include "fhir/bundle_page.h"
 #include "fhir/json_text.h"
 
 namespace fa::callback {
 namespace {
+
+// A type or code from the notification, as a diagnostics text may quote it: FHIR's are short
+// tokens; anything else (a megabyte, invalid UTF-8, free text) is not repeated into the answer
+// or the log line that reports it.
+std::string quoted(const std::string& token) {
+  const bool plain = !token.empty() && token.size() <= 64 && std::all_of(token.begin(), token.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+  return plain ? token : std::string("an unrecognised value");
+}
 
 using fhir::findMember;
 using fhir::JsonValue;
@@ -149,14 +160,14 @@ std::optional<Problem> readStatus(const JsonValue& status, Notification& n, std:
   }
   return problem(400, "invalid",
                  "Bundle.entry[0].resource must be the subscription status (Parameters or SubscriptionStatus), not " +
-                     (resourceType.empty() ? std::string("a resource without resourceType") : resourceType));
+                     (resourceType.empty() ? std::string("a resource without resourceType") : quoted(resourceType)));
 }
 
 // id-only content: the entries' fullUrl (or request.url) name the resources (the focus references were read with the
 // status).
 void readIdOnlyUrls(std::string_view body, Notification& n) {
   rapidjson::Document d;
-  d.Parse<rapidjson::kParseNumbersAsStringsFlag>(body.data(), body.size());
+  common::parseBounded<rapidjson::kParseNumbersAsStringsFlag>(d, body);
   const JsonValue* entries = d.IsObject() ? findMember(d, "entry") : nullptr;
   if (!entries || !entries->IsArray()) return;
   for (rapidjson::SizeType i = 1; i < entries->Size(); ++i) {
@@ -213,12 +224,12 @@ std::variant<Notification, Problem> classifyBundle(std::string_view body, const 
   if (page.bundle_type != "history" && page.bundle_type != "subscription-notification")
     return problem(400, "invalid",
                    "Bundle.type must be history or subscription-notification for a notification, not " +
-                       (page.bundle_type.empty() ? std::string("(missing)") : page.bundle_type));
+                       (page.bundle_type.empty() ? std::string("(missing)") : quoted(page.bundle_type)));
   if (page.entries.empty() || page.entries.front().resource.empty())
     return problem(400, "invalid", "Bundle.entry[0].resource: a notification Bundle starts with its subscription status");
   rapidjson::Document status;
   const std::string_view statusText = page.entries.front().resource;
-  status.Parse<rapidjson::kParseNumbersAsStringsFlag>(statusText.data(), statusText.size());
+  common::parseBounded<rapidjson::kParseNumbersAsStringsFlag>(status, statusText);
   if (status.HasParseError() || !status.IsObject())
     return problem(400, "invalid", "Bundle.entry[0].resource is not a JSON object");
   Notification n;
@@ -235,7 +246,7 @@ std::variant<Notification, Problem> classifyBundle(std::string_view body, const 
   } else {
     return problem(400, "invalid",
                    "subscription status type must be handshake, heartbeat, event-notification or query-status, not " +
-                       (type.empty() ? std::string("(missing)") : type));
+                       (type.empty() ? std::string("(missing)") : quoted(type)));
   }
   // A retry repeats the subscription, the event numbers and the resources (id and version):
   // that is a duplicate. A server that restarted its counters sends other resources under the
@@ -301,9 +312,10 @@ std::variant<Notification, Problem> classifyNotification(const CallbackRequest& 
     return classifyBundle(request.body, *page);
   }
   if (page->resource_type != "Observation" || page->entries.size() != 1)
-    return problem(400, "not-supported",
-                   "notifications carry an Observation or a notification Bundle, not " +
-                       (page->resource_type.empty() ? std::string("a resource without resourceType") : page->resource_type));
+    return problem(
+        400, "not-supported",
+        "notifications carry an Observation or a notification Bundle, not " +
+            (page->resource_type.empty() ? std::string("a resource without resourceType") : quoted(page->resource_type)));
   const fhir::PageEntry& e = page->entries.front();
   Notification n;
   n.shape = pathId ? Shape::ResourcePut : Shape::ResourcePost;

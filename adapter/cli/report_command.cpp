@@ -5,6 +5,7 @@
 #include "audit/audit_query.h"
 #include "cli/exit_codes.h"
 #include "cli/input_files.h"
+#include "common/json_depth.h"
 #include "engine/outcome_tables.h"
 #include "fhir/json_text.h"
 #include "mapping/config_loader.h"
@@ -40,7 +41,7 @@ int runReport(const ReportArguments& args) {
   while ((length = getline(&line, &capacity, input->file)) > 0) {
     ++lineNumber;
     rapidjson::Document d;
-    d.Parse(line, static_cast<size_t>(length));
+    common::parseBounded(d, std::string_view(line, static_cast<size_t>(length)));
     if (d.HasParseError() || !d.IsObject()) {
       if (std::string_view(line, static_cast<size_t>(length)).find_first_not_of(" \t\r\n") == std::string_view::npos) continue;
       std::fprintf(stderr, "fhir-adapter report: %s line %zu: not a record\n", input->label.c_str(), lineNumber);

@@ -50,7 +50,8 @@ const std::map<std::string, std::set<std::string>>& knownKeys() {
         "max_withdraw_fraction"}},
       {"callback",
        {"listen", "path", "cert", "key", "bearer_token_file", "hmac_secret_file", "client_ca_file", "max_body_kb",
-        "read_timeout_seconds", "idle_timeout_seconds", "max_connections", "threads", "public_url", "payload"}},
+        "read_timeout_seconds", "idle_timeout_seconds", "max_connections", "threads", "public_url", "payload",
+        "preauth_timeout_seconds", "max_connections_per_address"}},
       {"log", {"level"}},
       {"review", {"listen", "cert", "key", "users_file", "override_reasons", "idle_timeout_minutes", "session_hours"}},
       {"bulk", {"level", "group_id", "first_load", "poll_max_seconds", "max_wait_seconds", "file_attempts"}},
@@ -365,6 +366,9 @@ void readCallbackLimits(Reader& r, callback::CallbackServerSettings& s) {
   if (auto v = r.integer("callback", "idle_timeout_seconds", 1, 3600)) s.idle_timeout = Seconds(*v);
   if (auto v = r.integer("callback", "max_connections", 1, 100000)) s.max_connections = static_cast<std::size_t>(*v);
   if (auto v = r.integer("callback", "threads", 1, 64)) s.threads = static_cast<int>(*v);
+  if (auto v = r.integer("callback", "preauth_timeout_seconds", 1, 600)) s.preauth_timeout = Seconds(*v);
+  if (auto v = r.integer("callback", "max_connections_per_address", 1, 100000))
+    s.max_connections_per_address = static_cast<std::size_t>(*v);
 }
 
 void readCallback(const toml::table& root, Reader& r, CallbackSettings& cb) {

@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include "common/json_depth.h"
 #include "fhir/json_text.h"
 
 namespace fa::daemon {
@@ -42,7 +43,7 @@ std::string checkCapabilities(net::FhirClient& client, ServerIdentity* identity)
   if (r.status != 200) return "GET metadata answered " + std::to_string(r.status);
   if (identity) *identity = readServerIdentity(r.body);
   rapidjson::Document d;
-  d.Parse(r.body.c_str(), r.body.size());
+  common::parseBounded(d, r.body);
   if (d.HasParseError() || !d.IsObject()) return "GET metadata did not return JSON";
   if (fhir::stringMember(d, "resourceType").value_or("") != "CapabilityStatement")
     return "GET metadata did not return a CapabilityStatement";

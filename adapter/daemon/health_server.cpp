@@ -3,6 +3,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
+#include "callback/guarded_run.h"
+
 namespace fa::daemon {
 namespace {
 
@@ -13,11 +15,15 @@ using tcp = net::ip::tcp;
 
 constexpr auto kTimeout = std::chrono::seconds(10);
 constexpr std::size_t kBodyLimit = 8 * 1024;  // the endpoints take no body
+constexpr std::uint32_t kHeaderLimit = 8 * 1024;
+// Bounds chunked trailers too, which the parser's header limit does not (callback_server.cpp).
+constexpr std::size_t kBufferLimit = kHeaderLimit + 8 * 1024;
 
 // One connection: read a request, answer, repeat while keep-alive (Beast's http server pattern).
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, const HealthHandlers& handlers) : stream_(std::move(socket)), handlers_(handlers) {}
+  Session(tcp::socket&& socket, const HealthHandlers& handlers)
+      : stream_(std::move(socket)), buffer_(kBufferLimit), handlers_(handlers) {}
 
   void start() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::doRead, shared_from_this())); }
 
@@ -25,7 +31,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void doRead() {
     parser_.emplace();
     parser_->body_limit(kBodyLimit);
-    parser_->header_limit(8 * 1024);
+    parser_->header_limit(kHeaderLimit);
     stream_.expires_after(kTimeout);
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::onRead, shared_from_this()));
   }
@@ -38,26 +44,13 @@ class Session : public std::enable_shared_from_this<Session> {
     res->version(req.version());
     res->keep_alive(req.keep_alive());
     res->set(http::field::server, "fhir-adapter");
-    std::string target(req.target());
-    if (auto q = target.find('?'); q != std::string::npos) target = target.substr(0, q);
-    if (req.method() != http::verb::get && req.method() != http::verb::head) {
-      res->result(http::status::method_not_allowed);
-      res->set(http::field::allow, "GET, HEAD");
-      res->body() = "method not allowed\n";
-    } else if (target == "/healthz") {
-      res->result(http::status::ok);
-      res->body() = "ok\n";
-    } else if (target == "/readyz") {
-      auto [ready, reason] = handlers_.ready();
-      res->result(ready ? http::status::ok : http::status::service_unavailable);
-      res->body() = reason + "\n";
-    } else if (target == "/metrics") {
-      res->result(http::status::ok);
-      res->set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-      res->body() = handlers_.metrics();
-    } else {
-      res->result(http::status::not_found);
-      res->body() = "not found: try /healthz, /readyz or /metrics\n";
+    try {
+      answer(req, *res);
+    } catch (const std::exception&) {
+      // A handler failed (metrics or readiness): this request gets a 500, the listener goes on.
+      res->result(http::status::internal_server_error);
+      res->set(http::field::content_type, "text/plain; charset=utf-8");
+      res->body() = "internal error\n";
     }
     if (!res->has_content_length() && res->find(http::field::content_type) == res->end())
       res->set(http::field::content_type, "text/plain; charset=utf-8");
@@ -68,6 +61,30 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!res->keep_alive()) return self->close();
       self->doRead();
     });
+  }
+
+  void answer(const http::request<http::string_body>& req, http::response<http::string_body>& res) {
+    std::string target(req.target());
+    if (auto q = target.find('?'); q != std::string::npos) target = target.substr(0, q);
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+      res.result(http::status::method_not_allowed);
+      res.set(http::field::allow, "GET, HEAD");
+      res.body() = "method not allowed\n";
+    } else if (target == "/healthz") {
+      res.result(http::status::ok);
+      res.body() = "ok\n";
+    } else if (target == "/readyz") {
+      auto [ready, reason] = handlers_.ready();
+      res.result(ready ? http::status::ok : http::status::service_unavailable);
+      res.body() = reason + "\n";
+    } else if (target == "/metrics") {
+      res.result(http::status::ok);
+      res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+      res.body() = handlers_.metrics();
+    } else {
+      res.result(http::status::not_found);
+      res.body() = "not found: try /healthz, /readyz or /metrics\n";
+    }
   }
 
   void close() {
@@ -91,10 +108,11 @@ struct HealthServer::Impl {
 
   void accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec) {
-        if (ec == net::error::operation_aborted) return;  // stopping
-      } else {
-        std::make_shared<Session>(std::move(socket), handlers)->start();
+      if (ec == net::error::operation_aborted) return;  // stopping
+      try {
+        if (!ec) std::make_shared<Session>(std::move(socket), handlers)->start();
+      } catch (...) {
+        // That connection is lost (its socket closes); the listener is re-armed below.
       }
       accept();
     });
@@ -114,7 +132,8 @@ HealthServer::HealthServer(const HostPort& listen, HealthHandlers handlers) : im
     throw std::runtime_error("cannot listen on " + listen.host + ":" + std::to_string(listen.port) + ": " + e.code().message());
   }
   impl_->accept();
-  impl_->thread = std::thread([this] { impl_->ioc.run(); });
+  // An exception out of a handler (some come from inside Beast) drops that connection only.
+  impl_->thread = std::thread([this] { callback::guardedRun(impl_->ioc, {}); });
 }
 
 HealthServer::~HealthServer() {

@@ -75,14 +75,16 @@ PushReceiver::PushReceiver(const CallbackSettings& c, const std::filesystem::pat
   obs.on_notification = [&metrics](const std::string& shape, const std::string& outcome) {
     metrics.add("fhir_adapter_callback_notifications_total", 1, {{"shape", shape}, {"outcome", outcome}});
   };
+  // Each rejection is counted in the metrics; the log and the audit log get one summary per
+  // interval (rejection_summary.h), whatever the flood.
   obs.on_auth_failure = [this](const std::string& reason) {
     metrics_.add("fhir_adapter_callback_auth_failures_total", 1, {{"reason", reason}});
-    logWarn("callback_unauthenticated", {{"reason", reason}});
-    std::lock_guard lock(mutex_);
-    if (auth_failures_.size() < 1000) auth_failures_.push_back(reason);
+    rejections_.unauthenticated(reason);
+    flushRejections();
   };
-  obs.on_rejected = [](int status, const std::string& problem) {
-    logWarn("notification_rejected", {{"status", std::to_string(status)}, {"problem", problem}});
+  obs.on_rejected = [this](int status, const std::string&) {
+    rejections_.rejected(status);
+    flushRejections();
   };
   obs.on_ack = [&metrics](double seconds) { observeAck(metrics, seconds); };
   intake_ = std::make_unique<callback::NotificationIntake>(c.path, callback::CallerAuth(std::move(auth)), *queue_, obs);
@@ -146,7 +148,21 @@ void PushReceiver::stop() {
   if (queue_) queue_->stop();
 }
 
+void PushReceiver::flushRejections() {
+  auto due = rejections_.takeDue();
+  if (!due) return;
+  using callback::RejectionCounts;
+  const std::string seconds = std::to_string(due->seconds.count());
+  logWarn("callback_rejections", {{"seconds", seconds},
+                                  {"unauthenticated", RejectionCounts::list(due->unauthenticated)},
+                                  {"rejected", RejectionCounts::list(due->rejected)}});
+  if (due->unauthenticated.empty()) return;
+  std::lock_guard lock(mutex_);
+  auth_failures_.push_back(RejectionCounts::list(due->unauthenticated) + " in " + seconds + " s");
+}
+
 std::vector<std::string> PushReceiver::takeAuthFailures() {
+  flushRejections();  // an interval that ended since the last rejection
   std::lock_guard lock(mutex_);
   return std::exchange(auth_failures_, {});
 }

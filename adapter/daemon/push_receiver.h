@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "callback/notification_processor.h"
+#include "callback/rejection_summary.h"
 #include "daemon/daemon_config.h"
 #include "daemon/metrics.h"
 #include "daemon/push_source.h"
@@ -42,16 +43,21 @@ class PushReceiver : public PushSource {
   void reloadCertificates() override;
   // Graceful: answers requests already read, writes what was accepted, then stops.
   void stop();
+  // One summary per interval of unauthenticated notifications ("bad_token=10,missing_token=2 in
+  // 60 s"), for the audit log.
   std::vector<std::string> takeAuthFailures() override;
 
  private:
+  void flushRejections();  // logs (and keeps for the audit log) an interval that has ended
+
   const CallbackSettings& settings_;
   Metrics& metrics_;
   std::unique_ptr<callback::NotificationQueue> queue_;
   std::unique_ptr<callback::NotificationIntake> intake_;
   std::unique_ptr<callback::CallbackServer> server_;
   std::mutex mutex_;
-  std::vector<std::string> auth_failures_;
+  std::vector<std::string> auth_failures_;  // summaries not yet audited
+  callback::RejectionSummary rejections_;
   std::chrono::steady_clock::time_point last_prune_{};  // process() prunes at most hourly
 };
 

@@ -16,7 +16,8 @@ class PushSource {
   // Stores what the pending notifications brought (reading resources through `client` when a
   // notification only names them); the caller recomputes records and polls when asked.
   virtual callback::ProcessReport process(store::ObservationStore& store, net::FhirClient& client) = 0;
-  // Authentication failures since the last call (reason labels), for the audit log.
+  // Authentication failures since the last call, for the audit log: one summary text per
+  // interval ("bad_token=10,missing_token=2 in 60 s"), however many there were.
   virtual std::vector<std::string> takeAuthFailures() = 0;
   // SIGHUP: new receiver certificates (a failure keeps the previous ones).
   virtual void reloadCertificates() = 0;

@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include "common/json_depth.h"
 #include "fhir/json_text.h"
 
 namespace fa::daemon {
@@ -9,7 +10,7 @@ namespace fa::daemon {
 ServerIdentity readServerIdentity(const std::string& json) {
   ServerIdentity id;
   rapidjson::Document d;
-  d.Parse(json.c_str(), json.size());
+  common::parseBounded(d, json);
   if (d.HasParseError() || !d.IsObject()) return id;
   if (const fhir::JsonValue* impl = fhir::findMember(d, "implementation"); impl && impl->IsObject())
     id.implementation_url = std::string(fhir::stringMember(*impl, "url").value_or(""));

@@ -9,6 +9,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/json_depth.h"
 #include "fhir/json_text.h"
 #include "sync/poller.h"
 
@@ -193,7 +194,7 @@ std::string buildSubscription(const SubscriptionSettings& s, const AnalyteCodeSe
 BackportSupport detectBackport(const std::string& capability_statement) {
   BackportSupport out;
   rapidjson::Document d;
-  d.Parse(capability_statement.c_str(), capability_statement.size());
+  common::parseBounded(d, capability_statement);
   if (d.HasParseError() || !d.IsObject()) return out;
   if (const fhir::JsonValue* inst = fhir::findMember(d, "instantiates"); inst && inst->IsArray()) {
     for (const auto& i : inst->GetArray()) {
@@ -240,7 +241,7 @@ std::vector<SubscriptionInfo> subscriptionsInBundle(const std::string& bundle, c
   std::vector<SubscriptionInfo> out;
   if (next_link) next_link->reset();
   rapidjson::Document d;
-  d.Parse(bundle.c_str(), bundle.size());
+  common::parseBounded(d, bundle);
   if (d.HasParseError() || !d.IsObject() || text(d, "resourceType") != "Bundle")
     throw net::FhirError(0, "protocol", "the Subscription search did not return a Bundle");
   if (const fhir::JsonValue* entries = fhir::findMember(d, "entry"); entries && entries->IsArray()) {
@@ -289,7 +290,7 @@ std::vector<SubscriptionInfo> SubscriptionManager::list() {
 
 SubscriptionInfo SubscriptionManager::parseWritten(const net::HttpResponse& r) {
   rapidjson::Document d;
-  d.Parse(r.body.c_str(), r.body.size());
+  common::parseBounded(d, r.body);
   if (d.HasParseError() || !d.IsObject() || text(d, "resourceType") != "Subscription") {
     // Prefer: return=minimal, or a server that answers without a body: the id from Location.
     SubscriptionInfo info;

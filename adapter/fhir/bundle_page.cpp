@@ -4,6 +4,7 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
+#include "common/json_depth.h"
 #include "fhir/json_text.h"
 
 namespace fa::fhir {
@@ -87,6 +88,10 @@ void describeResource(const JsonValue& r, PageEntry& e) {
 
 std::optional<BundlePage> parseBundlePage(std::string_view body, std::string& error) {
   std::string copy(body);  // RapidJSON wants a terminated buffer
+  if (auto deep = common::jsonTooDeepAt(copy)) {
+    error = "invalid JSON at offset " + std::to_string(*deep) + ": " + common::tooDeepMessage();
+    return std::nullopt;
+  }
   rapidjson::Document d;
   d.Parse<rapidjson::kParseNumbersAsStringsFlag>(copy.c_str(), copy.size());
   if (d.HasParseError()) {

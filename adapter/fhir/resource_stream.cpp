@@ -7,6 +7,8 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
+#include "common/json_depth.h"
+
 namespace fa::fhir {
 namespace {
 
@@ -235,6 +237,7 @@ class StreamingHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
     return target().Key(s, n, copy);
   }
   bool StartObject() {
+    if (tooDeep()) return false;
     if (depth_ == 0) {
       ++depth_;
       return root_.StartObject();
@@ -250,6 +253,7 @@ class StreamingHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
     return ok;
   }
   bool StartArray() {
+    if (tooDeep()) return false;
     if (depth_ == 0) {
       notResource_ = true;
       return false;
@@ -289,10 +293,16 @@ class StreamingHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
   // Bundle whose type was seen.
   void abandon() { bundle_.finish(bundleType_); }
   bool notResource() const { return notResource_; }
+  bool nestedTooDeep() const { return tooDeep_; }
   bool nestedArrayEntry() const { return nestedArrayEntry_; }
 
  private:
   rapidjson::Document& target() { return capturing_ ? *entry_ : root_; }
+  // The reader recurses once per level: stop it before the stack does.
+  bool tooDeep() {
+    tooDeep_ = static_cast<std::size_t>(depth_) >= common::kMaxJsonDepth;
+    return tooDeep_;
+  }
 
   template <typename F>
   bool scalar(F&& emit) {
@@ -335,6 +345,7 @@ class StreamingHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
   bool capturing_ = false;
   bool notResource_ = false;
   bool nestedArrayEntry_ = false;
+  bool tooDeep_ = false;
 };
 
 void deliver(const JsonValue& resource, const ResourceLocation& where, ResourceSink& sink, std::uint64_t& counter) {
@@ -367,7 +378,7 @@ bool nextLineIsResource(InputBuffer& in, std::size_t offset) {
     }
     const std::string text(*line);
     rapidjson::Document doc;
-    doc.Parse<kStreamFlags>(text.c_str(), text.size());
+    common::parseBounded<kStreamFlags>(doc, text);
     return !doc.HasParseError() && doc.IsObject() && stringMember(doc, "resourceType").has_value();
   }
   return false;
@@ -392,6 +403,11 @@ void readNdjson(InputBuffer& in, std::string_view label, ResourceSink& sink, std
     char* line = in.current();
     line[*length] = '\0';  // insitu parsing needs a terminator; the buffer keeps a spare byte
     if (!isBlank(line, *length)) {
+      if (auto deep = common::jsonTooDeepAt(std::string_view(line, *length))) {
+        sink.onInputError(where, "invalid JSON at column " + std::to_string(*deep + 1) + ": " + common::tooDeepMessage());
+        in.advance(*length + 1);
+        continue;
+      }
       doc.ParseInsitu<kLineFlags>(line);
       if (doc.HasParseError()) {
         sink.onInputError(where, std::string("invalid JSON at column ") + std::to_string(doc.GetErrorOffset() + 1) + ": " +
@@ -416,6 +432,8 @@ void readDocument(InputBuffer& in, std::string_view label, ResourceSink& sink, s
     ResourceLocation at{label, in.line(), {}};
     if (handler->notResource())
       sink.onInputError(at, "not a FHIR resource, Bundle or NDJSON");
+    else if (handler->nestedTooDeep())
+      sink.onInputError(at, "invalid JSON: " + common::tooDeepMessage());
     else if (handler->nestedArrayEntry())
       sink.onInputError(at, "Bundle.entry holds an array where an entry object belongs");
     else
@@ -475,7 +493,7 @@ void readResources(std::FILE* input, std::string_view label, ResourceSink& sink,
     // end means the value goes on: a pretty-printed JSON document.
     std::string first(in.current(), *length);
     rapidjson::Document probe;
-    probe.Parse<kStreamFlags>(first.c_str(), first.size());
+    common::parseBounded<kStreamFlags>(probe, first);  // too deep: an error before the end, so NDJSON
     std::size_t content = first.find_last_not_of(" \t\r") + 1;
     ndjson = !probe.HasParseError() || probe.GetErrorOffset() < content || nextLineIsResource(in, *length + 1);
   }

@@ -10,6 +10,7 @@
 #include <rapidjson/error/en.h>
 
 #include "common/digest.h"
+#include "common/json_depth.h"
 #include "core/civil_time.h"
 #include "mapping/schema_check.h"
 
@@ -126,6 +127,11 @@ class Loader {
     std::stringstream ss;
     ss << in.rdbuf();
     f.text = ss.str();
+    // Before any parse: the parser, the schema check and the loaders all recurse per level.
+    if (auto deep = common::jsonTooDeepAt(f.text)) {
+      problems_.add(f.label, lineAndColumn(f.text, *deep), "not valid JSON: " + common::tooDeepMessage());
+      return;
+    }
     rapidjson::Document plain;
     plain.Parse(f.text.c_str(), f.text.size());
     if (plain.HasParseError()) {

@@ -26,7 +26,7 @@ struct Subject {
 
 class Roster {
  public:
-  // Throws ConfigError naming the file and line of every problem.
+  // Throws ConfigError naming the file, line and column of every problem (never a cell's value).
   static Roster load(const std::filesystem::path& csv);
   static Roster parse(std::string_view text, const std::string& label);
 
@@ -40,10 +40,18 @@ class Roster {
   std::optional<size_t> matchIdentifier(std::string_view system, std::string_view value) const;
 
  private:
+  // Where a row is: "subjects.csv: line 3", its line number, its subject_id and patient columns.
+  struct RowPlace {
+    std::string line;
+    size_t number;
+    size_t subject_column, patient_column;
+  };
   // Indexes one parsed subject; duplicates and malformed patient references are problems.
-  void add(Subject s, const std::string& where, std::vector<std::string>& problems);
+  void add(Subject s, const RowPlace& at, std::vector<std::string>& problems);
 
   std::vector<Subject> subjects_;
+  std::vector<size_t> line_of_row_;                          // file line of each subject
+  std::unordered_map<std::string, size_t> line_of_subject_;  // subject_id -> its first line
   std::unordered_map<std::string, size_t> by_patient_id_;
   std::unordered_map<std::string, size_t> by_identifier_;
 };

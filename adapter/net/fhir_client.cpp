@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/http_date.h"
+#include "common/json_depth.h"
 
 namespace fa::net {
 namespace {
@@ -65,31 +66,70 @@ const char* stringMember(const rapidjson::Value& object, const char* name) {
   return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : nullptr;
 }
 
-// "error invalid: Unknown search parameter 'foo'; ..." when the body is an OperationOutcome.
+// Our own words for each FHIR issue type (R4 IssueType codes): the server's own text
+// (details.text, diagnostics) is never kept, because servers put the resource they refused
+// into it (a name, an MRN, a birth date were seen in one). Unknown codes are not echoed either.
+std::string_view issueWords(std::string_view code) {
+  static const std::pair<std::string_view, std::string_view> kWords[] = {
+      {"invalid", "the request is invalid"},
+      {"structure", "the content is not well-formed"},
+      {"required", "a required element is missing"},
+      {"value", "an element value is invalid"},
+      {"invariant", "a validation rule failed"},
+      {"security", "refused for security reasons"},
+      {"login", "authentication is needed"},
+      {"unknown", "the user is not known"},
+      {"expired", "the session or token has expired"},
+      {"forbidden", "not permitted"},
+      {"suppressed", "information was suppressed"},
+      {"processing", "the server could not process the request"},
+      {"not-supported", "not supported by the server"},
+      {"duplicate", "a duplicate"},
+      {"multiple-matches", "more than one match"},
+      {"not-found", "not found"},
+      {"deleted", "deleted"},
+      {"too-long", "the content is too long"},
+      {"code-invalid", "a code is not valid"},
+      {"extension", "an extension is not understood"},
+      {"too-costly", "too costly for the server"},
+      {"business-rule", "a business rule was broken"},
+      {"conflict", "an edit conflict"},
+      {"transient", "a transient problem on the server"},
+      {"lock-error", "a resource is locked"},
+      {"no-store", "the server's storage is unavailable"},
+      {"exception", "an internal error of the server"},
+      {"timeout", "the server timed out"},
+      {"incomplete", "the result is incomplete"},
+      {"throttled", "too many requests"},
+      {"informational", "information only"},
+  };
+  for (const auto& [c, words] : kWords) {
+    if (c == code) return words;
+  }
+  return {};
+}
+
+// "error invalid (the request is invalid); warning processing (...)" when the body is an
+// OperationOutcome: each issue's severity and code (when they are FHIR's own codes) and our words.
 std::optional<std::string> operationOutcomeText(const std::string& body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  common::parseBounded(doc, body);
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
   const char* type = stringMember(doc, "resourceType");
   if (!type || std::string_view(type) != "OperationOutcome") return std::nullopt;
   std::string text;
   auto issues = std::as_const(doc).FindMember("issue");  // const: clang -Wambiguous-reversed-operator
   if (issues == doc.MemberEnd() || !issues->value.IsArray()) return std::string("OperationOutcome without issues");
+  static const std::string_view kSeverities[] = {"fatal", "error", "warning", "information"};
   for (const auto& issue : issues->value.GetArray()) {
     if (!issue.IsObject()) continue;
+    const char* severity = stringMember(issue, "severity");
+    const char* code = stringMember(issue, "code");
+    const std::string_view words = code ? issueWords(code) : std::string_view();
     std::string one;
-    if (const char* severity = stringMember(issue, "severity")) one += severity;
-    if (const char* code = stringMember(issue, "code")) one += (one.empty() ? "" : " ") + std::string(code);
-    std::string detail;
-    auto details = issue.FindMember("details");
-    if (details != issue.MemberEnd() && details->value.IsObject()) {
-      if (const char* details_text = stringMember(details->value, "text")) detail = details_text;
-    }
-    if (const char* diagnostics = stringMember(issue, "diagnostics")) {
-      detail += (detail.empty() ? "" : " - ") + std::string(diagnostics);
-    }
-    if (!detail.empty()) one += (one.empty() ? "" : ": ") + detail;
-    if (one.empty()) continue;
+    if (severity && std::find(std::begin(kSeverities), std::end(kSeverities), severity) != std::end(kSeverities)) one = severity;
+    one += std::string(one.empty() ? "" : " ") + (words.empty() ? std::string("(unknown issue code)") : code);
+    if (!words.empty()) one += " (" + std::string(words) + ")";
     text += (text.empty() ? "" : "; ") + one;
     if (text.size() > kMaxIssueText) {
       text.resize(kMaxIssueText);

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/hex.h"
+#include "common/json_depth.h"
 #include "common/percent_encoding.h"
 #include "net/auth.h"
 
@@ -81,7 +82,7 @@ const char* stringMember(const rapidjson::Value& object, const char* name) {
 [[noreturn]] void endpointFailure(const std::string& what, const HttpResponse& response) {
   std::string message = what + " answered HTTP " + std::to_string(response.status);
   rapidjson::Document doc;
-  doc.Parse(response.body.data(), response.body.size());
+  common::parseBounded(doc, response.body);
   if (!doc.HasParseError() && doc.IsObject()) {
     // RFC 6749 section 5.2: {"error": "invalid_client", "error_description": "..."}
     if (const char* error = stringMember(doc, "error")) message += ": " + std::string(error);
@@ -151,7 +152,7 @@ class SmartBackendAuth final : public Authenticator {
     const HttpResponse response = http_->send(request);
     if (response.status != 200) endpointFailure("SMART discovery " + request.url, response);
     rapidjson::Document doc;
-    doc.Parse(response.body.data(), response.body.size());
+    common::parseBounded(doc, response.body);
     const char* endpoint = !doc.HasParseError() && doc.IsObject() ? stringMember(doc, "token_endpoint") : nullptr;
     if (!endpoint || !*endpoint) throw AuthError("SMART discovery " + request.url + " has no token_endpoint");
     return endpoint;
@@ -244,7 +245,7 @@ class SmartBackendAuth final : public Authenticator {
     if (response.status != 200) endpointFailure("SMART token endpoint " + token_url_, response);
 
     rapidjson::Document doc;
-    doc.Parse(response.body.data(), response.body.size());
+    common::parseBounded(doc, response.body);
     if (doc.HasParseError() || !doc.IsObject()) throw AuthError("SMART token response is not a JSON object");
     const char* token = stringMember(doc, "access_token");
     if (!token || !*token) throw AuthError("SMART token response has no access_token");

@@ -1,5 +1,7 @@
 #include "sync/read_evidence.h"
 
+#include "common/json_depth.h"
+
 #include <rapidjson/document.h>
 
 #include <algorithm>
@@ -48,7 +50,7 @@ ReadEvidence failure(std::string reason, std::string detail) {
 
 bool saysUnknownResourceType(const std::string& body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  common::parseBounded(doc, body);
   if (!isOperationOutcome(doc)) return false;
   auto issues = std::as_const(doc).FindMember("issue");
   if (issues == doc.MemberEnd() || !issues->value.IsArray()) return false;
@@ -68,7 +70,7 @@ ReadEvidence classifyRead(const net::HttpResponse& response, const std::string& 
   if (response.status == 410) return ReadEvidence{ReadEvidence::Kind::Gone, std::nullopt, {}, {}};
   if (response.status == 404) {
     rapidjson::Document doc;
-    doc.Parse(response.body.data(), response.body.size());
+    common::parseBounded(doc, response.body);
     if (!isOperationOutcome(doc)) return failure("not_found_not_fhir", what + " answered 404 without an OperationOutcome");
     if (saysUnknownResourceType(response.body))
       return failure("unknown_resource_type", what + " answered 404: the server does not know the resource type");

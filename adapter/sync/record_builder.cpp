@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include "common/json_depth.h"
 #include "core/civil_time.h"
 
 namespace fa::sync {
@@ -13,7 +14,7 @@ engine::OutcomeRecords computeRecords(store::ObservationStore& store, std::share
   rapidjson::Document doc;
   store.forEachVersion([&](const store::ObservationVersion& v) {
     fhir::ResourceLocation where{"store", 0, {}};
-    doc.Parse<rapidjson::kParseNumbersAsStringsFlag>(v.resource.c_str(), v.resource.size());
+    common::parseBounded<rapidjson::kParseNumbersAsStringsFlag>(doc, v.resource);
     if (doc.HasParseError()) {
       session.onInputError(where, "stored Observation/" + v.id + " is not JSON");
       return;

@@ -48,7 +48,9 @@ inline const DevCerts& devCerts() {
 
 struct ClientOptions {
   std::string client_cert, client_key;
-  int max_version = 0;  // e.g. TLS1_1_VERSION to try an old protocol
+  int max_version = 0;              // e.g. TLS1_1_VERSION to try an old protocol
+  std::string cipher_list = "";     // TLS 1.2 suites to offer (OpenSSL syntax); "" = the defaults
+  std::string source_address = "";  // e.g. "127.0.0.2": connect from another loopback address
 };
 
 // One blocking TLS connection to 127.0.0.1:port, trusting the dev CA.
@@ -67,11 +69,23 @@ class TlsClient {
       SSL_CTX_set_security_level(ctx_.native_handle(), 0);  // let the client offer it: the server must refuse
       SSL_CTX_set_cipher_list(ctx_.native_handle(), "DEFAULT:@SECLEVEL=0");
     }
+    if (!o.cipher_list.empty()) {
+      SSL_CTX_set_max_proto_version(ctx_.native_handle(), TLS1_2_VERSION);  // TLS 1.3 suites are not chosen this way
+      SSL_CTX_set_security_level(ctx_.native_handle(), 0);
+      offersCiphers_ = SSL_CTX_set_cipher_list(ctx_.native_handle(), o.cipher_list.c_str()) == 1;
+    }
+    source_ = o.source_address;
     port_ = port;
     stream_.emplace(ioc_, ctx_);  // after the context is set up: SSL_new copies its settings
   }
   beast::error_code connect() {
     beast::error_code ec;
+    if (!source_.empty()) {
+      auto& socket = beast::get_lowest_layer(*stream_).socket();
+      socket.open(tcp::v4(), ec);
+      if (!ec) socket.bind(tcp::endpoint(asio::ip::make_address(source_), 0), ec);
+      if (ec) return ec;
+    }
     beast::get_lowest_layer(*stream_).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
     if (ec) return ec;
     static char host[] = "localhost";
@@ -98,6 +112,7 @@ class TlsClient {
     http::read(*stream_, buffer_, parser);
     return parser.release();
   }
+  bool offersCiphers() const { return offersCiphers_; }  // the cipher_list asked for was accepted by OpenSSL
   beast::ssl_stream<beast::tcp_stream>& stream() { return *stream_; }
   beast::flat_buffer& buffer() { return buffer_; }
 
@@ -107,6 +122,8 @@ class TlsClient {
   std::optional<beast::ssl_stream<beast::tcp_stream>> stream_;
   beast::flat_buffer buffer_;
   unsigned short port_ = 0;
+  std::string source_;
+  bool offersCiphers_ = true;
 };
 
 inline std::string observation(const std::string& id, const std::string& version, const std::string& status = "final") {

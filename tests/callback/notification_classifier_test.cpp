@@ -119,6 +119,34 @@ TEST(NotificationClassifier, ProblemsAre400Or415WithoutValuesFromTheBody) {
       R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-supported","diagnostics":"Content-Type \"x\""}]})");
 }
 
+// A 1 MB notification nested 500,000 deep crashed the daemon (stack overflow in the parse and
+// in collectModifierExtensions). Now it is a 400 like any invalid JSON: as a whole body, and as
+// the status resource inside a notification Bundle.
+TEST(NotificationClassifier, NestingPastTheLimitIs400) {
+  const std::string deep = std::string(500'000, '[') + std::string(500'000, ']');
+  EXPECT_EQ(status(classify("POST", "/notify", R"({"resourceType":"Observation","id":"o1","x":)" + deep + "}")), 400);
+  EXPECT_EQ(status(classify("PUT", "/notify/Observation/o1", R"({"resourceType":"Observation","id":"o1","x":)" + deep + "}")),
+            400);
+  const std::string bundle =
+      R"({"resourceType":"Bundle","type":"history","entry":[{"resource":{"resourceType":"Parameters","x":)" + deep + "}}]}";
+  EXPECT_EQ(status(classify("POST", "/notify", bundle)), 400);
+}
+
+// A type from the body is quoted only when it is a short token: a megabyte or invalid UTF-8 is
+// not repeated into the answer (or the log line that reports the rejection).
+TEST(NotificationClassifier, OddTypesAreNotEchoed) {
+  const std::string huge = std::string(1 << 20, 'A');
+  auto p = classify("POST", "/notify", R"({"resourceType":")" + huge + R"(","id":"x"})");
+  ASSERT_EQ(status(p), 400);
+  EXPECT_LT(std::get<Problem>(p).diagnostics.size(), 200u);
+  EXPECT_NE(std::get<Problem>(p).diagnostics.find("an unrecognised value"), std::string::npos);
+  auto bad = classify("POST", "/notify", "{\"resourceType\":\"Obs\xff\xfe\",\"id\":\"x\"}");
+  ASSERT_EQ(status(bad), 400);
+  EXPECT_EQ(std::get<Problem>(bad).diagnostics.find("\xff"), std::string::npos);
+  auto token = classify("POST", "/notify", R"({"resourceType":"Basic","id":"x"})");
+  EXPECT_NE(std::get<Problem>(token).diagnostics.find("not Basic"), std::string::npos);  // a token is still named
+}
+
 TEST(NotificationClassifier, AResourceWithoutMetaIsReadById) {
   const auto n = ok(classify("PUT", "/notify/Observation/o5", R"({"resourceType":"Observation","id":"o5","status":"final"})"));
   EXPECT_TRUE(n.resources.empty());

@@ -222,7 +222,9 @@ TEST(FhirClient, GivesUpAfterMaxAttemptsWithOperationOutcomeText) {
     EXPECT_EQ(error.reason(), "http_503");
     const std::string what = error.what();
     EXPECT_NE(what.find("after 3 attempt(s)"), std::string::npos) << what;
-    EXPECT_NE(what.find("error transient: Database is in maintenance mode"), std::string::npos) << what;
+    // The issue's severity and code in our words; the server's own text is left out.
+    EXPECT_NE(what.find("error transient (a transient problem on the server)"), std::string::npos) << what;
+    EXPECT_EQ(what.find("maintenance"), std::string::npos) << what;
   }
   EXPECT_EQ(server.requests(), 3);
   EXPECT_EQ(rec.sleeps.size(), 2u);
@@ -291,6 +293,29 @@ TEST(FhirClient, SecondUnauthorizedIsReported) {
   EXPECT_EQ(server.requests(), 2);
 }
 
+// A server that puts the refused resource into its error text (a name, an MRN, a birth date),
+// and an issue code of its own making: none of it reaches the error message.
+TEST(FhirClient, OperationOutcomeTextIsReducedToStatusCodeAndOurWords) {
+  TestServer server([](const ServerRequest&) {
+    return reply(422, R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"processing",
+      "details":{"text":"Patient Zebediah Quantrill (MRN 99887766, born 1961-07-04) failed validation"},
+      "diagnostics":"Zebediah Quantrill"},{"severity":"Zebediah","code":"Quantrill-99887766"}]})");
+  });
+  Recorder rec;
+  FhirClient client(server.url(), http(), makeNoAuth(), fastPolicy(), rec.observer(), rec.clock());
+  try {
+    client.get("Observation?patient=Patient/p1");
+    FAIL() << "expected FhirError";
+  } catch (const FhirError& error) {
+    const std::string what = error.what();
+    EXPECT_EQ(what, "FHIR GET " + server.url() +
+                        "/Observation?patient=Patient/p1 failed: HTTP 422: error processing (the "
+                        "server could not process the request); (unknown issue code)");
+    for (const char* phi : {"Zebediah", "Quantrill", "99887766", "1961"})
+      EXPECT_EQ(what.find(phi), std::string::npos) << what;
+  }
+}
+
 TEST(FhirClient, OperationOutcomeTextSurfacesWithoutSecrets) {
   // A careless server echoes the Authorization header into its diagnostics.
   TestServer server([](const ServerRequest& request) {
@@ -311,8 +336,12 @@ TEST(FhirClient, OperationOutcomeTextSurfacesWithoutSecrets) {
     EXPECT_EQ(error.status(), 400);
     EXPECT_NE(what.find("HTTP 400"), std::string::npos) << what;
     EXPECT_NE(what.find("GET " + server.url() + "/fhir/Observation?colour=red"), std::string::npos) << what;
-    EXPECT_NE(what.find("error invalid: Unknown search parameter 'colour'"), std::string::npos) << what;
-    EXPECT_NE(what.find("warning processing: second issue"), std::string::npos) << what;
+    EXPECT_NE(what.find("error invalid (the request is invalid); warning processing (the server could not process the "
+                        "request)"),
+              std::string::npos)
+        << what;
+    EXPECT_EQ(what.find("Unknown search parameter"), std::string::npos) << what;
+    EXPECT_EQ(what.find("second issue"), std::string::npos) << what;
     EXPECT_EQ(what.find("s3cr3t-t0ken-value"), std::string::npos) << what;
   }
   EXPECT_TRUE(rec.retries.empty());

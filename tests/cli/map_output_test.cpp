@@ -446,7 +446,7 @@ TEST(MapOutput, EmptyInputWritesNothingAndExitsZero) {
   EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')),
             "subject_id,analyte,observation,status,effective,study_day,visit,selected,"
             "baseline,comparator,value,unit,source_value,source_unit,ref_low,ref_high,"
-            "ref_source,flag,ctcae_grade,reason");
+            "ref_source,flag,ctcae_grade,reason,observation_id,version");  // the contract's, then the CSV's own
 }
 
 }  // namespace

@@ -63,9 +63,9 @@ struct DaemonParts {
   std::function<void()> on_page = [] {};                        // after every page (the systemd watchdog)
   // [bulk]: the file downloads' transport and credentials (those of `client`), and the wait
   // between status polls (false: stop requested). No wait_for: sleeps, checking stop_requested.
-  std::shared_ptr<net::HttpClient> bulk_http;
-  std::shared_ptr<net::Authenticator> bulk_auth;
-  std::function<bool(std::chrono::milliseconds)> wait_for;
+  std::shared_ptr<net::HttpClient> bulk_http = nullptr;
+  std::shared_ptr<net::Authenticator> bulk_auth = nullptr;
+  std::function<bool(std::chrono::milliseconds)> wait_for = nullptr;
 };
 
 enum class ServerProblem {

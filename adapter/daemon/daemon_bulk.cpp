@@ -75,6 +75,7 @@ bool Daemon::bulkLoad(StepReport& report) {
     next_poll_ = parts_.clock.steadyNow() + config_.schedule.interval;
     return false;
   };
+  if (!parts_.bulk_http) return fail("failed", "no HTTP client for the export files");
   try {
     bulk::BulkExport exporter(bulkParts(), config_.bulk);
     report.bulk = exporter.run(*trial_.config, config_.sync.category, keys);

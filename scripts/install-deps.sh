@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates python3
   clang clang-format clang-tidy
+  libclang-rt-14-dev ccache  # sanitizer and libFuzzer runtimes (scripts/sanitizers.sh); compiler cache
   rapidjson-dev
   libboost1.81-dev libboost-url1.81-dev
   libssl-dev openssl

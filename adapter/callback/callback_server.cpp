@@ -83,10 +83,11 @@ std::size_t readBufferLimit(const CallbackServerSettings& s) {
 class Session;
 
 struct CallbackServer::Impl : std::enable_shared_from_this<CallbackServer::Impl> {
+  explicit Impl(asio::io_context& io) : ioc(io) {}
   CallbackServerSettings settings;
   RequestHandler handler;
   ServerEventHandler events;
-  asio::io_context ioc;
+  asio::io_context& ioc;  // owned by IoOwner below, outside the cycle handlers -> sessions -> Impl
   // Keeps run() going while a handler holds a request and no I/O is pending (during stop()).
   asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
   tcp::acceptor acceptor{asio::make_strand(ioc)};
@@ -410,8 +411,28 @@ void CallbackServer::Impl::remove(Session* s, const asio::ip::address& from) {
   if (sessions.empty()) drained.notify_all();
 }
 
+namespace {
+
+// The io_context lives outside Impl: a handler still queued at stop() (the aborted accept, a
+// session's last write) holds its session and the Impl. Were the context a member of Impl, that
+// would be a cycle and both would leak (LeakSanitizer). Destroying the context here destroys the
+// handlers, which releases the Impl. CallbackServer::impl_ aliases Impl but owns this.
+struct IoOwner {
+  asio::io_context ioc;
+  std::shared_ptr<CallbackServer::Impl> impl;  // released before ioc: declared after it
+};
+
+std::shared_ptr<CallbackServer::Impl> makeImpl() {
+  auto owner = std::make_shared<IoOwner>();
+  owner->impl = std::make_shared<CallbackServer::Impl>(owner->ioc);
+  CallbackServer::Impl* impl = owner->impl.get();
+  return std::shared_ptr<CallbackServer::Impl>(std::move(owner), impl);
+}
+
+}  // namespace
+
 CallbackServer::CallbackServer(CallbackServerSettings settings, RequestHandler handler, ServerEventHandler events)
-    : impl_(std::make_shared<Impl>()) {
+    : impl_(makeImpl()) {
   impl_->settings = std::move(settings);
   impl_->handler = std::move(handler);
   impl_->events = std::move(events);

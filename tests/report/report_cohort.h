@@ -47,7 +47,7 @@ inline mapping::TrialConfig reportTrial() {
   mapping::TrialConfig t;
   t.trial_id = "TEST-TRIAL";
   t.time_zone_name = "Asia/Shanghai";
-  t.utc_offset_minutes = 480;
+  t.time_zone = core::TimeZone::fixedOffset(480);
   t.visits = core::VisitSchedule({{"BASELINE", 1, -28, 1, true}, {"W4", 29, 22, 36, false}, {"W72", 505, 491, 519, false}});
   auto analyte = [&](const char* code, const char* unit, bool graded) {
     mapping::AnalyteDefinition a;

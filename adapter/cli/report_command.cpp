@@ -1,90 +1,222 @@
 #include "cli/report_command.h"
 
-#include <rapidjson/document.h>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "audit/audit_query.h"
 #include "cli/exit_codes.h"
-#include "cli/input_files.h"
-#include "common/json_depth.h"
-#include "engine/outcome_tables.h"
-#include "fhir/json_text.h"
-#include "mapping/config_loader.h"
+#include "daemon/daemon_config.h"
+#include "mapping/config_error.h"
+#include "mapping/roster.h"
+#include "report/csv_report.h"
+#include "report/json_report.h"
+#include "report/text_report.h"
 
 namespace fa::cli {
+namespace {
+
+constexpr const char* kCommand = "report";
+
+void problem(const std::string& text) {
+  std::fprintf(stderr, "fhir-adapter report: %s\n", text.c_str());
+}
+
+std::optional<std::string> readText(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Today in the site's zone (the windows are site dates): the one place the report reads a clock.
+core::DayNumber siteToday(const core::TimeZone& zone) {
+  const std::int64_t utc =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::int64_t local = utc + zone.offsetSecondsAt(utc);
+  return static_cast<core::DayNumber>(local >= 0 ? local / 86400 : (local - 86399) / 86400);
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> parseShifts(const std::vector<std::string>& texts) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const std::string& t : texts) {
+    const std::size_t colon = t.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == t.size() || t.find(':', colon + 1) != std::string::npos) {
+      problem("--shift " + t + ": expected FROM:TO, two visit names such as BASELINE:W24");
+      return std::nullopt;
+    }
+    pairs.emplace_back(t.substr(0, colon), t.substr(colon + 1));
+  }
+  return pairs;
+}
+
+// The files the report reads beside the records: trial.json (screening settings) and, with
+// --config, the roster (first-dose dates, and subjects without any record yet).
+struct SideFiles {
+  std::filesystem::path mappings;
+  std::filesystem::path roster;  // empty without --config
+};
+std::optional<SideFiles> sideFiles(const ReportArguments& args) {
+  if (args.input.config.empty()) return SideFiles{args.input.mappings, {}};
+  try {
+    const daemon::DaemonConfig c = daemon::loadDaemonConfig(args.input.config);
+    return SideFiles{c.trial.mappings, c.trial.subjects};
+  } catch (const std::exception& e) {
+    problem(e.what());  // openRecordInput has loaded it already; a race with an edit lands here
+    return std::nullopt;
+  }
+}
+
+// The latest reviewer decisions of the audit log, when there is one.
+void readReviews(const ReportArguments& args, const RecordInput& records, report::ReportInput& in, bool& degraded) {
+  if (records.audit_dir.empty()) return;
+  std::error_code ec;
+  if (!std::filesystem::exists(records.audit_dir, ec)) {
+    // [audit] dir of --config before the daemon's first run: no decisions yet. An explicit
+    // --audit-dir that does not exist is a mistake worth saying.
+    if (!args.input.audit_dir.empty()) {
+      problem(records.audit_dir.string() + ": no audit log there");
+      degraded = true;
+    }
+    in.reviews_read = args.input.audit_dir.empty();
+    return;
+  }
+  std::vector<audit::AuditEntry> entries;
+  std::vector<std::string> auditProblems;
+  audit::readEntries(
+      records.audit_dir, [&](const audit::AuditEntry& e) { entries.push_back(e); }, &auditProblems);
+  for (const std::string& p : auditProblems)
+    problem(p);
+  degraded = degraded || !auditProblems.empty();
+  for (const audit::ReviewState& r : audit::latestReviews(entries))
+    in.reviews.push_back(
+        {r.observation, r.subject_id, r.analyte, r.decision, r.flag, r.override_flag, r.reviewer, r.time, r.reason});
+  in.reviews_read = true;
+}
+
+// Reads what the report needs besides the records into `in`; false on a configuration error.
+bool readSideInputs(const ReportArguments& args, const RecordInput& records, report::ReportInput& in, bool& degraded) {
+  std::optional<SideFiles> files = sideFiles(args);
+  if (!files) return false;
+  const std::filesystem::path trialFile = files->mappings / "trial.json";
+  std::optional<std::string> trialJson = readText(trialFile);
+  if (!trialJson) {
+    problem(trialFile.string() + ": cannot be read");
+    return false;
+  }
+  std::string why;
+  std::optional<report::ScreeningSettings> screening = report::parseScreeningSettings(*trialJson, &why);
+  if (!screening) {
+    problem(trialFile.string() + ": " + why);
+    return false;
+  }
+  in.screening = *screening;
+  if (!files->roster.empty()) {
+    try {
+      const mapping::Roster roster = mapping::Roster::load(files->roster);  // kept: subjects() refers into it
+      for (const mapping::Subject& s : roster.subjects())
+        in.roster_dose1[s.subject_id] = s.dose1;
+    } catch (const mapping::ConfigError& e) {
+      for (const std::string& p : e.problems())
+        problem(p);
+      return false;
+    }
+  }
+  readReviews(args, records, in, degraded);
+  return true;
+}
+
+bool writeFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) {
+    problem(path.string() + ": cannot be written: " + std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+std::string rendered(const report::Report& r, const std::string& format) {
+  if (format == "json") return report::renderJson(r);
+  if (format == "csv") return report::renderCsvSections(r);
+  return report::renderText(r);
+}
+
+// Standard output, --output FILE, or --output-dir DIR (CSV: one file per table).
+bool emit(const ReportArguments& args, const report::Report& r) {
+  if (!args.output_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(args.output_dir, ec);
+    if (ec) {
+      problem("--output-dir " + args.output_dir + ": " + ec.message());
+      return false;
+    }
+    const std::filesystem::path dir(args.output_dir);
+    if (args.format == "csv") {
+      for (const report::Table& t : report::reportTables(r))
+        if (!writeFile(dir / (t.name + ".csv"), report::renderCsvTable(t))) return false;
+      return true;
+    }
+    return writeFile(dir / (args.format == "json" ? "report.json" : "report.txt"), rendered(r, args.format));
+  }
+  const std::string text = rendered(r, args.format);
+  if (!args.output.empty()) return writeFile(args.output, text);
+  return std::fwrite(text.data(), 1, text.size(), stdout) == text.size();
+}
+
+}  // namespace
+
 void addReportCommand(CLI::App& app, ReportArguments& args) {
-  CLI::App* report = app.add_subcommand("report", "Outcome tables from records printed by map or records");
-  report->add_option("--mappings", args.mappings, "fhir-mappings folder")->required();
-  report->add_option("RECORDS", args.records, "records NDJSON file, or - for standard input (default)");
-  report->add_option("--audit-dir", args.audit_dir, "audit log folder ([audit] dir): also list reviewer decisions");
+  CLI::App* report = app.add_subcommand("report", "Outcome tables, shifts, HBV DNA, grades, liver scores, screening, to-do");
+  addRecordInputOptions(report, args.input);
+  report->add_option("--format", args.format, "text (default), json, csv or html")
+      ->check(CLI::IsMember({"text", "json", "csv", "html"}));
+  report->add_option("--output", args.output, "write the report here instead of standard output");
+  report->add_option("--output-dir", args.output_dir, "write into this folder (csv: one file per table)");
+  // One value per --shift, so that a RECORDS argument after it stays the records.
+  report->add_option("--shift", args.shifts, "another visit pair for the shift tables, FROM:TO (repeatable)")
+      ->allow_extra_args(false);
+  report->add_option("--as-of", args.as_of, "date of the completeness list, YYYY-MM-DD (default: today, site time)");
+  report->get_option("--output")->excludes(report->get_option("--output-dir"));
 }
 
 int runReport(const ReportArguments& args) {
-  std::shared_ptr<const mapping::TrialConfig> config;
-  try {
-    config = mapping::loadTrialConfig(args.mappings);
-  } catch (const mapping::ConfigError& e) {
-    for (const std::string& p : e.problems())
-      std::fprintf(stderr, "fhir-adapter report: %s\n", p.c_str());
+  std::optional<core::DayNumber> asOf;
+  if (!args.as_of.empty() && !(asOf = core::parseIsoDate(args.as_of))) {
+    problem("--as-of " + args.as_of + ": expected a date YYYY-MM-DD");
     return kExitUsage;
   }
-  auto input = openInput(args.records);
-  if (!input->error.empty()) {
-    std::fprintf(stderr, "fhir-adapter report: %s: cannot be read: %s\n", input->label.c_str(), input->error.c_str());
+  std::optional<std::vector<std::pair<std::string, std::string>>> shifts = parseShifts(args.shifts);
+  if (!shifts) return kExitUsage;
+  if (args.format == "html") {
+    problem("--format html is not in this build yet");
     return kExitUsage;
   }
-  std::vector<engine::TableRow> rows;
-  int bad = 0;
-  char* line = nullptr;
-  size_t capacity = 0;
-  ssize_t length = 0;
-  size_t lineNumber = 0;
-  while ((length = getline(&line, &capacity, input->file)) > 0) {
-    ++lineNumber;
-    rapidjson::Document d;
-    common::parseBounded(d, std::string_view(line, static_cast<size_t>(length)));
-    if (d.HasParseError() || !d.IsObject()) {
-      if (std::string_view(line, static_cast<size_t>(length)).find_first_not_of(" \t\r\n") == std::string_view::npos) continue;
-      std::fprintf(stderr, "fhir-adapter report: %s line %zu: not a record\n", input->label.c_str(), lineNumber);
-      ++bad;
-      continue;
-    }
-    engine::TableRow row;
-    row.subject_id = std::string(fhir::stringMember(d, "subject_id").value_or(""));
-    row.analyte = std::string(fhir::stringMember(d, "analyte").value_or(""));
-    row.visit = std::string(fhir::stringMember(d, "visit").value_or(""));
-    const fhir::JsonValue* selected = fhir::findMember(d, "selected");
-    row.selected = selected && selected->IsBool() && selected->GetBool();
-    row.flag = core::parseFlag(fhir::stringMember(d, "flag").value_or(""));
-    rows.push_back(std::move(row));
+  std::optional<RecordInput> records = openRecordInput(args.input, kCommand);
+  if (!records) return kExitUsage;
+  // openRecordInput has printed each line it could not read; the exit code tells them.
+  bool degraded = !records->set.problems.empty();
+  report::ReportInput in;
+  in.trial = records->trial.get();
+  in.records = &records->set.records;
+  in.shifts = *shifts;
+  in.as_of = asOf ? *asOf : siteToday(records->trial->time_zone);
+  in.source = {records->set.origin, records->set.data_cut,
+               records->set.mappings_hash.empty() ? records->trial->content_hash : records->set.mappings_hash,
+               records->set.problems.size()};
+  if (!readSideInputs(args, *records, in, degraded)) return kExitUsage;
+  std::string why;
+  std::optional<report::Report> built = report::buildReport(in, &why);
+  if (!built) {
+    problem(why);
+    return kExitUsage;
   }
-  std::free(line);
-  std::fputs(engine::renderOutcomeTables(engine::buildOutcomeTables(rows, *config), *config).c_str(), stdout);
-  if (!args.audit_dir.empty()) {
-    // Reviews annotate: the counts above are the adapter's flags; a reviewer's override is shown
-    // beside them, never folded into them.
-    std::vector<audit::AuditEntry> entries;
-    std::vector<std::string> problems;
-    audit::readEntries(
-        args.audit_dir, [&](const audit::AuditEntry& e) { entries.push_back(e); }, &problems);
-    for (const std::string& p : problems)
-      std::fprintf(stderr, "fhir-adapter report: %s\n", p.c_str());
-    auto reviews = audit::latestReviews(entries);
-    std::string out = "\nReviewer decisions (latest per record; from " + args.audit_dir + "):\n";
-    if (reviews.empty()) out += "  none\n";
-    for (const audit::ReviewState& r : reviews) {
-      out += "  " + r.subject_id + " " + r.analyte + " " + r.observation + ": " + r.decision;
-      if (r.decision == "overridden")
-        out += " flag " + r.flag + " -> " + r.override_flag;
-      else
-        out += " flag " + r.flag;
-      out += " by " + r.reviewer + " at " + r.time;
-      if (!r.reason.empty()) out += " (" + r.reason + ")";
-      out += "\n";
-    }
-    std::fputs(out.c_str(), stdout);
-    if (!problems.empty()) bad = true;
-  }
-  return bad ? kExitRejected : kExitOk;
+  if (!emit(args, *built)) return kExitUsage;
+  return degraded ? kExitRejected : kExitOk;
 }
 
 }  // namespace fa::cli

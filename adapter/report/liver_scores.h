@@ -1,6 +1,6 @@
 #pragma once
 // Derived liver scores per subject and visit, from that visit's selected records
-// (docs/trial-rules.md, "Derived liver scores"): MELD (OPTN, original), MELD-Na (OPTN 2016) and
+// (docs/trial-rules.md "Supporting analytes, scores and screening checks"): MELD (OPTN, original), MELD-Na (OPTN 2016) and
 // the laboratory points of Child-Pugh. A score needs every input at that visit; a missing input,
 // a comparator value or an unexpected unit makes it not computable, naming the analyte.
 //

@@ -28,7 +28,7 @@ struct ReviewerDecision {
   std::string reason;
 };
 
-// trial.json `screening_checks` (docs/trial-rules.md, "Screening checks").
+// trial.json `screening_checks` (docs/trial-rules.md "Supporting analytes, scores and screening checks").
 struct PtProlongationSetting {
   std::string analyte = "PT";
   core::Decimal control_seconds;

@@ -29,6 +29,7 @@ std::string observationId(std::string_view reference) {
 std::vector<ReviewRow> reviewRows(const std::vector<ReviewerDecision>& reviews, const engine::OutcomeRecords& records,
                                   int* applied) {
   std::map<std::string, const engine::OutcomeRecord*> byId;
+  if (reviews.empty()) return {};
   for (const engine::OutcomeRecord& r : records)
     byId[observationId(r.observation)] = &r;
   std::vector<ReviewRow> rows;

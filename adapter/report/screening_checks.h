@@ -1,6 +1,6 @@
 #pragma once
-// Screening checks shown to monitors, never changing data (docs/trial-rules.md, "Screening
-// checks"). PT prolongation: the screening (BASELINE-window, selected) PT minus the site's
+// Screening checks shown to monitors, never changing data (docs/trial-rules.md "Supporting
+// analytes, scores and screening checks"). PT prolongation: the screening (BASELINE-window, selected) PT minus the site's
 // control PT; more than the setting's maximum is the exclusion criterion "PT prolongation > N s".
 //
 // Albumin infusion within N days (the second check) needs MedicationAdministration /

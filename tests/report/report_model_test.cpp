@@ -1,5 +1,5 @@
 // The report's tables on the hand-worked cohort of report_cohort.h (docs/trial-rules.md,
-// "Outcome measures", "Derived liver scores", "Screening checks"). Each expectation shows its
+// "Outcome measures", "Supporting analytes, scores and screening checks"). Each expectation shows its
 // working.
 #include <gtest/gtest.h>
 

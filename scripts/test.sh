@@ -14,4 +14,6 @@ echo "== sandbox smoke test"
 node sandbox/smoke-test.mjs
 echo "== ctest"
 ctest --test-dir build --output-on-failure -j "$(nproc 2>/dev/null || echo 2)"
+echo "== sanitizers and fuzzing (clang: ASan+UBSan unit suites, each fuzz target briefly, TSan)"
+scripts/sanitizers.sh
 echo "== all tests passed"

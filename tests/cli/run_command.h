@@ -180,7 +180,7 @@ struct JsonRecord {
   std::string line;
 
   const rapidjson::Value& operator[](const char* name) const {
-    static const rapidjson::Value kMissing;  // null: callers check presence through keys
+    static const rapidjson::Value kMissing;          // null: callers check presence through keys
     auto it = std::as_const(*doc).FindMember(name);  // const: clang -Wambiguous-reversed-operator
     return it == doc->MemberEnd() ? kMissing : it->value;
   }

@@ -137,9 +137,10 @@ TEST_F(Hostile, TlsGarbageAndPlainGarbageAreClosed) {
       c = static_cast<char>(rng() & 0xff);
     return out;
   };
-  // A TLS record header (handshake, TLS 1.0, 512 bytes) and a ClientHello type byte, then noise:
-  // taken for TLS, the handshake fails.
-  Exchange t = hostile(server_->port(), {std::string("\x16\x03\x01\x02\x00\x01", 6) + noise(511)}, Transport::PlainTcp);
+  // A TLS record header (handshake, TLS 1.0, 512 bytes), a ClientHello type and a 508-byte
+  // size (what Beast's detect_ssl checks), then noise: taken for TLS, the handshake fails.
+  Exchange t =
+      hostile(server_->port(), {std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc", 9) + noise(508)}, Transport::PlainTcp);
   EXPECT_TRUE(t.closed);
   EXPECT_EQ(t.answers(), 0u);
   expectServing("TLS garbage");

@@ -82,7 +82,7 @@ grep '"event":"sync_pass"' "$work/first-load.log"
 build/fhir-adapter records --config "$work/adapter.toml" >"$work/records.ndjson"
 echo "== $(wc -l <"$work/records.ndjson") records in $work/adapter.db; outcome tables:"
 echo
-build/fhir-adapter report --mappings fhir-mappings "$work/records.ndjson"
+build/fhir-adapter report --config "$work/adapter.toml"
 
 subject_patient=$(sed -n '2p' "$work/cohort/subjects.csv" | cut -d, -f2)
 cat <<HELP

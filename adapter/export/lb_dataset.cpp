@@ -44,7 +44,9 @@ TestLabels labelsFor(const mapping::TrialConfig& trial, std::size_t index) {
   if (out.test.empty()) out.test = a.name.substr(0, 40);
   if (out.loinc.empty()) {
     std::vector<std::string> loinc;
-    for (const std::string& key : trial.codingsByAnalyte()[index])
+    const std::vector<std::vector<std::string>> codings =
+        trial.codingsByAnalyte();  // kept: a range-for over a temporary's element dangles
+    for (const std::string& key : codings[index])
       if (key.rfind("http://loinc.org|", 0) == 0) loinc.push_back(key.substr(17));
     if (loinc.size() == 1) out.loinc = loinc.front();
   }

@@ -49,7 +49,7 @@ class SubscriptionTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
         ours = [s for s in self.all_subscriptions() if any(t.get("system") == TAG for t in s.get("meta", {}).get("tag", []))]
         self.assertEqual(len(ours), len(self.analytes))
-        self.assertEqual(len(ours), 11)
+        self.assertEqual(len(ours), 13)  # 11 outcome analytes + the supporting CREA and NA
         self.assertEqual(sorted(s["reason"].rsplit(" ", 1)[1] for s in ours), sorted(self.analytes))
         for s in ours:
             self.assertTrue(s["criteria"].startswith("Observation?code="), s["criteria"])
@@ -65,7 +65,7 @@ class SubscriptionTest(unittest.TestCase):
         r = self.sub("list")
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stdout.splitlines()
-        self.assertEqual(len(lines), 11, r.stdout)
+        self.assertEqual(len(lines), 13, r.stdout)
         self.assertNotIn(TOKEN, r.stdout + r.stderr)
         self.assertNotIn("Bearer", r.stdout)
         self.assertEqual(sorted(l.split("\t")[2] for l in lines), sorted(self.analytes))
@@ -86,8 +86,8 @@ class SubscriptionTest(unittest.TestCase):
                     audit += f.read()
         self.assertNotIn(TOKEN, audit)
         entries = [json.loads(l) for l in audit.splitlines() if l.strip()]
-        self.assertEqual(sum(1 for e in entries if e["action"] == "subscription_registered"), 22)
-        self.assertEqual(sum(1 for e in entries if e["action"] == "subscription_removed"), 11)
+        self.assertEqual(sum(1 for e in entries if e["action"] == "subscription_registered"), 26)  # two register runs x 13
+        self.assertEqual(sum(1 for e in entries if e["action"] == "subscription_removed"), 13)
         self.assertTrue(all(e["actor"] == "cli" for e in entries if e["action"].startswith("subscription_")))
 
     def test_register_needs_public_url(self):

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "audit/audit_files.h"
+#include "common/csv_field.h"
 #include "core/civil_time.h"
 
 namespace fa::audit {
@@ -203,16 +204,6 @@ void writeEvent(Writer& w, const AuditEntry& e) {
   w.EndObject();
 }
 
-std::string csvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
 std::string detailsJson(const AuditEntry& e, bool skipIndexed) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
@@ -346,10 +337,11 @@ std::string formatCsv(const std::vector<AuditEntry>& entries) {
   std::string out =
       "seq,time,actor,action,record_key,source_ref,source_server,rule_version,outcome,subject_id,analyte,details,hash\n";
   for (const AuditEntry& e : entries) {
-    out += std::to_string(e.seq) + "," + csvField(e.time) + "," + csvField(e.actor) + "," + csvField(e.action) + "," +
-           csvField(e.record_key) + "," + csvField(e.source_ref) + "," + csvField(e.source_server) + "," +
-           csvField(e.rule_version) + "," + csvField(e.outcome) + "," + csvField(e.detail("subject_id")) + "," +
-           csvField(e.detail("analyte")) + "," + csvField(detailsJson(e, true)) + "," + e.hash + "\n";
+    out += std::to_string(e.seq) + "," + common::csvField(e.time) + "," + common::csvField(e.actor) + "," +
+           common::csvField(e.action) + "," + common::csvField(e.record_key) + "," + common::csvField(e.source_ref) + "," +
+           common::csvField(e.source_server) + "," + common::csvField(e.rule_version) + "," + common::csvField(e.outcome) + "," +
+           common::csvField(e.detail("subject_id")) + "," + common::csvField(e.detail("analyte")) + "," +
+           common::csvField(detailsJson(e, true)) + "," + e.hash + "\n";
   }
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "common/csv_field.h"
 #include "fhir/json_text.h"
 
 namespace fa::engine {
@@ -55,19 +56,6 @@ std::vector<Cell> cells(const OutcomeRecord& r) {
       num(r.ctcae_grade),
       str(r.reason),
   };
-}
-
-void appendCsvField(std::string& out, const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) {
-    out += text;
-    return;
-  }
-  out.push_back('"');
-  for (char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
 }
 
 // "Observation/{id}/_history/{v}" -> {id, v}; "Observation/{id}" -> {id, ""}.
@@ -134,13 +122,13 @@ void appendCsv(std::string& out, const OutcomeRecord& r) {
   std::vector<Cell> row = cells(r);
   for (std::size_t i = 0; i < row.size(); ++i) {
     if (i) out.push_back(',');
-    if (row[i].kind != Cell::Kind::Null) appendCsvField(out, row[i].text);
+    if (row[i].kind != Cell::Kind::Null) common::appendCsvField(out, row[i].text);
   }
   const auto [id, version] = referenceParts(r.observation);
   out.push_back(',');
-  appendCsvField(out, id);
+  common::appendCsvField(out, id);
   out.push_back(',');
-  appendCsvField(out, version);
+  common::appendCsvField(out, version);
   out.push_back('\n');
 }
 

@@ -1,18 +1,11 @@
 #include "export/csv_text.h"
 
+#include "common/csv_field.h"
+
 namespace fa::exports {
 
 void appendCsvField(std::string& out, const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) {
-    out += text;
-    return;
-  }
-  out.push_back('"');
-  for (char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
+  common::appendCsvField(out, text);
 }
 
 std::string csvLine(const std::vector<std::string>& fields) {

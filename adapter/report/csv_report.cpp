@@ -1,15 +1,11 @@
 #include "report/csv_report.h"
 
+#include "common/csv_field.h"
+
 namespace fa::report {
 
 std::string csvCell(const std::string& cell) {
-  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
-  std::string out = "\"";
-  for (char c : cell) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
+  return common::csvField(cell);
 }
 
 std::string renderCsvTable(const Table& table) {

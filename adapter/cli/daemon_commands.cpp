@@ -23,7 +23,8 @@ void addRecordFilters(CLI::App& records, DaemonArguments& args) {
 }
 
 daemon::RecordQuery recordQuery(const DaemonArguments& args) {
-  daemon::RecordQuery query{args.excel || args.format == "csv", args.output, args.subjects, args.analytes, args.visits, args.flags};
+  daemon::RecordQuery query{
+      args.excel || args.format == "csv", args.output, args.subjects, args.analytes, args.visits, args.flags};
   query.byte_order_mark = args.excel;
   return query;
 }

@@ -18,7 +18,7 @@ struct DaemonArguments {
   bool offline = false;
   std::string format = "ndjson";
   bool excel = false;  // records: CSV with a UTF-8 byte order mark, so Excel reads it as UTF-8
-  std::string output;                                          // records --output
+  std::string output;  // records --output
   std::vector<std::string> subjects, analytes, visits, flags;  // records filters
 };
 

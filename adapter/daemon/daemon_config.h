@@ -91,7 +91,7 @@ struct DaemonConfig {
   CallbackSettings callback;
   LogSettings log;
   console::ConsoleSettings review;  // [review]: the review console
-  bulk::BulkSettings bulk;  // [bulk] level, group_id, first_load (absent: paged search only)
+  bulk::BulkSettings bulk;          // [bulk] level, group_id, first_load (absent: paged search only)
 };
 
 class DaemonConfigError : public std::runtime_error {

@@ -167,7 +167,8 @@ TEST(ReviewRules, SignatureLineInTheSiteOffset) {
   auto e = asEntry(reviewEvent(in, kMonitor, highBili(), "", ""), 10);
   e.time = "2026-12-01T06:02:31.000Z";
   // 06:02 UTC + 8 h = 14:02 the same day.
-  EXPECT_EQ(signatureLine(e, core::TimeZone::fixedOffset(8 * 60)), "Signed by J. Smith (jsmith), 2026-12-01 14:02 +08:00, meaning: reviewed");
+  EXPECT_EQ(signatureLine(e, core::TimeZone::fixedOffset(8 * 60)),
+            "Signed by J. Smith (jsmith), 2026-12-01 14:02 +08:00, meaning: reviewed");
   // 06:02 UTC - 7 h 30 = 22:32 the day before (month boundary: 1 Dec -> 30 Nov).
   EXPECT_EQ(siteTime(e.time, -(7 * 60 + 30)), "2026-11-30 22:32 -07:30");
   EXPECT_EQ(siteTime("2026-12-31T20:00:00.000Z", 5 * 60), "2027-01-01 01:00 +05:00");

@@ -31,6 +31,21 @@ bool unlogged(const std::string& field) {
   return field == "source_value" || field == "source_unit";
 }
 
+// A reason may quote the lab's own text (`unit "..." is not accepted for BILI`): in audit details
+// the quoted part, from the first to the last double quote, is replaced by a marker, so that a
+// quote inside the lab's text cannot end the redaction early. The store keeps the reason whole.
+std::string auditSafeReason(const std::string& reason) {
+  const std::size_t first = reason.find('"');
+  const std::size_t last = reason.rfind('"');
+  if (first == std::string::npos || last == first) return reason;
+  return reason.substr(0, first) + "\"[source text]\"" + reason.substr(last + 1);
+}
+
+std::string detailText(const std::string& field, const std::optional<std::string>& value) {
+  if (!value) return "null";
+  return field == "reason" ? auditSafeReason(*value) : *value;
+}
+
 const std::string& latestText(const std::vector<RecordField>& fields, const char* name) {
   static const std::string kNull = "null";
   for (const RecordField& f : fields)
@@ -51,8 +66,8 @@ void addChangedFields(audit::AuditEvent& e, const std::vector<RecordField>* befo
       unloggedChanges += (unloggedChanges.empty() ? "" : ",") + field;
       continue;
     }
-    if (b) e.details["before." + field] = b->value_or("null");
-    if (a) e.details["after." + field] = a->value_or("null");
+    if (b) e.details["before." + field] = detailText(field, *b);
+    if (a) e.details["after." + field] = detailText(field, *a);
   }
   if (!unloggedChanges.empty()) e.details["unlogged_changes"] = unloggedChanges;
 }

@@ -103,6 +103,24 @@ TEST_F(Outbox, ACreatedRecordListsEveryFieldButTheLabsFreeText) {
     EXPECT_EQ(text.find("Smith"), std::string::npos) << key;
 }
 
+TEST_F(Outbox, AReasonQuotingTheLabsUnitIsAuditedWithoutTheQuotedText) {
+  // The lab sent a unit no mapping accepts; the engine's reason quotes it (here a name with a
+  // quote inside). The audit keeps the words around it; everything from the first to the last
+  // double quote becomes one marker.
+  engine::OutcomeRecord r = bili("a", "30", core::Flag::Indeterminate);
+  r.value.reset();
+  r.source_unit = "Zebediah \"Q\"";
+  r.reason = "unit \"Zebediah \"Q\"\" is not accepted for BILI";
+  replace({r}, "hash-1");
+  auto log = openLog();
+  EXPECT_EQ(drainAuditOutbox(store, *log, "u"), 1u);
+  auto e = entries();
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].detail("after.reason"), "unit \"[source text]\" is not accepted for BILI");
+  for (const auto& [key, text] : e[0].details)
+    EXPECT_EQ(text.find("Zebediah"), std::string::npos) << key;
+}
+
 TEST_F(Outbox, AnUpdateListsOnlyTheFieldsThatChanged) {
   replace({bili("a", "18", core::Flag::Normal)}, "hash-1");
   auto log = openLog();

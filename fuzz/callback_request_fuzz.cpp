@@ -1,7 +1,7 @@
 // The receiver's request path without sockets: raw bytes as they arrive after the TLS layer,
-// through a Beast request parser with the receiver's limits (callback/callback_server.cpp:
-// a fresh parser per request, keep-alive requests one after another), the ServerRequest the
-// server builds (lower-case header names, repeated ones joined with ","), and NotificationIntake
+// through a Beast request parser with the receiver's limits (callback/http_messages.h, the
+// functions the server calls: a fresh parser per request, keep-alive requests one after
+// another), the ServerRequest and the written response the server builds, and NotificationIntake
 // twice: with no caller check, and with a bearer token and an HMAC secret required. The queue is
 // stopped, so what would be stored is answered 503 instead of filling a store on every run.
 #include <cstdlib>
@@ -12,6 +12,7 @@
 
 #include <boost/beast/http.hpp>
 
+#include "callback/http_messages.h"
 #include "callback/notification_intake.h"
 #include "harnesses.h"
 #include "scratch_dir.h"
@@ -44,9 +45,7 @@ Receiver& receiver() {
 // handlers (issue 12), so it ends this input here too.
 std::optional<http::request<http::string_body>> parseOne(std::string_view& input) {
   http::request_parser<http::string_body> parser;
-  const callback::CallbackServerSettings limits;
-  parser.body_limit(limits.max_body_bytes);
-  parser.header_limit(limits.max_header_bytes);
+  callback::limitRequestParser(parser, callback::CallbackServerSettings{});
   parser.eager(true);
   beast::error_code ec;
   try {
@@ -68,33 +67,12 @@ std::optional<http::request<http::string_body>> parseOne(std::string_view& input
   return parser.release();
 }
 
-callback::ServerRequest toServerRequest(http::request<http::string_body>& req) {
-  callback::ServerRequest r;
-  r.method = std::string(req.method_string());
-  r.target = std::string(req.target());
-  for (const auto& field : req) {
-    std::string name(field.name_string());
-    for (char& c : name)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto [it, inserted] = r.headers.emplace(name, std::string(field.value()));
-    if (!inserted) it->second += "," + std::string(field.value());
-  }
-  r.body = std::move(req.body());
-  r.received = std::chrono::steady_clock::now();
-  return r;
-}
-
 // The answer as the server writes it; each request is answered exactly once.
 void handle(callback::NotificationIntake& intake, callback::ServerRequest request, unsigned version) {
   int answers = 0;
   intake.handle(std::move(request), [&](callback::ServerResponse response) {
     ++answers;
-    http::response<http::string_body> res(static_cast<http::status>(response.status), version);
-    if (!response.content_type.empty()) res.set(http::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.headers)
-      res.set(name, value);
-    res.body() = std::move(response.body);
-    res.prepare_payload();
+    const callback::BeastResponse res = callback::toBeastResponse(std::move(response), version, true);
     std::ostringstream wire;
     wire << res;
   });
@@ -105,13 +83,15 @@ void handle(callback::NotificationIntake& intake, callback::ServerRequest reques
 
 int fuzzCallbackRequest(const std::uint8_t* data, std::size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  for (int keepAlive = 0; keepAlive < 4 && !input.empty(); ++keepAlive) {
+  for (int requestNumber = 0; requestNumber < 4 && !input.empty(); ++requestNumber) {
     auto req = parseOne(input);
     if (!req) return 0;
-    const callback::ServerRequest request = toServerRequest(*req);
-    handle(receiver().open, request, req->version());
-    handle(receiver().guarded, request, req->version());
-    if (!req->keep_alive()) return 0;
+    const unsigned version = req->version();
+    const bool keepAlive = req->keep_alive();
+    const callback::ServerRequest request = callback::toServerRequest(std::move(*req), false, std::chrono::steady_clock::now());
+    handle(receiver().open, request, version);
+    handle(receiver().guarded, request, version);
+    if (!keepAlive) return 0;
   }
   return 0;
 }

@@ -18,6 +18,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "callback/guarded_run.h"
+#include "callback/http_messages.h"
 #include "callback/notification_classifier.h"
 
 namespace fa::callback {
@@ -209,8 +210,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void readRequest() {
     if (server_->stopping) return close();
     parser_.emplace();
-    parser_->body_limit(settings().max_body_bytes);
-    parser_->header_limit(settings().max_header_bytes);
+    limitRequestParser(*parser_, settings());
     if (buffer_.size() == 0) {
       // Wait for the request's first bytes under the idle timeout (keep-alive), then give the
       // headers their own timeout. An idle connection is what stop() may close at once. The
@@ -263,19 +263,7 @@ class Session : public std::enable_shared_from_this<Session> {
     http::request<http::string_body> req = parser_->release();
     keepAlive_ = req.keep_alive();
     version_ = req.version();
-    ServerRequest r;
-    r.method = std::string(req.method_string());
-    r.target = std::string(req.target());
-    for (const auto& field : req) {
-      std::string name(field.name_string());
-      for (char& c : name)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      auto [it, inserted] = r.headers.emplace(name, std::string(field.value()));
-      if (!inserted) it->second += "," + std::string(field.value());
-    }
-    r.body = std::move(req.body());
-    r.client_certificate = clientCertificate_;
-    r.received = std::chrono::steady_clock::now();
+    ServerRequest r = toServerRequest(std::move(req), clientCertificate_, std::chrono::steady_clock::now());
     auto self = shared_from_this();
     try {
       server_->handler(std::move(r), [self](ServerResponse response) {
@@ -296,16 +284,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(ServerResponse response) {
-    // HTTP/1.0 is answered as 1.0; anything newer (an "HTTP/2.0" request line) as 1.1.
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status),
-                                                                   version_ ? std::min(version_, 11u) : 11u);
-    res->set(http::field::server, "fhir-adapter");
-    if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.headers)
-      res->set(name, value);
-    res->body() = std::move(response.body);
-    res->keep_alive(keepAlive_ && !server_->stopping);
-    res->prepare_payload();
+    auto res = std::make_shared<BeastResponse>(toBeastResponse(std::move(response), version_, keepAlive_ && !server_->stopping));
     state_ = State::Busy;
     beast::get_lowest_layer(stream_).expires_after(settings().write_timeout);
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {

@@ -111,6 +111,8 @@ class Poller {
     std::optional<TimePoint> server_now;         // the latest page's Date header
     bool sorted = true;                          // results so far in _lastUpdated order
     bool progress_written = false;               // a page moved the watermark
+    // Takes an entry's lastUpdated into `newest`, and notes when the server did not sort.
+    void noteLastUpdated(const std::optional<std::string>& last_updated);
   };
   // What committing one page found.
   struct PageResult {
@@ -130,7 +132,9 @@ class Poller {
   // Follows one search through all its pages; returns ids seen.
   std::vector<std::string> runQuery(const std::string& key, const std::string& url, bool with_watermark, PassReport& report);
   std::string searchUrl(const std::string& query, const std::optional<std::string>& watermark) const;
-  net::HttpResponse getSearchPage(const std::string& key, const std::string& url, PassReport& report);
+  net::HttpResponse getSearchPage(const std::string& url, PassReport& report);
+  // A 200 answer of a search read as a Bundle page (its Date header noted); anything else throws.
+  static fhir::BundlePage readSearchPage(const net::HttpResponse& response, SearchRun& run, PassReport& report);
   PageResult commitPage(const fhir::BundlePage& page, SearchRun& run, PassReport& report);
   void advanceWatermark(SearchRun& run, bool last_page, const std::string& stamp);
   void noteSeenAgain(const std::vector<std::string>& ids, PassReport& report);

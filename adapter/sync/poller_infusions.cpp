@@ -59,18 +59,9 @@ void Poller::runInfusionQuery(const std::string& key, const std::string& query, 
   while (next) {
     std::optional<net::HttpResponse> answer = getInfusionPage(*next, report);
     if (!answer) return;
-    const net::HttpResponse& response = *answer;
-    if (response.status != 200)
-      throw net::FhirError(response.status, "http_" + std::to_string(response.status),
-                           "search " + key + " answered " + std::to_string(response.status));
-    if (auto date = response.header("date")) run.server_now = parseHttpDate(*date);
-    std::string error;
-    const auto page = fhir::parseBundlePage(response.body, error);
-    if (!page || page->resource_type != "Bundle")
-      throw net::FhirError(response.status, "bad_bundle", "search " + key + ": " + (page ? "not a Bundle" : error));
-    ++report.pages;
-    next = page->next_url;
-    commitInfusionPage(*page, run, config, roster, report);
+    const fhir::BundlePage page = readSearchPage(*answer, run, report);
+    next = page.next_url;
+    commitInfusionPage(page, run, config, roster, report);
     if (next && stop_requested_()) {
       report.interrupted = true;
       return;
@@ -107,11 +98,7 @@ void Poller::commitInfusionPage(const fhir::BundlePage& page, SearchRun& run, co
     } else {
       store_.removeAlbuminInfusion(reading.resource);
     }
-    if (!e.last_updated) continue;
-    if (auto lu = parseInstant(*e.last_updated)) {
-      if (run.newest && *lu < *run.newest) run.sorted = false;
-      if (!run.newest || *lu > *run.newest) run.newest = lu;
-    }
+    run.noteLastUpdated(e.last_updated);
   }
   advanceWatermark(run, !page.next_url, stamp);
   t.commit();

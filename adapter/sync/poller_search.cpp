@@ -23,15 +23,10 @@ std::vector<std::string> Poller::runQuery(const std::string& key, const std::str
   ++report.queries;
   std::optional<std::string> next = searchUrl(query, run.start_watermark);
   while (next) {
-    const net::HttpResponse response = getSearchPage(key, *next, report);  // the page's text lives here
-    if (auto date = response.header("date")) run.server_now = parseHttpDate(*date);
-    std::string error;
-    const auto page = fhir::parseBundlePage(response.body, error);
-    if (!page || page->resource_type != "Bundle")
-      throw net::FhirError(response.status, "bad_bundle", "search " + key + ": " + (page ? "not a Bundle" : error));
-    ++report.pages;
-    next = page->next_url;
-    const PageResult result = commitPage(*page, run, report);
+    const net::HttpResponse response = getSearchPage(*next, report);  // the page's text lives here
+    const fhir::BundlePage page = readSearchPage(response, run, report);
+    next = page.next_url;
+    const PageResult result = commitPage(page, run, report);
     seen.insert(seen.end(), result.ids.begin(), result.ids.end());
     for (const std::string& id : result.withdrawn)
       fetchHistory(id, report);
@@ -44,13 +39,31 @@ std::vector<std::string> Poller::runQuery(const std::string& key, const std::str
   return seen;
 }
 
-net::HttpResponse Poller::getSearchPage(const std::string& key, const std::string& url, PassReport& report) {
+net::HttpResponse Poller::getSearchPage(const std::string& url, PassReport& report) {
   net::HttpResponse response = client_.get(url);  // a next link is used exactly as given
   ++report.requests;
+  return response;
+}
+
+fhir::BundlePage Poller::readSearchPage(const net::HttpResponse& response, SearchRun& run, PassReport& report) {
   if (response.status != 200)
     throw net::FhirError(response.status, "http_" + std::to_string(response.status),
-                         "search " + key + " answered " + std::to_string(response.status));
-  return response;
+                         "search " + run.key + " answered " + std::to_string(response.status));
+  if (auto date = response.header("date")) run.server_now = parseHttpDate(*date);
+  std::string error;
+  std::optional<fhir::BundlePage> page = fhir::parseBundlePage(response.body, error);
+  if (!page || page->resource_type != "Bundle")
+    throw net::FhirError(response.status, "bad_bundle", "search " + run.key + ": " + (page ? "not a Bundle" : error));
+  ++report.pages;
+  return std::move(*page);
+}
+
+void Poller::SearchRun::noteLastUpdated(const std::optional<std::string>& last_updated) {
+  if (!last_updated) return;
+  if (auto lu = parseInstant(*last_updated)) {
+    if (newest && *lu < *newest) sorted = false;
+    if (!newest || *lu > *newest) newest = lu;
+  }
 }
 
 Poller::PageResult Poller::commitPage(const fhir::BundlePage& page, SearchRun& run, PassReport& report) {
@@ -68,11 +81,7 @@ Poller::PageResult Poller::commitPage(const fhir::BundlePage& page, SearchRun& r
     // holds when the search (or a push notification, which may have stored it first) showed
     // just the entered-in-error version.
     if (e.status == "entered-in-error" && !store_.hasUsableVersion(e.id)) result.withdrawn.push_back(e.id);
-    if (!e.last_updated) continue;
-    if (auto lu = parseInstant(*e.last_updated)) {
-      if (run.newest && *lu < *run.newest) run.sorted = false;
-      if (!run.newest || *lu > *run.newest) run.newest = lu;
-    }
+    run.noteLastUpdated(e.last_updated);
   }
   if (wasSorted && !run.sorted) ++report.unsorted_queries;
   noteSeenAgain(result.ids, report);

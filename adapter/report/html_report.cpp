@@ -35,7 +35,7 @@ void setHeader(Data& d, const Report& r) {
   d.set("selected", std::to_string(r.counts.selected));
   d.set("retracted", std::to_string(r.counts.retracted));
   d.set("not_usable", std::to_string(r.counts.not_usable));
-  d.set("subjects", std::to_string(r.counts.subjects));
+  d.set("subject_count", std::to_string(r.counts.subjects));
   if (r.source.input_problems > 0) d.set("input_problems", std::to_string(r.source.input_problems));
 }
 

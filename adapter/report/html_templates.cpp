@@ -19,7 +19,7 @@ const std::string& pageTemplate() {
 <dl class="meta">
 <dt>Data cut</dt><dd>{{data_cut}}</dd>
 <dt>Mappings hash</dt><dd class="hash">{{mappings_hash}}</dd>
-<dt>Records</dt><dd>{{records}} records ({{selected}} selected, {{retracted}} retracted, {{not_usable}} not usable), {{subjects}} subjects{{#input_problems}}; {{input_problems}} input lines not read{{/input_problems}}</dd>
+<dt>Records</dt><dd>{{records}} records ({{selected}} selected, {{retracted}} retracted, {{not_usable}} not usable), {{subject_count}} subjects{{#input_problems}}; {{input_problems}} input lines not read{{/input_problems}}</dd>
 <dt>Source</dt><dd>{{origin}}</dd>
 <dt>Report date</dt><dd>{{as_of}} (completeness list)</dd>
 </dl>
@@ -140,7 +140,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .swatch { display: inline-block; width: 9px; height: 9px; margin: 0 2px 0 6px; vertical-align: middle; print-color-adjust: exact; -webkit-print-color-adjust: exact; }
 .subject { break-before: page; page-break-before: always; }
 .subject:first-of-type { break-before: auto; page-break-before: auto; }
-.timeline th[scope=row] { white-space: nowrap; }
+.timeline th[scope=row], .timeline thead th { white-space: nowrap; overflow-wrap: normal; }
 .timeline .unit, .timeline .day { color: #4a5360; font-size: 7.5pt; }
 .flag-high .flag, .flag-low .flag { color: #a4161a; font-weight: bold; }
 .grade { background: #fde7c8; padding: 0 2px; print-color-adjust: exact; -webkit-print-color-adjust: exact; }

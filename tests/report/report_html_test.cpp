@@ -94,6 +94,8 @@ TEST_F(ReportHtml, TablesHoldTheNumbersAndSubjectsTheirTimelines) {
                         "albumin_infusion", "completeness", "reviews"})
     EXPECT_NE(html.find(std::string("data-table=\"") + t + "\""), std::string::npos) << t;
   EXPECT_EQ(count(html, "<section class=\"subject\""), 4u);
+  // The header: 36 records (33 selected, 1 retracted, 1 preliminary), 4 subjects on the roster.
+  EXPECT_NE(html.find("36 records (33 selected, 1 retracted, 1 not usable), 4 subjects"), std::string::npos);
   // S02's W72 bilirubin: 30 high grade 1, with the applied override beside it.
   EXPECT_NE(html.find("30 <span class=\"flag\">high</span> <span class=\"grade\">G1</span><br><span class=\"day\">day "
                       "505</span><br><span class=\"override\">override: normal by Dr Reviewer</span>"),

@@ -1,6 +1,51 @@
 #include "report/html_templates.h"
 
 namespace fa::report {
+namespace {
+
+// One table of the report, inside the page's {{#tables}} list.
+std::string tableTemplate() {
+  return R"(<section class="report-table" id="table-{{name}}">
+<h3>{{title}}</h3>
+{{#has_rows}}<table data-table="{{name}}">
+<thead><tr>{{#columns}}<th scope="col">{{.}}</th>{{/columns}}</tr></thead>
+<tbody>
+{{#rows}}<tr>{{#cells}}<td{{#num}} class="num"{{/num}}>{{text}}</td>{{/cells}}</tr>
+{{/rows}}</tbody>
+</table>{{/has_rows}}{{^has_rows}}<p class="none">none</p>{{/has_rows}}
+</section>
+)";
+}
+
+// One subject's section, inside the page's {{#subjects}} list.
+std::string subjectTemplate() {
+  return R"(<section class="subject" id="{{anchor}}" data-subject="{{id}}">
+<h3>Subject {{id}}</h3>
+<p class="subject-meta">Day 1 (first dose): {{dose1}}; {{record_count}} records.</p>
+<h4>Timeline: selected record per visit (value, flag, CTCAE grade)</h4>
+<table class="timeline" data-table="timeline">
+<thead><tr><th scope="col">analyte</th>{{#visits}}<th scope="col">{{.}}</th>{{/visits}}<th scope="col">other records</th></tr></thead>
+<tbody>
+{{#analytes}}<tr><th scope="row">{{code}}<br><span class="unit">{{unit}}</span></th>{{#cells}}<td{{#flag}} class="flag-{{flag}}"{{/flag}}>{{#value}}{{value}}{{#flag_text}} <span class="flag">{{flag_text}}</span>{{/flag_text}}{{#grade}} <span class="grade">G{{grade}}</span>{{/grade}}<br><span class="day">day {{day}}</span>{{#override}}<br><span class="override">override: {{override}}</span>{{/override}}{{#confounded}}<br><span class="confounded">{{confounded}}</span>{{/confounded}}{{/value}}</td>{{/cells}}<td class="other">{{#other}}<span class="other-record">{{.}}</span> {{/other}}</td></tr>
+{{/analytes}}</tbody>
+</table>
+{{#has_reviews}}<h4>Reviewer decisions</h4>
+<ul class="reviews">{{#reviews}}<li>{{text}}</li>{{/reviews}}</ul>{{/has_reviews}}
+{{#has_scores}}<h4>Liver scores</h4>
+<table class="scores" data-table="subject-scores">
+<thead><tr><th scope="col">visit</th><th scope="col">MELD</th><th scope="col">MELD-Na</th><th scope="col">Child-Pugh lab points</th><th scope="col">not computable without</th></tr></thead>
+<tbody>{{#scores}}<tr><td>{{visit}}</td><td class="num">{{meld}}</td><td class="num">{{meld_na}}</td><td class="num">{{child_pugh}}</td><td>{{missing}}</td></tr>
+{{/scores}}</tbody>
+</table>{{/has_scores}}
+{{#has_hbv}}<h4>HBV DNA change from baseline</h4>
+<ul class="hbv">{{#hbv}}<li>{{.}}</li>{{/hbv}}</ul>{{/has_hbv}}
+<h4>Screening</h4>
+<ul class="screening">{{#screening}}<li>{{.}}</li>{{/screening}}</ul>
+</section>
+)";
+}
+
+}  // namespace
 
 const std::string& pageTemplate() {
   static const std::string t = R"(<!doctype html>
@@ -33,16 +78,8 @@ const std::string& pageTemplate() {
 <section id="tables">
 <h2>Outcome tables and shifts</h2>
 <p class="note">Counts use the records' own flags; reviewer overrides are shown beside them ("abnormal with overrides") and never change them. Definitions: docs/trial-rules.md "Outcome measures".</p>
-{{#tables}}<section class="report-table" id="table-{{name}}">
-<h3>{{title}}</h3>
-{{#has_rows}}<table data-table="{{name}}">
-<thead><tr>{{#columns}}<th scope="col">{{.}}</th>{{/columns}}</tr></thead>
-<tbody>
-{{#rows}}<tr>{{#cells}}<td{{#num}} class="num"{{/num}}>{{text}}</td>{{/cells}}</tr>
-{{/rows}}</tbody>
-</table>{{/has_rows}}{{^has_rows}}<p class="none">none</p>{{/has_rows}}
-</section>
-{{/tables}}</section>
+{{#tables}})" + tableTemplate() +
+                               R"({{/tables}}</section>
 <section id="charts">
 <h2>Analytes over study weeks</h2>
 <p class="note">Every subject's standardised values, one series (colour) per subject; the line joins the selected records, hollow points are records not selected, comparator values at their bound and "not detected" at the LLOQ. Green band: reference range; grey columns: visit windows.</p>
@@ -54,30 +91,8 @@ const std::string& pageTemplate() {
 {{/charts}}</section>
 <section id="subjects">
 <h2>Subjects</h2>
-{{#subjects}}<section class="subject" id="{{anchor}}" data-subject="{{id}}">
-<h3>Subject {{id}}</h3>
-<p class="subject-meta">Day 1 (first dose): {{dose1}}; {{record_count}} records.</p>
-<h4>Timeline: selected record per visit (value, flag, CTCAE grade)</h4>
-<table class="timeline" data-table="timeline">
-<thead><tr><th scope="col">analyte</th>{{#visits}}<th scope="col">{{.}}</th>{{/visits}}<th scope="col">other records</th></tr></thead>
-<tbody>
-{{#analytes}}<tr><th scope="row">{{code}}<br><span class="unit">{{unit}}</span></th>{{#cells}}<td{{#flag}} class="flag-{{flag}}"{{/flag}}>{{#value}}{{value}}{{#flag_text}} <span class="flag">{{flag_text}}</span>{{/flag_text}}{{#grade}} <span class="grade">G{{grade}}</span>{{/grade}}<br><span class="day">day {{day}}</span>{{#override}}<br><span class="override">override: {{override}}</span>{{/override}}{{#confounded}}<br><span class="confounded">{{confounded}}</span>{{/confounded}}{{/value}}</td>{{/cells}}<td class="other">{{#other}}<span class="other-record">{{.}}</span> {{/other}}</td></tr>
-{{/analytes}}</tbody>
-</table>
-{{#has_reviews}}<h4>Reviewer decisions</h4>
-<ul class="reviews">{{#reviews}}<li>{{text}}</li>{{/reviews}}</ul>{{/has_reviews}}
-{{#has_scores}}<h4>Liver scores</h4>
-<table class="scores" data-table="subject-scores">
-<thead><tr><th scope="col">visit</th><th scope="col">MELD</th><th scope="col">MELD-Na</th><th scope="col">Child-Pugh lab points</th><th scope="col">not computable without</th></tr></thead>
-<tbody>{{#scores}}<tr><td>{{visit}}</td><td class="num">{{meld}}</td><td class="num">{{meld_na}}</td><td class="num">{{child_pugh}}</td><td>{{missing}}</td></tr>
-{{/scores}}</tbody>
-</table>{{/has_scores}}
-{{#has_hbv}}<h4>HBV DNA change from baseline</h4>
-<ul class="hbv">{{#hbv}}<li>{{.}}</li>{{/hbv}}</ul>{{/has_hbv}}
-<h4>Screening</h4>
-<ul class="screening">{{#screening}}<li>{{.}}</li>{{/screening}}</ul>
-</section>
-{{/subjects}}</section>
+{{#subjects}})" + subjectTemplate() +
+                               R"({{/subjects}}</section>
 </main>
 <footer><p>fhir-adapter report --format html. Definitions of every table: docs/trial-rules.md "Outcome measures" and README "The report".</p></footer>
 </body>

@@ -12,8 +12,10 @@
 #include "mapping/config_error.h"
 #include "mapping/roster.h"
 #include "report/csv_report.h"
+#include "report/html_report.h"
 #include "report/json_report.h"
 #include "report/text_report.h"
+#include "store/observation_store.h"
 
 namespace fa::cli {
 namespace {
@@ -97,6 +99,21 @@ void readReviews(const ReportArguments& args, const RecordInput& records, report
   in.reviews_read = true;
 }
 
+// The human albumin infusions the daemon stored, for the screening check (docs/trial-rules.md
+// "Screening checks"). Only a store has them: records files (--mappings) carry none.
+bool readInfusions(const RecordInput& records, report::ReportInput& in) {
+  if (!records.store_path) return true;
+  try {
+    store::ObservationStore store(records.store_path->string(), store::SqliteDb::Mode::ReadOnly);
+    store.forEachAlbuminInfusion([&in](const engine::AlbuminInfusion& i) { in.albumin_infusions.push_back(i); });
+    in.infusions_read = true;
+    return true;
+  } catch (const store::StoreError& e) {
+    problem(records.store_path->string() + ": " + e.what());
+    return false;
+  }
+}
+
 // Reads what the report needs besides the records into `in`; false on a configuration error.
 bool readSideInputs(const ReportArguments& args, const RecordInput& records, report::ReportInput& in, bool& degraded) {
   std::optional<SideFiles> files = sideFiles(args);
@@ -126,7 +143,7 @@ bool readSideInputs(const ReportArguments& args, const RecordInput& records, rep
     }
   }
   readReviews(args, records, in, degraded);
-  return true;
+  return readInfusions(records, in);
 }
 
 bool writeFile(const std::filesystem::path& path, const std::string& text) {
@@ -140,14 +157,15 @@ bool writeFile(const std::filesystem::path& path, const std::string& text) {
   return true;
 }
 
-std::string rendered(const report::Report& r, const std::string& format) {
+std::string rendered(const report::Report& r, const report::ReportInput& in, const std::string& format) {
   if (format == "json") return report::renderJson(r);
+  if (format == "html") return report::renderHtml(r, in);
   if (format == "csv") return report::renderCsvSections(r);
   return report::renderText(r);
 }
 
 // Standard output, --output FILE, or --output-dir DIR (CSV: one file per table).
-bool emit(const ReportArguments& args, const report::Report& r) {
+bool emit(const ReportArguments& args, const report::Report& r, const report::ReportInput& in) {
   if (!args.output_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(args.output_dir, ec);
@@ -161,9 +179,9 @@ bool emit(const ReportArguments& args, const report::Report& r) {
         if (!writeFile(dir / (t.name + ".csv"), report::renderCsvTable(t))) return false;
       return true;
     }
-    return writeFile(dir / (args.format == "json" ? "report.json" : "report.txt"), rendered(r, args.format));
+    return writeFile(dir / ("report." + std::string(args.format == "text" ? "txt" : args.format)), rendered(r, in, args.format));
   }
-  const std::string text = rendered(r, args.format);
+  const std::string text = rendered(r, in, args.format);
   if (!args.output.empty()) return writeFile(args.output, text);
   return std::fwrite(text.data(), 1, text.size(), stdout) == text.size();
 }
@@ -192,10 +210,6 @@ int runReport(const ReportArguments& args) {
   }
   std::optional<std::vector<std::pair<std::string, std::string>>> shifts = parseShifts(args.shifts);
   if (!shifts) return kExitUsage;
-  if (args.format == "html") {
-    problem("--format html is not in this build yet");
-    return kExitUsage;
-  }
   std::optional<RecordInput> records = openRecordInput(args.input, kCommand);
   if (!records) return kExitUsage;
   // openRecordInput has printed each line it could not read; the exit code tells them.
@@ -215,7 +229,7 @@ int runReport(const ReportArguments& args) {
     problem(why);
     return kExitUsage;
   }
-  if (!emit(args, *built)) return kExitUsage;
+  if (!emit(args, *built, in)) return kExitUsage;
   return degraded ? kExitRejected : kExitOk;
 }
 

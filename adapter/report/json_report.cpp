@@ -203,6 +203,40 @@ void scores(Writer& w, const Report& r) {
   w.EndArray();
 }
 
+void albuminFindings(Writer& w, const AlbuminInfusionCheck& c) {
+  key(w, "analyte"), str(w, c.analyte);
+  key(w, "infusions"), w.StartArray();
+  for (const engine::AlbuminInfusion& i : c.infusions) {
+    w.StartObject();
+    key(w, "subject_id"), str(w, i.subject_id);
+    key(w, "resource"), str(w, i.resource);
+    key(w, "date"), str(w, i.date);
+    key(w, "kind"), str(w, i.kind);
+    w.EndObject();
+  }
+  w.EndArray();
+  key(w, "screening_findings"), w.Int(c.screening_findings);
+  key(w, "results"), w.StartArray();
+  for (const ConfoundedAlbumin& a : c.results) {
+    w.StartObject();
+    key(w, "subject_id"), str(w, a.subject_id);
+    key(w, "observation"), str(w, a.observation);
+    key(w, "date"), str(w, a.date);
+    key(w, "study_day"), optInt(w, a.study_day);
+    key(w, "visit"), str(w, a.visit);
+    key(w, "selected"), w.Bool(a.selected);
+    key(w, "value"), str(w, a.value);
+    key(w, "infusion"), str(w, a.infusion);
+    key(w, "infusion_date"), str(w, a.infusion_date);
+    key(w, "days_after_infusion"), w.Int(a.days_after);
+    key(w, "infusions_in_window"), w.Int(a.infusions);
+    key(w, "screening_finding"), w.Bool(a.screening);
+    key(w, "note"), str(w, kConfoundedText);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 void screening(Writer& w, const Report& r) {
   const PtProlongationCheck& c = r.pt_prolongation;
   key(w, "screening"), w.StartObject();
@@ -234,6 +268,7 @@ void screening(Writer& w, const Report& r) {
   key(w, "lookback_days"), optInt(w, r.albumin_infusion.lookback_days);
   key(w, "run"), w.Bool(r.albumin_infusion.run);
   key(w, "note"), str(w, r.albumin_infusion.note);
+  albuminFindings(w, r.albumin_infusion);
   w.EndObject();
   w.EndObject();
 }

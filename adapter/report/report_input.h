@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/civil_time.h"
+#include "engine/albumin_infusion.h"
 #include "engine/outcome_record.h"
 #include "mapping/trial_config.h"
 
@@ -37,6 +38,9 @@ struct PtProlongationSetting {
 struct ScreeningSettings {
   std::optional<PtProlongationSetting> pt_prolongation;
   std::optional<int> albumin_infusion_lookback_days;
+  // The analyte whose results an albumin infusion may confound (not a trial.json key: the
+  // check is about albumin itself, as the liver scores read ALB).
+  std::string albumin_analyte = "ALB";
 };
 // Reads the `screening_checks` object of trial.json's text; absent keys stay unset. Returns
 // nullopt with `problem` set when the text is not JSON or a value has the wrong type (the
@@ -57,6 +61,10 @@ struct ReportInput {
   std::vector<ReviewerDecision> reviews;
   bool reviews_read = false;  // an audit folder was given (else "no audit log read")
   ScreeningSettings screening;
+  // Human albumin infusions the daemon stored (report --config reads them through the store);
+  // records files (map, records) carry none, so with --mappings `infusions_read` stays false.
+  std::vector<engine::AlbuminInfusion> albumin_infusions;
+  bool infusions_read = false;
   // Roster first-dose dates by subject, when the CLI has the roster; otherwise each subject's
   // day 1 is inferred from its records (effective date and study day).
   std::map<std::string, std::optional<core::DayNumber>> roster_dose1;

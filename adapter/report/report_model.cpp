@@ -75,7 +75,7 @@ std::optional<Report> buildReport(const ReportInput& input, std::string* problem
   r.worst_grades = worstGrades(cohort, trial);
   r.scores = liverScores(cohort, trial);
   r.pt_prolongation = ptProlongationCheck(cohort, trial, input.screening);
-  r.albumin_infusion = albuminInfusionCheck(input.screening);
+  r.albumin_infusion = albuminInfusionCheck(cohort, input.screening, input.albumin_infusions, input.infusions_read);
   r.completeness = completeness(cohort, trial, input.as_of, input.due_days);
   r.reviews_read = input.reviews_read;
   r.reviews = reviewRows(input.reviews, records, &r.overrides_applied);

@@ -155,6 +155,22 @@ Table ptTable(const Report& r) {
   return t;
 }
 
+Table albuminTable(const Report& r) {
+  const AlbuminInfusionCheck& c = r.albumin_infusion;
+  Table t{"albumin_infusion",
+          "Screening check: human albumin infusion 0-" + num(*c.lookback_days) + " days before an " + c.analyte +
+              " result (possibly confounded; study day <= 1: a screening finding; the text format leaves out the " +
+              "infusion resources): " + c.note,
+          {"subject_id", "observation", "date", "study_day", "visit", "selected", "value", "infusion_date", "days_after_infusion",
+           "infusions_in_window", "screening_finding", "infusion"},
+          {"", "", "", "day", "", "", "", "infusion date", "days after", "", "screening"}};
+  t.text_omit = {5, 9, 11};
+  for (const ConfoundedAlbumin& a : c.results)
+    t.rows.push_back({a.subject_id, a.observation, a.date, optNum(a.study_day), a.visit, yesNo(a.selected), a.value,
+                      a.infusion_date, num(a.days_after), num(a.infusions), yesNo(a.screening), a.infusion});
+  return t;
+}
+
 Table completenessTable(const Report& r) {
   const Completeness& c = r.completeness;
   Table t{"completeness",
@@ -187,6 +203,7 @@ std::vector<Table> reportTables(const Report& report) {
   std::vector<Table> tables = {outcomesTable(report),   outcomeShiftsTable(report), analyteShiftsTable(report), hbvTable(report),
                                hbvChangesTable(report), worstGradesTable(report),   scoresTable(report)};
   if (report.pt_prolongation.configured) tables.push_back(ptTable(report));
+  if (report.albumin_infusion.lookback_days) tables.push_back(albuminTable(report));
   tables.push_back(completenessTable(report));
   tables.push_back(reviewsTable(report));
   return tables;

@@ -28,7 +28,8 @@ struct Table {
 std::string shortReference(const std::string& reference);
 
 // Every table, in report order: outcomes, outcome_shifts, analyte_shifts, hbv_dna,
-// hbv_dna_changes, worst_grades, scores, pt_prolongation, completeness, reviews.
+// hbv_dna_changes, worst_grades, scores, pt_prolongation, albumin_infusion, completeness, reviews
+// (the two screening tables when trial.json configures them).
 std::vector<Table> reportTables(const Report& report);
 
 // One cell per score input: "BILI Observation/b1/_history/1 = 68.4 umol/L".

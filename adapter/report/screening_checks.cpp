@@ -2,6 +2,10 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+
 #include "fhir/json_text.h"
 
 namespace fa::report {
@@ -88,10 +92,82 @@ PtProlongationCheck ptProlongationCheck(const CohortIndex& cohort, const mapping
   return check;
 }
 
-AlbuminInfusionCheck albuminInfusionCheck(const ScreeningSettings& settings) {
+namespace {
+
+using DatedInfusions = std::vector<std::pair<core::DayNumber, const engine::AlbuminInfusion*>>;
+
+std::map<std::string, DatedInfusions, std::less<>> infusionsBySubject(const std::vector<engine::AlbuminInfusion>& infusions) {
+  std::map<std::string, DatedInfusions, std::less<>> out;
+  for (const engine::AlbuminInfusion& i : infusions)
+    if (std::optional<core::DayNumber> day = core::parseIsoDate(i.date)) out[i.subject_id].emplace_back(*day, &i);
+  for (auto& [subject, list] : out)
+    std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+std::string printedValue(const engine::OutcomeRecord& r) {
+  return r.value ? std::string(core::toString(r.comparator)) + r.value->toString() : "";
+}
+
+// The record with the infusions 0..lookback days before its date, or nullopt when none.
+std::optional<ConfoundedAlbumin> confounded(const engine::OutcomeRecord& r, const DatedInfusions& infusions, int lookback) {
+  const std::optional<core::DayNumber> day = r.effective ? core::parseIsoDate(*r.effective) : std::nullopt;
+  if (!day || r.status == "retracted") return std::nullopt;  // a withdrawn result is no result
+  ConfoundedAlbumin c;
+  for (const auto& [infused, infusion] : infusions) {
+    const int after = *day - infused;
+    if (after < 0 || after > lookback) continue;
+    ++c.infusions;
+    c.infusion = infusion->resource;  // sorted by date: the last one kept is the latest
+    c.infusion_date = infusion->date;
+    c.days_after = after;
+  }
+  if (c.infusions == 0) return std::nullopt;
+  c.subject_id = r.subject_id;
+  c.observation = r.observation;
+  c.date = *r.effective;
+  c.study_day = r.study_day;
+  c.visit = r.visit;
+  c.selected = r.selected;
+  c.value = printedValue(r);
+  c.screening = r.study_day && *r.study_day <= 1;
+  return c;
+}
+
+}  // namespace
+
+AlbuminInfusionCheck albuminInfusionCheck(const CohortIndex& cohort, const ScreeningSettings& settings,
+                                          const std::vector<engine::AlbuminInfusion>& infusions, bool infusions_read) {
   AlbuminInfusionCheck check;
   check.lookback_days = settings.albumin_infusion_lookback_days;
-  check.note = "not run: this build reads no albumin infusion (MedicationAdministration) data";
+  check.analyte = settings.albumin_analyte;
+  if (!check.lookback_days) {
+    check.note = "not configured (trial.json screening_checks.albumin_infusion_lookback_days)";
+    return check;
+  }
+  if (!infusions_read) {
+    check.note = "not run: albumin infusions are read from the store (report --config); records files carry none";
+    return check;
+  }
+  check.run = true;
+  check.infusions = infusions;
+  const auto bySubject = infusionsBySubject(infusions);
+  for (const SubjectRecords& s : cohort.subjects) {
+    auto it = bySubject.find(s.subject_id);
+    if (it == bySubject.end()) continue;
+    for (const engine::OutcomeRecord* r : s.records)
+      if (r->analyte == check.analyte)
+        if (std::optional<ConfoundedAlbumin> c = confounded(*r, it->second, *check.lookback_days)) {
+          check.screening_findings += c->screening ? 1 : 0;
+          check.results.push_back(std::move(*c));
+        }
+  }
+  std::stable_sort(check.results.begin(), check.results.end(), [](const ConfoundedAlbumin& a, const ConfoundedAlbumin& b) {
+    return std::tie(a.subject_id, a.date, a.observation) < std::tie(b.subject_id, b.date, b.observation);
+  });
+  check.note = std::to_string(check.results.size()) + " " + check.analyte + " result(s) " + kConfoundedText + " (" +
+               std::to_string(check.screening_findings) + " before dose 1: screening findings), " +
+               std::to_string(infusions.size()) + " infusion(s) read";
   return check;
 }
 

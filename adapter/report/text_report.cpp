@@ -169,11 +169,6 @@ std::string renderText(const Report& report) {
     }
     out += renderFixedWidth(t);
   }
-  if (report.albumin_infusion.lookback_days)
-    out += wrapText("Screening check: albumin infusion within " + std::to_string(*report.albumin_infusion.lookback_days) +
-                        " days: " + report.albumin_infusion.note,
-                    kTextWidth, 2) +
-           "\n";
   if (!report.completeness.without_dose1.empty()) {
     std::string ids;
     for (const std::string& s : report.completeness.without_dose1)

@@ -174,11 +174,14 @@ TEST_F(ReportCli, ALineThatIsNoRecordExitsOneWithTheTablesPrinted) {
   EXPECT_EQ(d["record_counts"]["input_problems"].GetInt(), 1);
 }
 
-TEST_F(ReportCli, ConfigReadsTheStoreAndTheRoster) {
+// A store with the records of cliRecords() (and `infusions`), its roster and configuration.
+void writeStoreSetup(const fs::path& dir, const std::vector<engine::AlbuminInfusion>& infusions = {}) {
   {
     store::ObservationStore s((dir / "adapter.db").string(), store::SqliteDb::Mode::ReadWrite);
     auto tx = s.transaction();
     s.replaceRecords(cliRecords(), defaultConfig()->content_hash, "2027-05-24T00:00:00.000Z");
+    for (const engine::AlbuminInfusion& i : infusions)
+      s.putAlbuminInfusion(i, std::nullopt, "2027-05-24T00:00:00.000Z");
     tx.commit();
   }
   // S03 is on the roster without any record yet: it is listed, and its closed windows are to-dos.
@@ -188,6 +191,10 @@ TEST_F(ReportCli, ConfigReadsTheStoreAndTheRoster) {
       << "[fhir]\nbase_url = \"http://127.0.0.1:9/fhir\"\nauth = \"none\"\n\n[trial]\nmappings = \"" FA_SOURCE_DIR
          "/fhir-mappings\"\nsubjects = \"subjects.csv\"\n\n[store]\npath = \"adapter.db\"\n\n"
          "[audit]\ndir = \"audit\"\n\n[http]\nlisten = \"127.0.0.1:0\"\n";
+}
+
+TEST_F(ReportCli, ConfigReadsTheStoreAndTheRoster) {
+  writeStoreSetup(dir);
   auto r = cli_test::runCommand(
       FA_BINARY, {"report", "--config", (dir / "adapter.toml").string(), "--format", "json", "--as-of", "2027-05-25"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -201,6 +208,53 @@ TEST_F(ReportCli, ConfigReadsTheStoreAndTheRoster) {
   const auto& first = row(d["completeness"]["items"], "subject_id", "S03", "BASELINE");
   EXPECT_STREQ(first["state"].GetString(), "closed");
   EXPECT_EQ(first["missing"].Size(), 11u);
+}
+
+TEST_F(ReportCli, ConfigMarksAlbuminAfterAStoredInfusion) {
+  // S02's BASELINE ALB is on day -3 = 2025-12-29: 9 days after an infusion on 2025-12-20, within
+  // trial.json's 21, and before dose 1 (a screening finding). S01's infusion on 2026-01-02 comes
+  // after its only pre-dose ALB (2026-01-01) and 503 days before its W72 one: nothing marked.
+  writeStoreSetup(dir, {{"S02", "MedicationAdministration/m1", "2025-12-20", "administration"},
+                        {"S01", "MedicationRequest/r1", "2026-01-02", "request"}});
+  auto r = cli_test::runCommand(
+      FA_BINARY, {"report", "--config", (dir / "adapter.toml").string(), "--format", "json", "--as-of", "2027-05-25"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  rapidjson::Document d;
+  d.Parse(r.out.c_str());
+  ASSERT_FALSE(d.HasParseError());
+  const auto& check = d["screening"]["albumin_infusion"];
+  EXPECT_TRUE(check["run"].GetBool());
+  EXPECT_EQ(check["lookback_days"].GetInt(), 21);
+  EXPECT_EQ(check["infusions"].Size(), 2u);
+  ASSERT_EQ(check["results"].Size(), 1u);
+  const auto& marked = check["results"][0];
+  EXPECT_STREQ(marked["observation"].GetString(), "Observation/a3/_history/1");
+  EXPECT_EQ(marked["days_after_infusion"].GetInt(), 9);
+  EXPECT_TRUE(marked["screening_finding"].GetBool());
+  EXPECT_EQ(check["screening_findings"].GetInt(), 1);
+  // The same in the text and HTML formats.
+  auto text = cli_test::runCommand(FA_BINARY, {"report", "--config", (dir / "adapter.toml").string(), "--as-of", "2027-05-25"});
+  EXPECT_TRUE(std::regex_search(text.out, std::regex(R"(\nS02 +a3 v1 +2025-12-29 +-3 +BASELINE +45 +2025-12-20 +9 +yes\n)")))
+      << text.out;
+  auto html = cli_test::runCommand(FA_BINARY, {"report", "--config", (dir / "adapter.toml").string(), "--format", "html",
+                                               "--output-dir", (dir / "out").string(), "--as-of", "2027-05-25"});
+  ASSERT_EQ(html.exit_code, 0) << html.err;
+  std::ifstream in(dir / "out" / "report.html");
+  const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(page.find("possibly confounded by albumin infusion (9 days after MedicationAdministration/m1)"), std::string::npos);
+}
+
+TEST_F(ReportCli, RecordsFilesCarryNoInfusionsSoTheCheckIsNotRun) {
+  auto r = report({"--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  rapidjson::Document d;
+  d.Parse(r.out.c_str());
+  ASSERT_FALSE(d.HasParseError());
+  EXPECT_FALSE(d["screening"]["albumin_infusion"]["run"].GetBool());
+  EXPECT_EQ(std::string(d["screening"]["albumin_infusion"]["note"].GetString()).rfind("not run", 0), 0u);
+  auto html = report({"--format", "html"});
+  EXPECT_EQ(html.exit_code, 0) << html.err;
+  EXPECT_EQ(html.out.rfind("<!doctype html>", 0), 0u);
 }
 
 }  // namespace

@@ -29,6 +29,14 @@
 // Reviews: S02's W72 BILI (its current version) overridden high -> normal; S01's BASELINE ALB
 // accepted; S03's BASELINE BILI overridden at version 1 while the record is at version 2
 // (superseded); one decision on an Observation not among the records.
+//
+// Albumin infusions (look-back 21 days; ALB results: S01 2026-01-01 day 1 and 2027-05-20 day 505,
+// S02 2025-12-29 day -3 and 2027-05-20 day 505, S03 2026-01-01 day 1):
+//   S01 MedicationAdministration/ma-s01-1 2025-12-20 (12 days before S01's day-1 ALB) and
+//       MedicationAdministration/ma-s01-2 2026-01-01 (its own day, 0 days): 2 in the window
+//   S02 MedicationAdministration/ma-s02-0 2027-04-28 (22 days before W72: outside) and
+//       MedicationRequest/mr-s02-1 2027-04-29 (21 days before W72: inside, the boundary)
+//   S03 MedicationAdministration/ma-s03-1 2026-01-02 (after its only ALB: not before it)
 #include <string>
 #include <vector>
 
@@ -194,6 +202,14 @@ inline std::vector<report::ReviewerDecision> reportReviews() {
   };
 }
 
+inline std::vector<engine::AlbuminInfusion> reportInfusions() {
+  return {{"S01", "MedicationAdministration/ma-s01-1", "2025-12-20", "administration"},
+          {"S01", "MedicationAdministration/ma-s01-2", "2026-01-01", "administration"},
+          {"S02", "MedicationAdministration/ma-s02-0", "2027-04-28", "administration"},
+          {"S02", "MedicationRequest/mr-s02-1", "2027-04-29", "request"},
+          {"S03", "MedicationAdministration/ma-s03-1", "2026-01-02", "administration"}};
+}
+
 // The whole input; `trial` and `records` must outlive it.
 inline report::ReportInput reportInput(const mapping::TrialConfig& trial, const engine::OutcomeRecords& records) {
   report::ReportInput in;
@@ -203,6 +219,8 @@ inline report::ReportInput reportInput(const mapping::TrialConfig& trial, const 
   in.reviews_read = true;
   in.screening.pt_prolongation = report::PtProlongationSetting{"PT", dec("12.0"), dec("3")};
   in.screening.albumin_infusion_lookback_days = 21;
+  in.albumin_infusions = reportInfusions();
+  in.infusions_read = true;
   const core::DayNumber day1 = core::daysFromCivil(2026, 1, 1);
   in.roster_dose1 = {{"S01", day1}, {"S02", day1}, {"S03", day1}, {"S04", std::nullopt}};
   in.as_of = core::daysFromCivil(2027, 5, 25);  // W72 closes 2027-06-03 (day 519): 9 days left

@@ -1,5 +1,5 @@
 // The rendered report of the hand-worked cohort (report_cohort.h), compared byte for byte with
-// tests/report/golden/report.{json,txt,csv}. The numbers in those files are the ones worked out
+// tests/report/golden/report.{json,txt,csv,html}. The numbers in those files are the ones worked out
 // in report_model_test.cpp; these tests pin the layout. To accept an intended layout change:
 //   FA_UPDATE_GOLDEN=1 build/tests/report_tests --gtest_filter='ReportGolden.*'  (then review the diff)
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "report/csv_report.h"
+#include "report/html_report.h"
 #include "report/json_report.h"
 #include "report/text_report.h"
 #include "report_cohort.h"
@@ -58,6 +59,11 @@ TEST_F(ReportGolden, Text) {
 }
 TEST_F(ReportGolden, CsvSections) {
   expectGolden("report.csv", report::renderCsvSections(r));
+}
+
+TEST_F(ReportGolden, Html) {
+  // No clock in it: the report date is the input's as_of, the data cut the input's source.
+  expectGolden("report.html", report::renderHtml(r, input));
 }
 
 TEST_F(ReportGolden, JsonHasTheContractKeysAndShortNumbers) {

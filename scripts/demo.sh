@@ -83,6 +83,8 @@ build/fhir-adapter records --config "$work/adapter.toml" >"$work/records.ndjson"
 echo "== $(wc -l <"$work/records.ndjson") records in $work/adapter.db; outcome tables:"
 echo
 build/fhir-adapter report --config "$work/adapter.toml"
+build/fhir-adapter report --config "$work/adapter.toml" --format html --output "$work/report.html"
+echo "== the same report as one self-contained page (charts, a section per subject): $work/report.html"
 
 subject_patient=$(sed -n '2p' "$work/cohort/subjects.csv" | cut -d, -f2)
 cat <<HELP

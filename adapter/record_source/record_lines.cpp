@@ -69,8 +69,11 @@ std::optional<store::RecordValues> ndjsonRecordValues(std::string_view line, std
   store::RecordValues values;
   values.reserve(names.size());
   for (std::size_t i = 0; i < names.size(); ++i) {
-    auto member = d.FindMember(names[i].c_str());
-    if (member == d.MemberEnd()) {
+    // Through a const reference: clang refuses == on RapidJSON's non-const member iterators
+    // (-Wambiguous-reversed-operator under C++20).
+    const rapidjson::Document& record = d;
+    auto member = record.FindMember(names[i].c_str());
+    if (member == record.MemberEnd()) {
       problem = "field " + names[i] + " is missing";
       return std::nullopt;
     }

@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include <utility>
+
 #include "engine/record_writer.h"
 
 namespace fa::console {
@@ -14,7 +16,7 @@ RecordFields recordFields(const engine::OutcomeRecord& r) {
   d.Parse<rapidjson::kParseNumbersAsStringsFlag>(line.c_str(), line.size());
   RecordFields out;
   if (!d.IsObject()) return out;
-  for (const auto& m : d.GetObject()) {
+  for (const auto& m : std::as_const(d).GetObject()) {  // const: clang 14 C++20 iterator ==
     const std::string key(m.name.GetString(), m.name.GetStringLength());
     if (m.value.IsString())
       out[key] = std::string(m.value.GetString(), m.value.GetStringLength());

@@ -40,7 +40,10 @@ const std::map<std::string, std::set<std::string>>& knownKeys() {
         "max_attempts",
         "page_size",
         "per_patient",
-        "category"}},
+        "category",
+        "proxy",
+        "proxy_credentials_file",
+        "no_proxy"}},
       {"trial", {"mappings", "subjects"}},
       {"store", {"path"}},
       {"audit", {"dir", "key_file", "max_segment_mb", "checkpoint_seconds", "anchor_path"}},
@@ -249,6 +252,40 @@ void readFhirTls(Reader& r, net::TlsSettings& tls) {
   }
 }
 
+// [fhir] proxy, no_proxy, proxy_credentials_file (docs/contract.md); without `proxy`, the
+// environment's https_proxy, http_proxy and no_proxy; `proxy = ""` or `"none"`: direct.
+void readFhirProxy(Reader& r, net::ProxySettings& p) {
+  const auto url = r.text("fhir", "proxy");
+  try {
+    if (!url) {
+      p = net::proxyFromEnvironment(net::proxyEnvironment());
+    } else if (!url->empty() && *url != "none") {
+      p.for_https = p.for_http = net::parseProxyUrl(*url, false, true);
+    }
+  } catch (const net::ProxyConfigError& e) {
+    r.problem("[fhir] proxy", e.what());
+  }
+  if (auto v = r.text("fhir", "no_proxy")) {
+    try {
+      p.no_proxy = net::parseNoProxy(*v);
+    } catch (const net::ProxyConfigError& e) {
+      r.problem("[fhir] no_proxy", e.what());
+    }
+  }
+  const auto file = r.text("fhir", "proxy_credentials_file");
+  if (!file) return;
+  if (!p.for_https && !p.for_http)
+    r.problem("[fhir] proxy_credentials_file", "is set, but no proxy is ([fhir] proxy, https_proxy or http_proxy)");
+  try {
+    p.credentials = net::checkProxyCredentials(readSecretFile(r.path(*file), "proxy credentials").value_or(""));
+  } catch (const net::ProxyConfigError& e) {
+    // Names the file, never its content.
+    r.problem("[fhir] proxy_credentials_file", r.path(*file).string() + " " + e.what());
+  } catch (const std::runtime_error& e) {
+    r.problem("[fhir] proxy_credentials_file", e.what());
+  }
+}
+
 void readFhir(Reader& r, FhirSettings& f) {
   if (auto v = r.text("fhir", "base_url", true)) {
     f.base_url = *v;
@@ -259,6 +296,7 @@ void readFhir(Reader& r, FhirSettings& f) {
   }
   readFhirAuth(r, f);
   readFhirTls(r, f.http.tls);
+  readFhirProxy(r, f.http.proxy);
   if (auto v = r.integer("fhir", "connect_timeout_seconds", 1, 600)) f.http.connect_timeout = Seconds(*v);
   if (auto v = r.integer("fhir", "read_timeout_seconds", 1, 3600)) f.http.read_timeout = Seconds(*v);
   if (auto v = r.integer("fhir", "request_timeout_seconds", 1, 7200)) f.http.overall_timeout = Seconds(*v);

@@ -4,13 +4,15 @@
 // time, so every step is bounded by a beast::tcp_stream deadline (connect, handshake, write,
 // each read) and by the overall deadline of the exchange. One keep-alive connection is cached per
 // scheme/host/port; a reused connection the server closed while idle is reopened once,
-// transparently, when not a single byte of the response had arrived.
+// transparently, when not a single byte of the response had arrived. Through a proxy
+// (HttpClientSettings::proxy, proxy.h) each new connection is a CONNECT tunnel to the target.
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -29,6 +31,7 @@
 
 #include "common/percent_encoding.h"
 #include "net/http_client.h"
+#include "net/proxy.h"
 
 namespace fa::net {
 namespace {
@@ -195,9 +198,9 @@ class BeastHttpClient final : public HttpClient {
     ioc_.run();
   }
 
-  std::unique_ptr<Connection> connect(const Target& target, Steady::time_point deadline) {
-    const auto where = target.host + ":" + target.port;
-
+  // Resolves `host`; `what` names it in messages ("fhir.example.org", "proxy p:3128").
+  tcp::resolver::results_type resolve(const std::string& host, const std::string& port, const std::string& what,
+                                      Steady::time_point deadline) {
     // The resolver is not covered by tcp_stream's deadline: a timer cancels it.
     tcp::resolver resolver(ioc_);
     asio::steady_timer timer(ioc_);
@@ -210,15 +213,25 @@ class BeastHttpClient final : public HttpClient {
       resolve_timed_out = true;
       resolver.cancel();
     });
-    resolver.async_resolve(target.host, target.port, [&](beast::error_code resolve_ec, tcp::resolver::results_type results) {
+    resolver.async_resolve(host, port, [&](beast::error_code resolve_ec, tcp::resolver::results_type results) {
       ec = resolve_ec;
       endpoints = std::move(results);
       timer.cancel();
     });
     runOne();
-    if (resolve_timed_out) throw TransportError("timeout", "DNS resolution of " + target.host + " timed out");
-    if (ec) throw TransportError("dns", "cannot resolve " + target.host + ": " + ec.message());
+    if (resolve_timed_out) throw TransportError("timeout", "DNS resolution of " + what + " timed out");
+    if (ec) throw TransportError("dns", "cannot resolve " + what + ": " + ec.message());
+    return endpoints;
+  }
 
+  // A TCP connection to the target, or to its proxy and through a CONNECT tunnel; then TLS.
+  std::unique_ptr<Connection> connect(const Target& target, Steady::time_point deadline) {
+    const ProxyServer* proxy = proxyFor(settings_.proxy, target.tls, target.host);
+    const std::string where = proxy ? "proxy " + proxy->authority() : target.host + ":" + target.port;
+    const auto endpoints = proxy ? resolve(proxy->host, proxy->port, "proxy " + proxy->host, deadline)
+                                 : resolve(target.host, target.port, target.host, deadline);
+
+    beast::error_code ec;
     auto connection = target.tls ? std::make_unique<Connection>(ioc_, ssl_ctx_) : std::make_unique<Connection>(ioc_);
     connection->lowest().expires_after(stepTimeout(settings_.connect_timeout, deadline));
     connection->lowest().async_connect(endpoints, [&](beast::error_code connect_ec, const tcp::endpoint&) { ec = connect_ec; });
@@ -226,8 +239,46 @@ class BeastHttpClient final : public HttpClient {
     if (isTimeout(ec)) throw TransportError("timeout", "connect to " + where + " timed out");
     if (ec) throw TransportError("connect", "cannot connect to " + where + ": " + ec.message());
 
+    if (proxy) tunnel(connection->lowest(), target, *proxy, deadline);
     if (target.tls) handshake(*connection->tls, target, deadline);
     return connection;
+  }
+
+  // CONNECT host:port through the proxy (RFC 9110 section 9.3.6); afterwards the stream is a
+  // byte pipe to the target, and TLS runs end to end over it. Bounded by the connect timeout.
+  void tunnel(beast::tcp_stream& stream, const Target& target, const ProxyServer& proxy, Steady::time_point deadline) {
+    const std::string where = "proxy " + proxy.authority();
+    const std::string authority =
+        (target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host) + ":" + target.port;
+    const std::string& credentials = settings_.proxy.credentials.empty() ? proxy.credentials : settings_.proxy.credentials;
+    const std::string request = connectRequest(authority, credentials, settings_.user_agent);
+    beast::error_code ec;
+    stream.expires_after(stepTimeout(settings_.connect_timeout, deadline));
+    asio::async_write(stream, asio::buffer(request), [&](beast::error_code write_ec, std::size_t) { ec = write_ec; });
+    runOne();
+    if (!ec) {
+      beast::flat_buffer buffer;
+      http::response_parser<http::empty_body> parser;
+      parser.header_limit(settings_.header_limit);
+      http::async_read_header(stream, buffer, parser, [&](beast::error_code read_ec, std::size_t) { ec = read_ec; });
+      runOne();
+      if (!ec) return checkTunnelAnswer(parser.get().result_int(), buffer.size(), !credentials.empty(), where, authority);
+    }
+    if (isTimeout(ec)) throw TransportError("timeout", "CONNECT through " + where + " timed out");
+    throw TransportError(isPeerClosed(ec) ? "reset" : "proxy", "CONNECT through " + where + " failed: " + ec.message());
+  }
+
+  static void checkTunnelAnswer(unsigned status, std::size_t early_bytes, bool sent_credentials, const std::string& where,
+                                const std::string& authority) {
+    if (status == 407) {
+      throw TransportError("proxy_auth", where + " asks for credentials (HTTP 407)" +
+                                             (sent_credentials ? std::string(": it refused those of proxy_credentials_file")
+                                                               : std::string(": set [fhir] proxy_credentials_file")));
+    }
+    if (status / 100 != 2)
+      throw TransportError("proxy", where + " refused the tunnel to " + authority + ": HTTP " + std::to_string(status));
+    // Nothing may come before our first byte (the TLS ClientHello or the request).
+    if (early_bytes != 0) throw TransportError("protocol", where + " sent data before the tunnel was used");
   }
 
   void handshake(beast::ssl_stream<beast::tcp_stream>& stream, const Target& target, Steady::time_point deadline) {

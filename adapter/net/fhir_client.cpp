@@ -15,6 +15,7 @@
 
 #include "common/http_date.h"
 #include "common/json_depth.h"
+#include "net/redirects.h"
 
 namespace fa::net {
 namespace {
@@ -145,6 +146,11 @@ std::string outcomeLabel(int status) {
   return "http_" + std::to_string(status / 100) + "xx";
 }
 
+// A URL we cannot use, or a proxy asking for credentials: another attempt gives the same answer.
+bool isFinalTransportError(const std::string& reason) {
+  return reason == "url" || reason == "proxy_auth";
+}
+
 bool isRetryableStatus(int status) {
   return status == 429 || status == 502 || status == 503 || status == 504;
 }
@@ -224,6 +230,39 @@ HttpResponse FhirClient::send(HttpRequest request) {
   request.url = absolute(request.url);
   if (!request.headers.count("accept")) request.headers["accept"] = std::string(kFhirJson);
   if (!request.body.empty() && !request.headers.count("content-type")) request.headers["content-type"] = std::string(kFhirJson);
+  // Only reads follow redirects: a POST or DELETE that answers 3xx is reported as it is.
+  const bool read = request.method == "GET";
+  for (int hop = 0;; ++hop) {
+    HttpResponse response = exchange(request, read);
+    if (!read || !isRedirectStatus(response.status)) return response;
+    request.url = redirectTarget(request, response, hop);
+  }
+}
+
+// docs/fhir-servers.md, "Redirects": 307 and 308 within the origin of the URL that answered,
+// at most kMaxRedirects hops. The Authorization header stays with the request, which never leaves
+// that origin; a redirect to another origin is refused, naming only the origin (a query may hold
+// a patient id).
+std::string FhirClient::redirectTarget(const HttpRequest& request, const HttpResponse& response, int hop) const {
+  const std::string what =
+      "FHIR " + request.method + " " + redactUrl(request.url) + " answered HTTP " + std::to_string(response.status);
+  const auto location = response.header("location");
+  const auto target = location ? resolveRedirect(request.url, *location) : std::nullopt;
+  if (!target) throw FhirError(response.status, "redirect", what + " without a usable Location");
+  const std::string origin = urlOrigin(*target);
+  const std::string to = " (redirect to " + (origin.empty() ? std::string("an unusable URL") : origin) + ")";
+  if (!isFollowedRedirect(response.status))
+    throw FhirError(response.status, "redirect", what + to + ": not followed, only 307 and 308 are");
+  if (origin.empty() || origin != urlOrigin(request.url))
+    throw FhirError(response.status, "redirect", what + to + ": not followed, it leaves the server's origin");
+  if (hop >= kMaxRedirects)
+    throw FhirError(response.status, "redirect", what + ": more than " + std::to_string(kMaxRedirects) + " redirects");
+  return *target;
+}
+
+// One request with retries, authentication and error reporting. With `redirects`, a 3xx answer
+// is returned to send(), which decides on it.
+HttpResponse FhirClient::exchange(HttpRequest& request, bool redirects) {
   const std::string what = request.method + " " + redactUrl(request.url);
   auto report = [](const auto& callback, const std::string& label) {
     if (callback) callback(label);
@@ -243,7 +282,7 @@ HttpResponse FhirClient::send(HttpRequest request) {
       response = http_->send(request);
     } catch (const TransportError& error) {
       report(observer_.on_request, error.reason());
-      if (attempt >= retry_.max_attempts || error.reason() == "url") {
+      if (attempt >= retry_.max_attempts || isFinalTransportError(error.reason())) {
         throw FhirError(0, error.reason(),
                         "FHIR " + what + " failed after " + std::to_string(attempt) +
                             " attempt(s): " + redactSecret(error.what(), authorization));
@@ -259,6 +298,7 @@ HttpResponse FhirClient::send(HttpRequest request) {
     const int status = response.status;
     report(observer_.on_request, outcomeLabel(status));
     if ((status >= 200 && status < 300) || status == 404 || status == 410) return response;
+    if (redirects && isRedirectStatus(status)) return response;
 
     if (status == 401 && !renewed_after_401) {
       // The token expired or was revoked early: renew it once, without spending an attempt.

@@ -3,7 +3,8 @@
 //
 // docs/fhir-servers.md: retry connection errors, 429, 502, 503, 504 with exponential backoff and jitter,
 // honouring Retry-After (seconds or HTTP date), bounded; follow Bundle next links verbatim;
-// report OperationOutcome errors clearly; on 401 renew the token once, then report.
+// report OperationOutcome errors clearly; on 401 renew the token once, then report. A GET follows
+// 307 and 308 within its origin (redirects.h); other redirects and other origins are errors.
 //
 // Thread-safety: a FhirClient is used by one thread at a time (its jitter generator is not
 // guarded); the HttpClient and Authenticator it holds may be shared between clients.
@@ -74,7 +75,10 @@ class FhirClient {
   const std::string& base_url() const { return base_url_; }
 
  private:
+  static constexpr int kMaxRedirects = 5;
   std::string absolute(const std::string& url) const;
+  HttpResponse exchange(HttpRequest& request, bool redirects);
+  std::string redirectTarget(const HttpRequest& request, const HttpResponse& response, int hop) const;
   std::chrono::milliseconds backoff(int attempt, const HttpResponse* response);
 
   std::string base_url_;

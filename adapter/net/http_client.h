@@ -10,13 +10,15 @@
 #include <string>
 
 #include "net/http_types.h"
+#include "net/proxy.h"
 
 namespace fa::net {
 
 // Failure to exchange at all (DNS, connect, TLS, timeout, reset, body too large). Carries a
 // reason label for metrics: "dns", "connect", "tls", "timeout", "reset", "body_limit",
 // "protocol" (malformed or oversized response headers), "url" (unparsable or not http(s); not
-// worth retrying).
+// worth retrying), "proxy" (the proxy refused the CONNECT tunnel), "proxy_auth" (the proxy asks
+// for credentials, HTTP 407; not worth retrying).
 class TransportError : public std::runtime_error {
  public:
   TransportError(std::string reason, const std::string& what) : std::runtime_error(what), reason_(std::move(reason)) {}
@@ -42,6 +44,7 @@ struct HttpClientSettings {
   std::uint32_t header_limit = 64u << 10;              // response header bytes
   std::string user_agent = "fhir-adapter/0.1";
   TlsSettings tls;
+  ProxySettings proxy;  // [fhir] proxy or the environment's; none = direct connections
 };
 
 // Thread-safety: BeastHttpClient serialises send() calls with a mutex (one exchange at a time;

@@ -36,6 +36,7 @@ make_named_files() {
     mkdir -p "$(dirname "$f")"
     case "$f" in
       */subjects.csv) cp "$source_dir/tests/data/cli/roster.csv" "$f" ;;
+      */proxy-credentials) printf 'fhir-adapter:not-a-real-password\n' >"$f"; chmod 600 "$f" ;;
       *) [ -e "$f" ] || { printf 'not-a-real-secret-but-long-enough-for-any-key-check\n' >"$f"; chmod 600 "$f"; } ;;
     esac
   done

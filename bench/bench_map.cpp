@@ -200,22 +200,21 @@ Measurement mapInProcess(const Options& o, const std::string& path, const std::s
   std::uint64_t bundles = 0;
   fhir::readResources(in, path, session, bundles);
   std::fclose(in);
-  engine::OutcomeRecords records = session.finish();
   std::FILE* out = std::fopen("/dev/null", "wb");
   std::string buffer;
-  for (const engine::OutcomeRecord& r : records) {
+  session.finish([&](engine::OutcomeRecord&& r) {
     engine::appendNdjson(buffer, r);
     if (buffer.size() > (1 << 20)) {
       std::fwrite(buffer.data(), 1, buffer.size(), out);
       buffer.clear();
     }
-  }
+  });
   std::fwrite(buffer.data(), 1, buffer.size(), out);
   std::fclose(out);
   m.seconds = seconds(t0, Clock::now());
   m.bytes = fs::file_size(path);
   m.resources = session.counts().resources_read;
-  m.records = records.size();
+  m.records = session.counts().records_written;
   m.rejected = session.counts().rejected;
   return m;
 }

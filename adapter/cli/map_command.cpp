@@ -94,7 +94,6 @@ int runMap(const MapArguments& args) {
     fhir::readResources(input->file, input->label, session, bundles);
     if (std::ferror(input->file)) session.rejectInput(input->label, std::string("read error: ") + std::strerror(errno));
   }
-  engine::OutcomeRecords records = session.finish();
 
   std::FILE* out = stdout;
   if (!args.output.empty()) {
@@ -109,7 +108,8 @@ int runMap(const MapArguments& args) {
   const bool csv = args.format == "csv";
   if (csv) buffer = engine::csvHeader();
   bool ok = true;
-  for (const engine::OutcomeRecord& r : records) {
+  // Records stream out of the session in output order: they are never all in memory at once.
+  session.finish([&](engine::OutcomeRecord&& r) {
     if (csv)
       engine::appendCsv(buffer, r);
     else
@@ -118,7 +118,7 @@ int runMap(const MapArguments& args) {
       ok = ok && writeAll(out, buffer);
       buffer.clear();
     }
-  }
+  });
   ok = ok && writeAll(out, buffer);
   ok = (std::fflush(out) == 0) && ok;
   if (out != stdout) ok = (std::fclose(out) == 0) && ok;

@@ -7,46 +7,83 @@
 #include "core/ctcae.h"
 #include "core/selection.h"
 #include "engine/range_selection.h"
+#include "engine/record_codec.h"
 #include "engine/record_guard.h"
 #include "engine/value_evaluation.h"
 
 namespace fa::engine {
 namespace {
 
-// std::sort on the records themselves moves each large record O(log n) times; sorting indices
-// and then applying the permutation in place moves each record about once. Same order: no two
-// records compare equal (one record per Observation id).
-void sortInOutputOrder(OutcomeRecords& records) {
-  std::vector<std::size_t> order(records.size());
+// A version entry (by_id_): key the Observation id, payload [VersionKey][has record][record];
+// the stable sort and the ordered merge keep each id's versions in arrival order.
+//
+// A resolved record entry: the key orders as docs/contract.md asks (outputOrder): subject_id,
+// analyte, effective (null first), observation. The ranks order subject_id and analyte code as
+// their texts do; big-endian, so that byte order is number order; effective ("YYYY-MM-DD",
+// never a NUL) ends with a NUL so that a shorter date sorts first, as std::string compares.
+void appendBigEndian(std::string& out, std::size_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((value >> shift) & 0xff));
+}
+
+std::string outputKey(std::size_t subject_rank, std::size_t analyte_rank, const OutcomeRecord& r) {
+  std::string key;
+  appendBigEndian(key, subject_rank);
+  appendBigEndian(key, analyte_rank);
+  if (r.effective) {
+    key.push_back('\1');
+    key += *r.effective;
+    key.push_back('\0');
+  } else {
+    key.push_back('\0');
+  }
+  key += r.observation;
+  return key;
+}
+
+std::string_view observationOf(std::string_view key) {
+  std::size_t at = 8;
+  if (key.size() > at && key[at] == '\1') at = key.find('\0', at);
+  return key.substr(std::min(at + 1, key.size()));
+}
+
+// Position of each element in the order of its text.
+template <typename Texts>
+std::vector<std::size_t> ranksOf(const Texts& texts) {
+  std::vector<std::size_t> order(texts.size()), rank(texts.size());
   for (std::size_t i = 0; i < order.size(); ++i)
     order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return outputOrder(records[a], records[b]); });
-  // Position i receives records[order[i]]; follow each cycle once.
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    if (order[i] == i) continue;
-    OutcomeRecord held = std::move(records[i]);
-    std::size_t j = i;
-    while (true) {
-      const std::size_t k = order[j];
-      order[j] = j;
-      if (k == i) {
-        records[j] = std::move(held);
-        break;
-      }
-      records[j] = std::move(records[k]);
-      j = k;
-    }
-  }
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return texts[a] < texts[b]; });
+  for (std::size_t i = 0; i < order.size(); ++i)
+    rank[order[i]] = i;
+  return rank;
 }
 
 }  // namespace
+
+struct MappingSession::Winner {
+  core::SelectionCandidate candidate;
+  std::optional<core::Flag> flag;
+  std::optional<core::Decimal> value;
+};
 
 MappingSession::MappingSession(std::shared_ptr<const mapping::TrialConfig> config, std::shared_ptr<const mapping::Roster> roster,
                                SessionOptions options, RejectionHandler on_rejection)
     : config_(std::move(config)),
       roster_(std::move(roster)),
       options_(std::move(options)),
-      on_rejection_(std::move(on_rejection)) {}
+      on_rejection_(std::move(on_rejection)),
+      by_id_(std::make_unique<SortedRuns>(options_.memory_budget / 2, options_.spill_directory)) {
+  std::vector<std::string> subjectIds, analyteCodes;
+  for (const mapping::Subject& s : roster_->subjects())
+    subjectIds.push_back(s.subject_id);
+  for (const mapping::AnalyteDefinition& a : config_->analytes)
+    analyteCodes.push_back(a.code);
+  subject_rank_ = ranksOf(subjectIds);
+  analyte_rank_ = ranksOf(analyteCodes);
+  for (const core::VisitWindow& w : config_->visits.windows())
+    windows_[w.name] = &w;
+}
 
 void MappingSession::reject(const fhir::ResourceLocation& where, const std::string& resource, const std::string& why) {
   ++counts_.rejected;
@@ -110,22 +147,20 @@ void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::Res
   if (!subject && facts.subject_identifier)
     subject = roster_->matchIdentifier(facts.subject_identifier->first, facts.subject_identifier->second);
 
-  StoredVersion stored;
-  stored.key.version_id = facts.version_id;
-  stored.key.last_updated = facts.last_updated;
-  stored.key.status = facts.status;
-  stored.key.seen = ++seen_;
+  VersionKey key;
+  key.version_id = facts.version_id;
+  key.last_updated = facts.last_updated;
+  key.status = facts.status;
+  key.seen = ++seen_;
   if (position) {
-    stored.key.bundle = position->bundle;
-    stored.key.bundle_index = position->index;
+    key.bundle = position->bundle;
+    key.bundle_index = position->index;
   }
   if (!subject) {
     ++counts_.skipped_not_on_roster;
-    // Kept only as a marker when the id is known: a newer version moved off the roster must
-    // hide the older one. Unknown ids cost nothing.
-    auto it = versions_.find(facts.id);
-    if (it == versions_.end()) return;
-    it->second.push_back(std::move(stored));
+    // Kept as a marker: a newer version moved off the roster must hide an older one. finish()
+    // drops the markers that come before the id's first record.
+    keepVersion(facts.id, key, nullptr);
     return;
   }
   OutcomeRecord record;
@@ -134,9 +169,16 @@ void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::Res
     reject(where, name, *failure);
     return;
   }
-  stored.record = records_.size();
-  records_.push_back(std::move(record));
-  versions_[facts.id].push_back(std::move(stored));
+  keepVersion(facts.id, key, &record);
+}
+
+void MappingSession::keepVersion(const std::string& id, const VersionKey& key, const OutcomeRecord* record) {
+  entry_.clear();
+  ByteWriter w(entry_);
+  encodeVersionKey(w, key);
+  w.byte(record ? 1 : 0);
+  if (record) encodeRecord(w, *record);
+  by_id_->add(id, entry_);
 }
 
 void MappingSession::onDelete(const fhir::DeleteNotice& notice) {
@@ -205,96 +247,123 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
   return r;
 }
 
-void MappingSession::selectAndGrade(OutcomeRecords& records) const {
-  // Selection per subject, analyte and visit.
-  std::map<std::tuple<std::size_t, std::size_t, std::string>, std::size_t> winners;
-  std::map<std::string, const core::VisitWindow*> windows;
-  for (const core::VisitWindow& w : config_->visits.windows())
-    windows[w.name] = &w;
-  auto candidate = [](const OutcomeRecord& r) {
-    return core::SelectionCandidate{*r.study_day, r.collected, r.last_updated, r.resource_id};
-  };
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const OutcomeRecord& r = records[i];
-    const bool eligible = r.usable_status && r.status != "retracted" && r.flag && *r.flag != core::Flag::Indeterminate &&
-                          r.study_day && windows.count(r.visit);
-    if (!eligible) continue;
-    auto key = std::make_tuple(r.subject_index, r.analyte_index, r.visit);
-    auto [it, inserted] = winners.emplace(key, i);
-    if (!inserted && core::representsVisitBetter(candidate(r), candidate(records[it->second]), windows[r.visit]->target_day))
-      it->second = i;
+void MappingSession::resolveId(std::string_view id, std::vector<std::string>& entries, SortedRuns& resolved,
+                               Winners& winners) const {
+  std::vector<VersionKey> keys;
+  std::vector<std::string_view> records;  // "" for an off-roster marker
+  for (const std::string& e : entries) {
+    ByteReader r(e);
+    VersionKey key = decodeVersionKey(r);
+    const bool has = r.byte() != 0;
+    if (!has && records.empty()) continue;  // before the id's first record: never stored
+    keys.push_back(std::move(key));
+    records.push_back(has ? r.rest() : std::string_view());
   }
-  std::map<std::pair<std::size_t, std::size_t>, std::size_t> baselines;
-  for (const auto& [key, index] : winners) {
-    OutcomeRecord& r = records[index];
+  if (keys.empty()) return;
+  static const std::vector<DeleteKey> kNoDeletes;
+  auto d = deletes_.empty() ? deletes_.end() : deletes_.find(std::string(id));
+  Resolution res = resolveVersions(keys, d == deletes_.end() ? kNoDeletes : d->second);
+  if (res.state == Resolution::State::Hidden || records[res.reference].empty()) return;
+  const std::size_t content = !records[res.content].empty() ? res.content : res.reference;
+  OutcomeRecord r;
+  ByteReader reader(records[content]);
+  decodeRecord(reader, r);
+  r.observation = "Observation/" + std::string(id);
+  if (!keys[res.reference].version_id.empty()) r.observation += "/_history/" + keys[res.reference].version_id;
+  if (res.state == Resolution::State::Retracted) {
+    r.status = "retracted";
+    r.usable_status = false;
+    r.flag.reset();
+    r.reason = "withdrawn: " + res.retraction;
+  } else {
+    r.status = keys[res.reference].status;
+    r.usable_status = isUsableStatus(r.status);
+  }
+  considerForSelection(r, winners);
+  std::string payload;
+  ByteWriter w(payload);
+  encodeRecord(w, r);
+  resolved.add(outputKey(subject_rank_[r.subject_index], analyte_rank_[r.analyte_index], r), payload);
+}
+
+// Selection per subject, analyte and visit: the best eligible record so far.
+void MappingSession::considerForSelection(const OutcomeRecord& r, Winners& winners) const {
+  const bool eligible = r.usable_status && r.status != "retracted" && r.flag && *r.flag != core::Flag::Indeterminate &&
+                        r.study_day && windows_.count(r.visit);
+  if (!eligible) return;
+  Winner w{{*r.study_day, r.collected, r.last_updated, r.resource_id}, r.flag, r.value};
+  auto [it, inserted] = winners.emplace(WinnerKey{r.subject_index, r.analyte_index, r.visit}, w);
+  if (!inserted && core::representsVisitBetter(w.candidate, it->second.candidate, windows_.at(r.visit)->target_day))
+    it->second = std::move(w);
+}
+
+void MappingSession::markAndGrade(OutcomeRecord& r, const Winners& winners,
+                                  const std::map<std::pair<std::size_t, std::size_t>, const Winner*>& baselines) const {
+  if (auto it = winners.find(WinnerKey{r.subject_index, r.analyte_index, r.visit});
+      it != winners.end() && it->second.candidate.id == r.resource_id) {
     r.selected = true;
-    if (windows[r.visit]->baseline) {
-      r.baseline = true;
-      baselines[{r.subject_index, r.analyte_index}] = index;
-    }
+    r.baseline = windows_.at(r.visit)->baseline;
   }
   // CTCAE grades; the baseline-relative rules need the selected baseline.
-  for (OutcomeRecord& r : records) {
-    const auto& criterion = config_->analytes[r.analyte_index].ctcae;
-    if (r.status == "retracted" || !criterion || !r.value) continue;
-    core::GradeReferences refs{r.range.high, r.range.low, std::nullopt};
-    const core::GradingScale* scale = &criterion->scale;
-    if (criterion->baseline_rule_flag && r.study_day && *r.study_day > 1) {
-      auto b = baselines.find({r.subject_index, r.analyte_index});
-      if (b != baselines.end()) {
-        const OutcomeRecord& base = records[b->second];
-        if (base.flag == criterion->baseline_rule_flag && base.value) {
-          scale = &criterion->baseline_scale;
-          refs.baseline = base.value;
-        }
+  const auto& criterion = config_->analytes[r.analyte_index].ctcae;
+  if (r.status == "retracted" || !criterion || !r.value) return;
+  core::GradeReferences refs{r.range.high, r.range.low, std::nullopt};
+  const core::GradingScale* scale = &criterion->scale;
+  if (criterion->baseline_rule_flag && r.study_day && *r.study_day > 1) {
+    auto b = baselines.find({r.subject_index, r.analyte_index});
+    if (b != baselines.end()) {
+      const Winner& base = *b->second;
+      if (base.flag == criterion->baseline_rule_flag && base.value) {
+        scale = &criterion->baseline_scale;
+        refs.baseline = base.value;
       }
     }
-    r.ctcae_grade = core::gradeInterval(core::intervalFor(*r.value, r.comparator), *scale, refs);
   }
+  r.ctcae_grade = core::gradeInterval(core::intervalFor(*r.value, r.comparator), *scale, refs);
+}
+
+void MappingSession::finish(const RecordSink& sink) {
+  // 1. Versions by id (arrival order within an id) -> one resolved record per id, sorted for
+  //    output; the selection winners are known once every id is resolved.
+  SortedRuns resolved(options_.memory_budget / 2, options_.spill_directory);
+  Winners winners;
+  std::string id;
+  std::vector<std::string> group;
+  by_id_->forEach([&](std::string_view entryId, std::string_view payload) {
+    if (!group.empty() && entryId != id) {
+      resolveId(id, group, resolved, winners);
+      group.clear();
+    }
+    if (group.empty()) id.assign(entryId);
+    group.emplace_back(payload);
+  });
+  if (!group.empty()) resolveId(id, group, resolved, winners);
+  by_id_.reset();
+  // With several baseline windows the last in key order counts, as a map assignment does.
+  std::map<std::pair<std::size_t, std::size_t>, const Winner*> baselines;
+  for (const auto& [key, winner] : winners) {
+    if (windows_.at(std::get<2>(key))->baseline) baselines[{std::get<0>(key), std::get<1>(key)}] = &winner;
+  }
+  // 2. Records in output order, marked and graded as they go out.
+  resolved.forEach([&](std::string_view key, std::string_view payload) {
+    ByteReader r(payload);
+    OutcomeRecord record;
+    decodeRecord(r, record);
+    record.observation = std::string(observationOf(key));
+    record.subject_id = roster_->subject(record.subject_index).subject_id;
+    const mapping::AnalyteDefinition& analyte = config_->analytes[record.analyte_index];
+    record.analyte = analyte.code;
+    record.unit = analyte.standard_unit;
+    markAndGrade(record, winners, baselines);
+    ++counts_.records_written;
+    sink(std::move(record));
+  });
 }
 
 OutcomeRecords MappingSession::finish() {
-  // Resolve each id to the record it keeps; every other stored record is dropped.
-  std::vector<bool> keep(records_.size(), false);
-  std::vector<VersionKey> keys;
-  static const std::vector<DeleteKey> kNoDeletes;
-  for (auto& [id, versions] : versions_) {
-    keys.clear();
-    for (const StoredVersion& v : versions)
-      keys.push_back(v.key);
-    auto d = deletes_.find(id);
-    Resolution res = resolveVersions(keys, d == deletes_.end() ? kNoDeletes : d->second);
-    const StoredVersion& reference = versions[res.reference];
-    if (res.state == Resolution::State::Hidden || reference.record == kOffRoster) continue;
-    const std::size_t content = versions[res.content].record != kOffRoster ? versions[res.content].record : reference.record;
-    OutcomeRecord& r = records_[content];
-    keep[content] = true;
-    r.observation = "Observation/" + id;
-    if (!reference.key.version_id.empty()) r.observation += "/_history/" + reference.key.version_id;
-    if (res.state == Resolution::State::Retracted) {
-      r.status = "retracted";
-      r.usable_status = false;
-      r.flag.reset();
-      r.reason = "withdrawn: " + res.retraction;
-    } else {
-      r.status = reference.key.status;
-      r.usable_status = isUsableStatus(r.status);
-    }
-  }
-  versions_.clear();
-  // Compact in place: no second copy of the records is ever made.
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < records_.size(); ++i) {
-    if (!keep[i]) continue;
-    if (kept != i) records_[kept] = std::move(records_[i]);
-    ++kept;
-  }
-  records_.resize(kept);
-  records_.shrink_to_fit();
-  selectAndGrade(records_);
-  sortInOutputOrder(records_);
-  counts_.records_written = records_.size();
-  return std::move(records_);
+  OutcomeRecords records;
+  finish([&](OutcomeRecord&& r) { records.push_back(std::move(r)); });
+  return records;
 }
 
 }  // namespace fa::engine

@@ -8,12 +8,15 @@
 // the input. Not thread-safe; one session per run.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
 #include "engine/outcome_record.h"
+#include "engine/sorted_runs.h"
 #include "engine/version_resolution.h"
 #include "fhir/observation_facts.h"
 #include "fhir/resource_stream.h"
@@ -39,7 +42,16 @@ struct Rejection {
 };
 
 struct SessionOptions {
+  SessionOptions() = default;
+  // Callers write {base_url}; a constructor, so the other members keep their defaults silently.
+  SessionOptions(std::string base) : base_url(std::move(base)) {}  // NOLINT(google-explicit-constructor)
+
   std::string base_url;  // restricts absolute subject references to this server ("" = any)
+  // What the versions and records held between reading and output may take; past it they are
+  // spilled as sorted runs to unlinked temporary files in spill_directory ("" = $TMPDIR or
+  // /tmp) and merged back, so memory stays flat whatever the input size.
+  std::size_t memory_budget = std::size_t{64} << 20;
+  std::string spill_directory;
 };
 
 class MappingSession : public fhir::ResourceSink {
@@ -56,20 +68,21 @@ class MappingSession : public fhir::ResourceSink {
   // An input that could not be opened counts as rejected input.
   void rejectInput(const std::string& where, const std::string& why);
 
-  // Resolves versions, selects and grades; records in output order. Call once: the stored
-  // versions are consumed.
+  using RecordSink = std::function<void(OutcomeRecord&&)>;
+  // Resolves versions, selects and grades; hands each record to `sink` in output order without
+  // holding them all. Call once (either form): the stored versions are consumed.
+  void finish(const RecordSink& sink);
+  // The same, collected.
   OutcomeRecords finish();
   const MapCounts& counts() const { return counts_; }
 
  private:
   // A version is evaluated as soon as it is read (value, range, flag, study day and visit
-  // depend on it alone) and only the record is kept, not the parsed facts: memory per matched
-  // version is one record. Selection, grading and version resolution wait for finish().
-  struct StoredVersion {
-    VersionKey key;
-    std::size_t record = kOffRoster;  // index into records_
-  };
-  static constexpr std::size_t kOffRoster = static_cast<std::size_t>(-1);
+  // depend on it alone) and only its compact bytes are kept (record_codec.h), sorted by
+  // Observation id; selection, grading and version resolution wait for finish().
+  struct Winner;
+  using WinnerKey = std::tuple<std::size_t, std::size_t, std::string>;  // subject, analyte, visit
+  using Winners = std::map<WinnerKey, Winner>;
 
   // The analyte whose code one of the resource's code.coding matches.
   std::optional<std::size_t> matchAnalyte(const fhir::JsonValue& resource);
@@ -77,18 +90,24 @@ class MappingSession : public fhir::ResourceSink {
   // `element` names the part being evaluated, for the rejection when a rule throws.
   OutcomeRecord evaluate(const fhir::ObservationFacts& facts, std::size_t analyte, std::size_t subject,
                          std::string& element) const;
-  void selectAndGrade(OutcomeRecords& records) const;
-
+  void keepVersion(const std::string& id, const VersionKey& key, const OutcomeRecord* record);
+  // One id's entries (in arrival order) to its record, if it has one, into `resolved`.
+  void resolveId(std::string_view id, std::vector<std::string>& entries, SortedRuns& resolved, Winners& winners) const;
+  void considerForSelection(const OutcomeRecord& r, Winners& winners) const;
+  void markAndGrade(OutcomeRecord& r, const Winners& winners,
+                    const std::map<std::pair<std::size_t, std::size_t>, const Winner*>& baselines) const;
   std::shared_ptr<const mapping::TrialConfig> config_;
   std::shared_ptr<const mapping::Roster> roster_;
   SessionOptions options_;
   RejectionHandler on_rejection_;
   MapCounts counts_;
   std::uint64_t seen_ = 0;
-  std::unordered_map<std::string, std::vector<StoredVersion>> versions_;  // by Observation id
-  OutcomeRecords records_;                                                // one per stored version, evaluated on arrival
+  std::unique_ptr<SortedRuns> by_id_;  // one entry per kept version, by Observation id
   std::unordered_map<std::string, std::vector<DeleteKey>> deletes_;
+  std::vector<std::size_t> subject_rank_, analyte_rank_;  // output order of subject_id and analyte code
+  std::map<std::string, const core::VisitWindow*> windows_;
   std::string coding_key_;  // "system|code" being looked up, reused
+  std::string entry_;       // the version being encoded, reused
 };
 
 }  // namespace fa::engine

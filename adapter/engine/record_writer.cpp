@@ -8,29 +8,42 @@
 namespace fa::engine {
 namespace {
 
-// One cell per field; kind tells how NDJSON writes it.
+// One cell per field; kind tells how NDJSON writes it. Strings are views into the record (no
+// copy per field and record); numbers are formatted into `owned`.
 struct Cell {
   enum class Kind { Null, String, Raw } kind = Kind::Null;
-  std::string text;
+  std::string_view text;
+  std::string owned;
 };
 
+Cell str(std::string_view s) {
+  return {Cell::Kind::String, s, {}};
+}
 Cell str(const std::string& s) {
-  return {Cell::Kind::String, s};
+  return str(std::string_view(s));
 }
 Cell str(const std::optional<std::string>& s) {
-  return s ? str(*s) : Cell{};
+  return s ? str(std::string_view(*s)) : Cell{};
 }
-Cell raw(std::string s) {
-  return {Cell::Kind::Raw, std::move(s)};
+Cell raw(std::string_view s) {
+  return {Cell::Kind::Raw, s, {}};
+}
+Cell owned(std::string s) {
+  Cell c{Cell::Kind::Raw, {}, std::move(s)};
+  return c;
 }
 Cell num(const std::optional<core::Decimal>& d) {
-  return d ? raw(d->toString()) : Cell{};
+  return d ? owned(d->toString()) : Cell{};
 }
 Cell num(const std::optional<int>& i) {
-  return i ? raw(std::to_string(*i)) : Cell{};
+  return i ? owned(std::to_string(*i)) : Cell{};
 }
 Cell boolean(bool b) {
   return raw(b ? "true" : "false");
+}
+
+std::string_view textOf(const Cell& c) {
+  return c.owned.empty() ? c.text : std::string_view(c.owned);
 }
 
 std::vector<Cell> cells(const OutcomeRecord& r) {
@@ -44,15 +57,15 @@ std::vector<Cell> cells(const OutcomeRecord& r) {
       str(r.visit),
       boolean(r.selected),
       boolean(r.baseline),
-      r.comparator == core::Comparator::None ? Cell{} : str(std::string(core::toString(r.comparator))),
+      r.comparator == core::Comparator::None ? Cell{} : str(core::toString(r.comparator)),
       num(r.value),
       str(r.unit),
       str(r.source_value),
       str(r.source_unit),
       num(r.range.low),
       num(r.range.high),
-      r.ref_source ? str(std::string(core::toString(*r.ref_source))) : Cell{},
-      r.flag ? str(std::string(core::toString(*r.flag))) : Cell{},
+      r.ref_source ? str(core::toString(*r.ref_source)) : Cell{},
+      r.flag ? str(core::toString(*r.flag)) : Cell{},
       num(r.ctcae_grade),
       str(r.reason),
   };
@@ -108,10 +121,10 @@ void appendNdjson(std::string& out, const OutcomeRecord& r) {
         out += "null";
         break;
       case Cell::Kind::String:
-        fhir::appendJsonString(out, row[i].text);
+        fhir::appendJsonString(out, textOf(row[i]));
         break;
       case Cell::Kind::Raw:
-        out += row[i].text;
+        out += textOf(row[i]);
         break;
     }
   }
@@ -122,7 +135,7 @@ void appendCsv(std::string& out, const OutcomeRecord& r) {
   std::vector<Cell> row = cells(r);
   for (std::size_t i = 0; i < row.size(); ++i) {
     if (i) out.push_back(',');
-    if (row[i].kind != Cell::Kind::Null) common::appendCsvField(out, row[i].text);
+    if (row[i].kind != Cell::Kind::Null) common::appendCsvField(out, textOf(row[i]));
   }
   const auto [id, version] = referenceParts(r.observation);
   out.push_back(',');

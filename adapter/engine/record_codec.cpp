@@ -1,0 +1,177 @@
+#include "engine/record_codec.h"
+
+#include <stdexcept>
+
+namespace fa::engine {
+namespace {
+
+[[noreturn]] void truncated() {
+  throw std::runtime_error("a spilled record is truncated or malformed");
+}
+
+template <typename Enum>
+void optionalEnum(ByteWriter& w, const std::optional<Enum>& e) {
+  w.byte(e ? static_cast<std::uint8_t>(static_cast<int>(*e) + 1) : 0);
+}
+
+template <typename Enum>
+std::optional<Enum> readOptionalEnum(ByteReader& r) {
+  const std::uint8_t b = r.byte();
+  if (b == 0) return std::nullopt;
+  return static_cast<Enum>(b - 1);
+}
+
+}  // namespace
+
+void ByteWriter::u64(std::uint64_t v) {
+  while (v >= 0x80) {
+    out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out_.push_back(static_cast<char>(v));
+}
+
+void ByteWriter::i64(std::int64_t v) {
+  const auto u = static_cast<std::uint64_t>(v);
+  u64((u << 1) ^ (v < 0 ? ~std::uint64_t{0} : 0));
+}
+
+void ByteWriter::text(std::string_view s) {
+  u64(s.size());
+  out_.append(s);
+}
+
+void ByteWriter::optionalText(const std::optional<std::string>& s) {
+  byte(s ? 1 : 0);
+  if (s) text(*s);
+}
+
+void ByteWriter::optionalI64(const std::optional<std::int64_t>& v) {
+  byte(v ? 1 : 0);
+  if (v) i64(*v);
+}
+
+// As its shortest exact text: Decimal::parse of it gives the same value back, and every use of
+// a record's decimals (comparison, grading, printing) depends on the value only.
+void ByteWriter::optionalDecimal(const std::optional<core::Decimal>& d) {
+  byte(d ? 1 : 0);
+  if (d) text(d->toString());
+}
+
+std::uint64_t ByteReader::u64() {
+  std::uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    const std::uint8_t b = byte();
+    v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+  }
+  truncated();
+}
+
+std::int64_t ByteReader::i64() {
+  const std::uint64_t u = u64();
+  return static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1));
+}
+
+std::uint8_t ByteReader::byte() {
+  if (pos_ >= in_.size()) truncated();
+  return static_cast<std::uint8_t>(in_[pos_++]);
+}
+
+std::string_view ByteReader::text() {
+  const std::uint64_t n = u64();
+  if (n > in_.size() - pos_) truncated();
+  std::string_view s = in_.substr(pos_, n);
+  pos_ += n;
+  return s;
+}
+
+std::optional<std::string> ByteReader::optionalText() {
+  if (!byte()) return std::nullopt;
+  return std::string(text());
+}
+
+std::optional<std::int64_t> ByteReader::optionalI64() {
+  if (!byte()) return std::nullopt;
+  return i64();
+}
+
+std::optional<core::Decimal> ByteReader::optionalDecimal() {
+  if (!byte()) return std::nullopt;
+  auto d = core::Decimal::parse(text());
+  if (!d) truncated();
+  return d;
+}
+
+void encodeVersionKey(ByteWriter& w, const VersionKey& key) {
+  w.text(key.version_id);
+  w.optionalI64(key.last_updated);
+  w.text(key.status);
+  w.u64(key.seen);
+  w.byte(key.bundle ? 1 : 0);
+  if (key.bundle) w.u64(*key.bundle);
+  w.u64(key.bundle_index);
+}
+
+VersionKey decodeVersionKey(ByteReader& r) {
+  VersionKey key;
+  key.version_id = std::string(r.text());
+  key.last_updated = r.optionalI64();
+  key.status = std::string(r.text());
+  key.seen = r.u64();
+  if (r.byte()) key.bundle = r.u64();
+  key.bundle_index = static_cast<std::size_t>(r.u64());
+  return key;
+}
+
+void encodeRecord(ByteWriter& w, const OutcomeRecord& rec) {
+  w.u64(rec.subject_index);
+  w.u64(rec.analyte_index);
+  w.text(rec.resource_id);
+  w.text(rec.status);
+  w.byte(rec.usable_status ? 1 : 0);
+  w.optionalText(rec.effective);
+  w.optionalI64(rec.study_day);
+  w.text(rec.visit);
+  w.byte(static_cast<std::uint8_t>(rec.comparator));
+  w.optionalDecimal(rec.value);
+  w.optionalText(rec.source_value);
+  w.optionalText(rec.source_unit);
+  w.optionalDecimal(rec.range.low);
+  w.optionalDecimal(rec.range.high);
+  optionalEnum(w, rec.ref_source);
+  optionalEnum(w, rec.flag);
+  w.optionalI64(rec.ctcae_grade);
+  w.optionalText(rec.reason);
+  w.optionalI64(rec.collected);
+  w.optionalI64(rec.last_updated);
+  w.byte(static_cast<std::uint8_t>((rec.selected ? 1 : 0) | (rec.baseline ? 2 : 0)));
+}
+
+void decodeRecord(ByteReader& r, OutcomeRecord& rec) {
+  rec.subject_index = static_cast<std::size_t>(r.u64());
+  rec.analyte_index = static_cast<std::size_t>(r.u64());
+  rec.resource_id = std::string(r.text());
+  rec.status = std::string(r.text());
+  rec.usable_status = r.byte() != 0;
+  rec.effective = r.optionalText();
+  if (auto day = r.optionalI64()) rec.study_day = static_cast<core::StudyDay>(*day);
+  rec.visit = std::string(r.text());
+  rec.comparator = static_cast<core::Comparator>(r.byte());
+  rec.value = r.optionalDecimal();
+  rec.source_value = r.optionalText();
+  rec.source_unit = r.optionalText();
+  rec.range.low = r.optionalDecimal();
+  rec.range.high = r.optionalDecimal();
+  rec.ref_source = readOptionalEnum<core::RangeSource>(r);
+  rec.flag = readOptionalEnum<core::Flag>(r);
+  if (auto grade = r.optionalI64()) rec.ctcae_grade = static_cast<int>(*grade);
+  rec.reason = r.optionalText();
+  rec.collected = r.optionalI64();
+  rec.last_updated = r.optionalI64();
+  const std::uint8_t marks = r.byte();
+  rec.selected = (marks & 1) != 0;
+  rec.baseline = (marks & 2) != 0;
+}
+
+}  // namespace fa::engine

@@ -1,0 +1,62 @@
+#pragma once
+// Compact byte form of what a MappingSession holds between reading and finish(): a version's key
+// and its evaluated record. A record costs its bytes (about 150 to 250) instead of a 640-byte
+// OutcomeRecord plus its heap strings, and the same bytes are what a sorted run spilled to disk
+// holds. Fields that follow from the indexes (subject_id, analyte, unit) are not stored: decode
+// takes them from the TrialConfig and the Roster. Pure functions; the round trip is exact.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/outcome_record.h"
+#include "engine/version_resolution.h"
+
+namespace fa::engine {
+
+// Appends to a byte string: unsigned varints, length-prefixed strings, optionals.
+class ByteWriter {
+ public:
+  explicit ByteWriter(std::string& out) : out_(out) {}
+  void u64(std::uint64_t v);
+  void i64(std::int64_t v);  // zig-zag
+  void byte(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void text(std::string_view s);
+  void optionalText(const std::optional<std::string>& s);
+  void optionalI64(const std::optional<std::int64_t>& v);
+  void optionalDecimal(const std::optional<core::Decimal>& d);
+
+ private:
+  std::string& out_;
+};
+
+// Reads what ByteWriter wrote, in the same order. Malformed bytes (a truncated spill file) throw
+// std::runtime_error: they can only come from a broken temporary file, never from input.
+class ByteReader {
+ public:
+  explicit ByteReader(std::string_view in) : in_(in) {}
+  std::uint64_t u64();
+  std::int64_t i64();
+  std::uint8_t byte();
+  std::string_view text();
+  std::optional<std::string> optionalText();
+  std::optional<std::int64_t> optionalI64();
+  std::optional<core::Decimal> optionalDecimal();
+  std::string_view rest() const { return in_.substr(pos_); }
+  bool done() const { return pos_ == in_.size(); }
+
+ private:
+  std::string_view in_;
+  std::size_t pos_ = 0;
+};
+
+void encodeVersionKey(ByteWriter& w, const VersionKey& key);
+VersionKey decodeVersionKey(ByteReader& r);
+
+// Everything of the record except subject_id, analyte and unit (from the indexes) and
+// observation (written by version resolution at finish()).
+void encodeRecord(ByteWriter& w, const OutcomeRecord& record);
+// Fills what encodeRecord wrote; the caller sets subject_id, analyte and unit.
+void decodeRecord(ByteReader& r, OutcomeRecord& record);
+
+}  // namespace fa::engine

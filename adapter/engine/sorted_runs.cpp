@@ -1,0 +1,197 @@
+#include "engine/sorted_runs.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <queue>
+#include <stdexcept>
+
+namespace fa::engine {
+namespace {
+
+constexpr std::size_t kBlock = 1 << 20;       // held entries live in blocks of this size
+constexpr std::size_t kIoBuffer = 256 << 10;  // per run, when writing and when merging
+
+[[noreturn]] void ioFailure(const std::string& what) {
+  throw std::runtime_error("spilling records to a temporary file: " + what + ": " + std::strerror(errno));
+}
+
+int openUnlinkedFile(const std::string& directory) {
+  std::string dir = directory;
+  if (dir.empty()) dir = std::getenv("TMPDIR") && *std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
+  std::string pattern = dir + "/fhir-adapter-run-XXXXXX";
+  const int fd = mkstemp(pattern.data());
+  if (fd < 0) ioFailure("cannot create one in " + dir);
+  unlink(pattern.c_str());  // no name: the file goes away with the descriptor, even on a crash
+  return fd;
+}
+
+void writeAll(int fd, const char* data, std::size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) ioFailure("write failed");
+    data += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+std::uint64_t prefixOf(std::string_view key) {
+  std::uint64_t p = 0;
+  for (std::size_t i = 0; i < 8; ++i)
+    p = (p << 8) | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
+  return p;
+}
+
+// Reads one run back entry by entry: [u32 key length][u32 payload length][key][payload] ...
+class RunReader {
+ public:
+  explicit RunReader(int fd) : fd_(fd) {
+    if (::lseek(fd_, 0, SEEK_SET) != 0) ioFailure("rewind failed");
+    buffer_.resize(kIoBuffer);
+  }
+  // The next entry (valid until the next call), or false at the end of the run.
+  bool next(std::string& entry, std::size_t& key_size) {
+    std::uint32_t sizes[2] = {0, 0};
+    if (!read(reinterpret_cast<char*>(sizes), sizeof sizes, true)) return false;
+    key_size = sizes[0];
+    entry.resize(std::size_t{sizes[0]} + sizes[1]);
+    read(entry.data(), entry.size(), false);
+    return true;
+  }
+
+ private:
+  bool read(char* out, std::size_t n, bool end_allowed) {
+    while (n > 0) {
+      if (pos_ == end_ && !fill()) {
+        if (end_allowed) return false;
+        throw std::runtime_error("spilling records to a temporary file: a run ends early");
+      }
+      const std::size_t take = std::min(n, end_ - pos_);
+      std::memcpy(out, buffer_.data() + pos_, take);
+      pos_ += take;
+      out += take;
+      n -= take;
+      end_allowed = false;
+    }
+    return true;
+  }
+  bool fill() {
+    ssize_t r;
+    do {
+      r = ::read(fd_, buffer_.data(), buffer_.size());
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) ioFailure("read failed");
+    pos_ = 0;
+    end_ = static_cast<std::size_t>(r);
+    return r > 0;
+  }
+
+  int fd_;
+  std::vector<char> buffer_;
+  std::size_t pos_ = 0, end_ = 0;
+};
+
+}  // namespace
+
+SortedRuns::SortedRuns(std::size_t budget_bytes, std::string directory)
+    : budget_(std::max<std::size_t>(budget_bytes, 1)), directory_(std::move(directory)) {}
+
+SortedRuns::~SortedRuns() {
+  for (int fd : runs_)
+    ::close(fd);
+}
+
+void SortedRuns::add(std::string_view key, std::string_view payload) {
+  if (key.size() > UINT32_MAX || payload.size() > UINT32_MAX) throw std::runtime_error("a record is too large to hold");
+  const std::size_t size = key.size() + payload.size();
+  const std::size_t cost = size + sizeof(Held);
+  if (held_bytes_ + cost > budget_ && !held_.empty()) spill();
+  if (block_used_ + size > block_size_) {
+    block_size_ = std::max(kBlock, size);
+    blocks_.emplace_back(new char[block_size_]);  // not make_unique: that would zero it
+    block_used_ = 0;
+  }
+  char* at = blocks_.back().get() + block_used_;
+  std::memcpy(at, key.data(), key.size());
+  std::memcpy(at + key.size(), payload.data(), payload.size());
+  block_used_ += size;
+  held_.push_back({at, static_cast<std::uint32_t>(key.size()), static_cast<std::uint32_t>(payload.size()), prefixOf(key)});
+  held_bytes_ += cost;
+  ++count_;
+}
+
+void SortedRuns::sortHeld() {
+  std::stable_sort(held_.begin(), held_.end(), [](const Held& a, const Held& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return std::string_view(a.data, a.key_size) < std::string_view(b.data, b.key_size);
+  });
+}
+
+void SortedRuns::releaseHeld() {
+  held_.clear();
+  held_.shrink_to_fit();
+  blocks_.clear();
+  block_used_ = block_size_ = 0;
+  held_bytes_ = 0;
+}
+
+void SortedRuns::spill() {
+  sortHeld();
+  const int fd = openUnlinkedFile(directory_);
+  runs_.push_back(fd);
+  std::string out;
+  out.reserve(kIoBuffer + 8);
+  for (const Held& h : held_) {
+    const std::uint32_t sizes[2] = {h.key_size, h.payload_size};
+    out.append(reinterpret_cast<const char*>(sizes), sizeof sizes);
+    out.append(h.data, std::size_t{h.key_size} + h.payload_size);
+    if (out.size() >= kIoBuffer) {
+      writeAll(fd, out.data(), out.size());
+      out.clear();
+    }
+  }
+  writeAll(fd, out.data(), out.size());
+  releaseHeld();
+}
+
+void SortedRuns::forEach(const std::function<void(std::string_view, std::string_view)>& visit) {
+  if (runs_.empty()) {
+    sortHeld();
+    for (const Held& h : held_)
+      visit(std::string_view(h.data, h.key_size), std::string_view(h.data + h.key_size, h.payload_size));
+    releaseHeld();
+    return;
+  }
+  if (!held_.empty()) spill();  // the memory goes to whoever runs next; the merge reads files only
+  std::vector<RunReader> readers;
+  std::vector<std::string> current(runs_.size());
+  std::vector<std::size_t> keySize(runs_.size());
+  for (int fd : runs_)
+    readers.emplace_back(fd);
+  auto key = [&](std::size_t i) { return std::string_view(current[i]).substr(0, keySize[i]); };
+  // Smallest key on top; between equal keys the earlier run first (stability).
+  auto after = [&](std::size_t a, std::size_t b) {
+    const int c = key(a).compare(key(b));
+    return c != 0 ? c > 0 : a > b;
+  };
+  std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(after)> heap(after);
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    if (readers[i].next(current[i], keySize[i])) heap.push(i);
+  }
+  while (!heap.empty()) {
+    const std::size_t i = heap.top();
+    heap.pop();
+    visit(key(i), std::string_view(current[i]).substr(keySize[i]));
+    if (readers[i].next(current[i], keySize[i])) heap.push(i);
+  }
+  for (int fd : runs_)
+    ::close(fd);
+  runs_.clear();
+}
+
+}  // namespace fa::engine

@@ -1,0 +1,216 @@
+// Past its memory budget a MappingSession spills sorted runs to temporary files and merges them
+// back (engine/sorted_runs.h); versions, selection, baseline and grades must come out exactly as
+// when everything fits in memory. The budgets here are forced tiny so that every test spills.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/record_codec.h"
+#include "engine/record_writer.h"
+#include "engine/session_fixture.h"
+#include "engine/sorted_runs.h"
+
+namespace fa::test {
+namespace {
+
+// Entries written "a1": key "a", payload "1".
+void add(engine::SortedRuns& runs, std::string_view entry) {
+  runs.add(entry.substr(0, 1), entry.substr(1));
+}
+
+std::vector<std::string> drain(engine::SortedRuns& runs) {
+  std::vector<std::string> out;
+  runs.forEach([&](std::string_view key, std::string_view payload) { out.push_back(std::string(key) + std::string(payload)); });
+  return out;
+}
+
+TEST(SortedRuns, UnderTheBudgetNothingSpills) {
+  engine::SortedRuns runs(1 << 20, "");
+  for (const char* e : {"c1", "a1", "b1", "a2"})
+    add(runs, e);
+  EXPECT_EQ(runs.spilledRuns(), 0u);
+  // Sorted by the first byte; the two "a" entries keep the order they were added in.
+  EXPECT_EQ(drain(runs), (std::vector<std::string>{"a1", "a2", "b1", "c1"}));
+}
+
+TEST(SortedRuns, OverTheBudgetSpillsAndMergesStably) {
+  // Each entry costs its 2 bytes plus a 24-byte slot: a 60-byte budget holds two, so seven
+  // entries make four runs: [c1 a1] [b1 a2] [c2 b2] [a3].
+  engine::SortedRuns runs(60, "");
+  for (const char* e : {"c1", "a1", "b1", "a2", "c2", "b2", "a3"})
+    add(runs, e);
+  EXPECT_EQ(runs.spilledRuns(), 3u);  // the fourth is still held until forEach
+  EXPECT_EQ(drain(runs), (std::vector<std::string>{"a1", "a2", "a3", "b1", "b2", "c1", "c2"}));
+  EXPECT_EQ(runs.spilledRuns(), 0u);  // consumed
+}
+
+TEST(SortedRuns, KeysCompareAsStringsDoPastTheirFirstEightBytes) {
+  engine::SortedRuns runs(1 << 20, "");
+  // "ab" < "ab\0" < "abcdefgh1" < "abcdefgh2" (std::string order; the first two share their
+  // zero-padded 8-byte prefix, the last two differ only in byte 9).
+  runs.add("abcdefgh2", "");
+  runs.add(std::string_view("ab\0", 3), "");
+  runs.add("abcdefgh1", "");
+  runs.add("ab", "");
+  std::vector<std::string> keys;
+  runs.forEach([&](std::string_view key, std::string_view) { keys.emplace_back(key); });
+  EXPECT_EQ(keys, (std::vector<std::string>{"ab", std::string("ab\0", 3), "abcdefgh1", "abcdefgh2"}));
+}
+
+TEST(SortedRuns, LargeEntries) {
+  engine::SortedRuns runs(8, "");
+  const std::string big(3u << 20, 'z');  // larger than a 1 MB block
+  add(runs, big);
+  add(runs, "y");
+  auto out = drain(runs);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], "y");
+  EXPECT_EQ(out[1], big);
+}
+
+TEST(SortedRuns, UnwritableDirectoryIsAnError) {
+  engine::SortedRuns runs(1, "/nonexistent-dir-for-spill-test");
+  add(runs, "a");
+  EXPECT_THROW(add(runs, "b"), std::runtime_error);
+}
+
+TEST(RecordCodec, RoundTripKeepsEveryField) {
+  engine::OutcomeRecord r;
+  r.subject_index = 300;  // two varint bytes
+  r.analyte_index = 4;
+  r.resource_id = "o-7";
+  r.status = "amended";
+  r.usable_status = true;
+  r.effective = "2026-03-26";
+  r.study_day = -28;
+  r.visit = "SCR";
+  r.comparator = core::Comparator::LessOrEqual;
+  r.value = core::Decimal::parse("20.52");
+  r.source_value = "1.2";
+  r.source_unit = "mg/dL";
+  r.range.high = core::Decimal::parse("-0.0325");
+  r.ref_source = core::RangeSource::Site;
+  r.flag = core::Flag::High;
+  r.ctcae_grade = 2;
+  r.reason = "why";
+  r.collected = -5;
+  r.last_updated = 1767225600000000;
+  r.selected = true;
+  std::string bytes;
+  engine::ByteWriter w(bytes);
+  engine::encodeRecord(w, r);
+  engine::OutcomeRecord back;
+  engine::ByteReader reader(bytes);
+  engine::decodeRecord(reader, back);
+  EXPECT_TRUE(reader.done());
+  std::string a, b;
+  engine::appendNdjson(a, r);
+  engine::appendNdjson(b, back);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(back.resource_id, "o-7");
+  EXPECT_EQ(back.collected, -5);
+  EXPECT_EQ(back.last_updated, 1767225600000000);
+  EXPECT_EQ(back.subject_index, 300u);
+  EXPECT_TRUE(back.usable_status);
+  EXPECT_FALSE(back.baseline);
+  EXPECT_FALSE(back.range.low.has_value());
+}
+
+TEST(RecordCodec, TruncatedBytesThrow) {
+  engine::ByteReader r(
+      std::string_view("\x05"
+                       "ab",
+                       3));  // says 5 bytes, holds 2
+  EXPECT_THROW(r.text(), std::runtime_error);
+}
+
+std::string mapText(const std::string& ndjson, std::size_t budget) {
+  engine::SessionOptions options;
+  options.memory_budget = budget;
+  engine::MappingSession session(defaultConfig(), rosterFrom(kDefaultRoster), options, {});
+  std::string copy = ndjson;
+  std::FILE* f = fmemopen(copy.data(), copy.size(), "r");
+  EXPECT_NE(f, nullptr);
+  std::uint64_t bundles = 0;
+  fhir::readResources(f, "test-input", session, bundles);
+  std::fclose(f);
+  std::string out;
+  session.finish([&](engine::OutcomeRecord&& r) { engine::appendNdjson(out, r); });
+  return out;
+}
+
+Obs bili(const std::string& id, const std::string& date, const std::string& value) {
+  return Obs(id).analyte("BILI").effective(date).value(qty(value, "umol/L"));
+}
+
+// Versions, a retraction, a marker that moves an id off the roster, baseline-relative grades
+// and selection per visit, in an order that makes the runs interleave.
+std::string scenario() {
+  std::vector<Obs> obs = {
+      bili("b1", "2026-01-01", "30").version("1"),  // day 1, BASELINE, 30 > ULN 20.5: high
+      bili("w4a", "2026-01-27", "40"),              // day 27: W4 (target 29), 2 days off
+      bili("w4b", "2026-01-30", "45"),              // day 30: W4, 1 day off: selected
+      bili("b1", "2026-01-01", "31").version("2").status("amended"),
+      bili("gone", "2026-01-29", "50").version("1"),
+      bili("gone", "2026-01-29", "50").version("2").status("entered-in-error"),
+      bili("moved", "2026-01-28", "10").version("1"),
+      bili("moved", "2026-01-28", "10").version("2").subject("Patient/not-on-roster"),
+      bili("s2", "2026-01-29", "12").subject("Patient/p2"),  // no dose 1: no study day
+  };
+  std::string text;
+  for (const Obs& o : obs)
+    text += o.json() + "\n";
+  return text;
+}
+
+TEST(SessionSpill, SpilledRunGivesTheSameRecordsAsInMemory) {
+  const std::string input = scenario();
+  const std::string inMemory = mapText(input, std::size_t{64} << 20);
+  const std::string spilled = mapText(input, 64);  // every entry spills on its own
+  EXPECT_EQ(spilled, inMemory);
+  // Worked by hand: b1 (version 2: 31), gone (retracted, values of version 1), s2, w4a, w4b;
+  // "moved" is hidden by its newer off-roster version. 5 lines.
+  std::size_t lines = 0;
+  for (char c : spilled)
+    lines += c == '\n';
+  EXPECT_EQ(lines, 5u);
+  EXPECT_EQ(spilled.find("Observation/moved"), std::string::npos);
+  EXPECT_NE(spilled.find("\"observation\": \"Observation/b1/_history/2\""), std::string::npos);
+  EXPECT_NE(spilled.find("\"observation\": \"Observation/gone/_history/2\", \"status\": \"retracted\""), std::string::npos);
+}
+
+TEST(SessionSpill, SelectionAndBaselineSurviveTheMerge) {
+  engine::SessionOptions options;
+  options.memory_budget = 64;
+  engine::MappingSession session(defaultConfig(), rosterFrom(kDefaultRoster), options, {});
+  std::string copy = scenario();
+  std::FILE* f = fmemopen(copy.data(), copy.size(), "r");
+  std::uint64_t bundles = 0;
+  fhir::readResources(f, "test-input", session, bundles);
+  std::fclose(f);
+  engine::OutcomeRecords records = session.finish();
+  ASSERT_EQ(records.size(), 5u);
+  // Output order: S01's BILI records by effective date, then S02's.
+  EXPECT_EQ(records[0].resource_id, "b1");
+  EXPECT_TRUE(records[0].selected);
+  EXPECT_TRUE(records[0].baseline);
+  EXPECT_EQ(text(records[0].value), "31");
+  EXPECT_EQ(records[1].resource_id, "w4a");  // 2026-01-27
+  EXPECT_FALSE(records[1].selected);
+  EXPECT_EQ(records[2].resource_id, "gone");  // 2026-01-29
+  EXPECT_EQ(records[2].status, "retracted");
+  EXPECT_FALSE(records[2].selected);
+  EXPECT_EQ(records[3].resource_id, "w4b");  // 2026-01-30: day 30 is 1 day from W4's target 29
+  EXPECT_TRUE(records[3].selected);
+  EXPECT_FALSE(records[3].baseline);
+  // Baseline 31 is high (ULN 20.5), so W4 grades against it: 45 > 1.0 x 31 but not > 1.5 x 31 =
+  // 46.5: grade 1 (against the ULN it would be 2: 45 > 1.5 x 20.5 = 30.75). The baseline itself
+  // (day 1) grades against the ULN: 31 > 30.75: grade 2.
+  EXPECT_EQ(records[3].ctcae_grade, 1);
+  EXPECT_EQ(records[0].ctcae_grade, 2);
+  EXPECT_EQ(records[4].subject_id, "S02");
+}
+
+}  // namespace
+}  // namespace fa::test

@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# Sanitizer and fuzzing stages of CI (scripts/test.sh runs this after ctest; clang 14):
+# Sanitizer and fuzzing stages of CI (scripts/test.sh runs them; clang 14):
 #   1. build-asan: AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer), -O1 without
-#      -g, libFuzzer coverage on. The unit suites without network timing run under it, then every
-#      fuzz target for FA_FUZZ_SECONDS (default 10) on its seed corpus and regression inputs.
-#   2. build-tsan: ThreadSanitizer over the concurrent parts: callback_tests (receiver, durable
-#      queue, processor) and daemon_tests (the work loop, the audit outbox).
+#      -g, libFuzzer coverage on. The unit suite, the receiver's suite, the daemon's suite and the
+#      fuzz regression inputs run under it (stage asan), then every fuzz target for
+#      FA_FUZZ_SECONDS (default 5) on its seed corpus and regression inputs (stage fuzz).
+#   2. build-tsan: ThreadSanitizer over the concurrent parts (stage tsan): callback_tests (the
+#      receiver's io threads, the durable queue, the processor thread). FA_TSAN_DAEMON=1 adds
+#      daemon_tests (the work loop, the audit outbox): that needs every library built a third
+#      time, which the 30-minute CI budget does not hold on 2 cores.
 # Any sanitizer report or fuzz finding fails the stage. Build dirs are separate from build/ and
-# ccache is used when installed, so repeated runs rebuild only what changed.
-# Usage: scripts/sanitizers.sh [asan|tsan|fuzz]...   (default: all three)
+# ccache is used when installed, so repeated runs rebuild only what changed. The stages
+# build-asan and build-tsan only build (scripts/test.sh runs them in the background, at the
+# lowest priority, while lint and ctest run); asan, fuzz and tsan build what is missing and run.
+# Usage: scripts/sanitizers.sh [build-asan|build-tsan|asan|fuzz|tsan]...   (default: asan fuzz tsan)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(asan fuzz tsan)
 
-asan_tests=(unit_tests store_tests sync_tests audit_tests fuzz_regression_tests callback_tests)
-tsan_tests=(callback_tests daemon_tests)
+asan_tests=(unit_tests fuzz_regression_tests callback_tests daemon_tests)
+tsan_tests=(callback_tests)
+[ "${FA_TSAN_DAEMON:-0}" = 1 ] && tsan_tests+=(daemon_tests)
 fuzz_targets=(observation resource_stream notification callback_request mappings config roster decimal)
 
 configure() {  # DIR, extra cmake options...
@@ -49,7 +55,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 
 fuzz_briefly() {
-  local seconds=${FA_FUZZ_SECONDS:-10} scratch name
+  local seconds=${FA_FUZZ_SECONDS:-5} scratch name
   scratch=$(mktemp -d)
   for name in "${fuzz_targets[@]}"; do
     mkdir -p "$scratch/$name"
@@ -66,28 +72,36 @@ fuzz_briefly() {
   rm -rf "$scratch"
 }
 
+build_asan() {
+  configure build-asan -DFHIR_ADAPTER_FUZZ=ON
+  timed "build (ASan+UBSan)" cmake --build build-asan -j "$jobs" --target "${asan_tests[@]}" "${fuzz_targets[@]/#/fuzz_}"
+}
+build_tsan() {
+  configure build-tsan -DFHIR_ADAPTER_SANITIZE=thread
+  timed "build (TSan)" cmake --build build-tsan -j "$jobs" --target "${tsan_tests[@]}"
+}
+
 for stage in "${stages[@]}"; do
   case $stage in
+    build-asan) build_asan ;;
+    build-tsan) build_tsan ;;
     asan)
-      echo "== ASan+UBSan build (build-asan)"
-      configure build-asan -DFHIR_ADAPTER_FUZZ=ON
-      timed "build" cmake --build build-asan -j "$jobs" --target "${asan_tests[@]}"
+      echo "== unit, receiver and daemon suites under ASan+UBSan (build-asan)"
+      build_asan
       timed "tests under ASan+UBSan" run_tests build-asan "${asan_tests[@]}"
       ;;
     fuzz)
-      echo "== fuzz targets, ${FA_FUZZ_SECONDS:-10} s each (build-asan)"
-      configure build-asan -DFHIR_ADAPTER_FUZZ=ON
-      timed "build" cmake --build build-asan -j "$jobs" --target "${fuzz_targets[@]/#/fuzz_}"
+      echo "== fuzz targets, ${FA_FUZZ_SECONDS:-5} s each (build-asan)"
+      build_asan
       timed "fuzzing" fuzz_briefly
       ;;
     tsan)
-      echo "== ThreadSanitizer build (build-tsan)"
-      configure build-tsan -DFHIR_ADAPTER_SANITIZE=thread
-      timed "build" cmake --build build-tsan -j "$jobs" --target "${tsan_tests[@]}"
+      echo "== ${tsan_tests[*]} under ThreadSanitizer (build-tsan)"
+      build_tsan
       timed "tests under TSan" run_tests build-tsan "${tsan_tests[@]}"
       ;;
     *)
-      echo "usage: scripts/sanitizers.sh [asan|tsan|fuzz]..." >&2
+      echo "usage: scripts/sanitizers.sh [build-asan|build-tsan|asan|fuzz|tsan]..." >&2
       exit 2
       ;;
   esac

@@ -59,9 +59,12 @@ fuzz_briefly() {
   scratch=$(mktemp -d)
   for name in "${fuzz_targets[@]}"; do
     mkdir -p "$scratch/$name"
-    # New inputs go to the scratch folder (first), never into the committed corpus.
+    # New inputs go to the scratch folder (first), never into the committed corpus; a target
+    # without a regression input yet has no folder for it (libFuzzer stops on a missing one).
+    local inputs=("$scratch/$name" "fuzz/corpus/$name")
+    [ -d "fuzz/regressions/$name" ] && inputs+=("fuzz/regressions/$name")
     if ! build-asan/fuzz/fuzz_"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-      -artifact_prefix="$scratch/$name-" "$scratch/$name" "fuzz/corpus/$name" "fuzz/regressions/$name" \
+      -artifact_prefix="$scratch/$name-" "${inputs[@]}" \
       >"$scratch/$name.log" 2>&1; then
       tail -n 60 "$scratch/$name.log"
       echo "fuzz_$name found a problem; the input is in $scratch (keep it under fuzz/regressions/$name/)" >&2

@@ -1,24 +1,15 @@
 #include "bulk/file_fetcher.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "net/fhir_client.h"
+#include "net/redirects.h"
 
 namespace fa::bulk {
 namespace {
 
-bool isRedirect(int status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
 bool isRetryable(int status) {
   return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
-}
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
 }
 
 // The URL without its query (pre-signed URLs carry their signature there): for messages.
@@ -27,31 +18,6 @@ std::string withoutQuery(const std::string& url) {
 }
 
 }  // namespace
-
-std::string originOf(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return "";
-  const std::string scheme = lower(url.substr(0, scheme_end));
-  const auto authority_start = scheme_end + 3;
-  const auto authority_end = url.find_first_of("/?#", authority_start);
-  std::string authority = lower(
-      url.substr(authority_start, authority_end == std::string::npos ? std::string::npos : authority_end - authority_start));
-  if (const auto at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
-  const bool has_port = authority.rfind(':') != std::string::npos && authority.back() != ']';
-  if (!has_port) authority += scheme == "https" ? ":443" : ":80";
-  return scheme + "://" + authority;
-}
-
-std::string resolveLocation(const std::string& from, const std::string& location) {
-  if (location.find("://") != std::string::npos) return location;
-  if (!location.empty() && location.front() == '/') {
-    const auto scheme_end = from.find("://");
-    const auto path_start = from.find_first_of("/?#", scheme_end == std::string::npos ? 0 : scheme_end + 3);
-    return from.substr(0, path_start) + location;
-  }
-  const auto last_slash = withoutQuery(from).rfind('/');
-  return from.substr(0, last_slash + 1) + location;
-}
 
 FileFetcher::FileFetcher(std::shared_ptr<net::HttpClient> http, std::shared_ptr<net::Authenticator> auth, FetchPolicy policy,
                          Sleeper sleep, std::function<std::chrono::system_clock::time_point()> now)
@@ -73,14 +39,14 @@ std::chrono::milliseconds FileFetcher::delay(int attempt, const net::HttpRespons
 }
 
 net::HttpResponse FileFetcher::follow(const std::string& url, bool with_token, bool& renewed) {
-  const std::string token_origin = originOf(url);
+  const std::string token_origin = net::urlOrigin(url);
   std::string current = url;
   for (int hop = 0;; ++hop) {
     net::HttpRequest request;
     request.url = current;
     request.headers["accept"] = "application/fhir+ndjson";
     // Renewed between files: the authenticator refreshes a token near its expiry here.
-    if (with_token && originOf(current) == token_origin) {
+    if (with_token && !token_origin.empty() && net::urlOrigin(current) == token_origin) {
       if (auto authorization = auth_->authorization()) request.headers["authorization"] = *authorization;
     }
     ++requests_;
@@ -91,11 +57,13 @@ net::HttpResponse FileFetcher::follow(const std::string& url, bool with_token, b
       --hop;
       continue;
     }
-    if (!isRedirect(response.status)) return response;
+    if (!net::isRedirectStatus(response.status)) return response;
     const auto location = response.header("location");
-    if (!location || hop >= policy_.max_redirects)
-      throw BulkError(response.status, "file " + withoutQuery(url) + ": redirect without Location or too many redirects");
-    current = resolveLocation(current, *location);
+    const auto next = location ? net::resolveRedirect(current, *location) : std::nullopt;
+    if (!next || hop >= policy_.max_redirects)
+      throw BulkError(response.status,
+                      "file " + withoutQuery(url) + ": redirect without a usable Location or too many redirects");
+    current = *next;
   }
 }
 

@@ -49,11 +49,6 @@ struct FetchPolicy {
 // Waits `delay`; false when the wait was cut short because the run must stop.
 using Sleeper = std::function<bool(std::chrono::milliseconds)>;
 
-// "https://host:443" style origin (scheme, host, port; lower case; default ports made explicit).
-std::string originOf(const std::string& url);
-// A Location header resolved against the URL that answered it.
-std::string resolveLocation(const std::string& from, const std::string& location);
-
 class FileFetcher {
  public:
   FileFetcher(std::shared_ptr<net::HttpClient> http, std::shared_ptr<net::Authenticator> auth, FetchPolicy policy, Sleeper sleep,

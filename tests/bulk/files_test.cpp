@@ -1,6 +1,7 @@
 // The manifest's files: the local code filter, deleted[], error[] without PHI, the token only
 // when required and never across origins, expired files, the watermark, DELETE when done.
 #include "bulk_fixture.h"
+#include "net/redirects.h"
 #include "store/bulk_job_store.h"
 
 namespace fa::test {
@@ -96,13 +97,16 @@ TEST_F(Files, TokenNeverFollowsARedirectToAnotherOrigin) {
   EXPECT_EQ(r.counts.new_versions, 1);
 }
 
+// The fetcher decides where the token goes by net::urlOrigin and follows Locations by
+// net::resolveRedirect: the cases it relies on.
 TEST(Origin, SchemeHostAndPortDecide) {
-  EXPECT_EQ(bulk::originOf("http://Fhir.test/fhir/x"), "http://fhir.test:80");
-  EXPECT_EQ(bulk::originOf("https://fhir.test:443/a"), "https://fhir.test:443");
-  EXPECT_NE(bulk::originOf("http://127.0.0.1:8080/a"), bulk::originOf("http://localhost:8080/a"));
-  EXPECT_NE(bulk::originOf("http://h:8080/a"), bulk::originOf("http://h:8081/a"));
-  EXPECT_EQ(bulk::resolveLocation("http://h:1/a/b?x=1", "/c"), "http://h:1/c");
-  EXPECT_EQ(bulk::resolveLocation("http://h:1/a/b?x=1", "c"), "http://h:1/a/c");
+  EXPECT_EQ(net::urlOrigin("http://Fhir.test/fhir/x"), "http://fhir.test:80");
+  EXPECT_EQ(net::urlOrigin("https://fhir.test:443/a"), "https://fhir.test:443");
+  EXPECT_EQ(net::urlOrigin("https://user:pw@fhir.test/a"), "https://fhir.test:443");
+  EXPECT_NE(net::urlOrigin("http://127.0.0.1:8080/a"), net::urlOrigin("http://localhost:8080/a"));
+  EXPECT_NE(net::urlOrigin("http://h:8080/a"), net::urlOrigin("http://h:8081/a"));
+  EXPECT_EQ(net::resolveRedirect("http://h:1/a/b?x=1", "/c"), "http://h:1/c");
+  EXPECT_EQ(net::resolveRedirect("http://h:1/a/b?x=1", "c"), "http://h:1/a/c");
 }
 
 TEST_F(Files, DeletedListBecomesDeletions) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sanitizer and fuzzing stages of CI (scripts/test.sh runs them; clang 14):
+# Sanitizer and fuzzing stages (clang 14):
 #   1. build-asan: AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer), -O1 without
 #      -g, libFuzzer coverage on. The unit suite, the receiver's suite, the daemon's suite and the
 #      fuzz regression inputs run under it (stage asan), then every fuzz target for
@@ -10,8 +10,8 @@
 #      time, which the 30-minute CI budget does not hold on 2 cores.
 # Any sanitizer report or fuzz finding fails the stage. Build dirs are separate from build/ and
 # ccache is used when installed, so repeated runs rebuild only what changed. The stages
-# build-asan and build-tsan only build (scripts/test.sh runs them in the background, at the
-# lowest priority, while lint and ctest run); asan, fuzz and tsan build what is missing and run.
+# build-asan and build-tsan only build; asan, fuzz and tsan build what is missing and run.
+# scripts/test.sh runs asan, fuzz and tsan after ctest when FA_SANITIZERS=1.
 # Usage: scripts/sanitizers.sh [build-asan|build-tsan|asan|fuzz|tsan]...   (default: asan fuzz tsan)
 set -euo pipefail
 cd "$(dirname "$0")/.."

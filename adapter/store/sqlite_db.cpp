@@ -105,10 +105,13 @@ SqliteDb::SqliteDb(const std::string& path, Mode mode) {
   if (mode == Mode::ReadWrite) {
     // WAL lets `records` read while the daemon writes; FULL makes a commit survive power loss.
     // Switching a new file to WAL can answer SQLITE_BUSY at once, without the busy handler, while
-    // another process opens the same new file: try again a bounded number of times.
-    int rc = SQLITE_BUSY;
-    for (int attempt = 0; attempt < 100 && rc == SQLITE_BUSY; ++attempt)
+    // another process opens the same new file. Try again for as long as the busy timeout (5000
+    // tries 1 ms apart): a hundred tries without a pause ran out on a loaded CI machine.
+    int rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    for (int attempt = 0; attempt < 5000 && rc == SQLITE_BUSY; ++attempt) {
+      sqlite3_sleep(1);
       rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    }
     if (rc != SQLITE_OK) exec("PRAGMA journal_mode=WAL");  // throws, naming SQLite's error
     exec("PRAGMA synchronous=FULL");
   }

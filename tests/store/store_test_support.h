@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -71,7 +72,10 @@ inline pid_t forkChild(const std::function<int()>& body) {
     int code = 98;
     try {
       code = body();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child %d: %s\n", static_cast<int>(::getpid()), e.what());  // the failure's cause
     } catch (...) {
+      std::fprintf(stderr, "child %d: unknown exception\n", static_cast<int>(::getpid()));
     }
     ::_exit(code);
   }

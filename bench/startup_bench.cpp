@@ -25,6 +25,7 @@
 // Each is printed against the baseline (one forEachVersion over the whole store).
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -35,6 +36,7 @@
 #include <vector>
 
 #include "daemon/daemon.h"
+#include "daemon/logging.h"
 #include "generate_observations.h"
 #include "net/auth.h"
 

@@ -1,5 +1,9 @@
 #include "daemon/daemon.h"
 
+#include <fstream>
+#include <sstream>
+
+#include "common/digest.h"
 #include "daemon/audit_events.h"
 #include "daemon/fhir_connection.h"
 #include "daemon/lifecycle_events.h"
@@ -75,7 +79,13 @@ void logRecordsRecomputed(const sync::RebuildResult& result, const std::string& 
 TrialState loadTrial(const TrialFiles& files) {
   TrialState t;
   t.config = mapping::loadTrialConfig(files.mappings);
-  t.roster = std::make_shared<const mapping::Roster>(mapping::Roster::load(files.subjects));
+  // Read once, so the bytes hashed are the bytes parsed (the message is Roster::load's).
+  std::ifstream in(files.subjects, std::ios::binary);
+  if (!in) throw mapping::ConfigError({files.subjects.string() + ": cannot be read (missing or no permission)"});
+  std::stringstream text;
+  text << in.rdbuf();
+  t.roster_hash = common::sha256Hex(text.str());
+  t.roster = std::make_shared<const mapping::Roster>(mapping::Roster::parse(text.str(), files.subjects.string()));
   return t;
 }
 
@@ -229,10 +239,11 @@ void Daemon::recompute() {
 // The records from the store, and one audit event per changed record from the store's audit
 // outbox (then fsync, then the outbox rows go).
 sync::RebuildResult Daemon::rebuildAndAudit() {
-  auto result = sync::rebuildRecords(parts_.store, trial_.config, trial_.roster, config_.fhir.base_url,
-                                     sync::formatInstant(parts_.clock.systemNow()), [](const engine::Rejection& r) {
-                                       logWarn("resource_rejected", {{"resource", r.resource}, {"why", r.why}});
-                                     });
+  const sync::RecordBasis basis{trial_.config, trial_.roster, trial_.roster_hash, config_.fhir.base_url};
+  auto result =
+      sync::updateRecords(parts_.store, basis, sync::formatInstant(parts_.clock.systemNow()), [](const engine::Rejection& r) {
+        logWarn("resource_rejected", {{"resource", r.resource}, {"why", r.why}});
+      });
   drainAuditOutbox(parts_.store, parts_.audit, config_.fhir.base_url);
   return result;
 }

@@ -46,6 +46,7 @@ struct RunOptions {
 struct TrialState {
   std::shared_ptr<const mapping::TrialConfig> config;
   std::shared_ptr<const mapping::Roster> roster;
+  std::string roster_hash;  // SHA-256 of subjects.csv as loaded: records are recomputed when it changes
 };
 
 // The mappings and the roster; throws mapping::ConfigError.
@@ -90,8 +91,9 @@ class Daemon {
  public:
   Daemon(DaemonParts parts, TrialState trial, RunOptions options = {});
 
-  // Before the first step: records are recomputed from the store (the mappings or the roster
-  // may have changed while the daemon was down; a crash may have left them stale).
+  // Before the first step: records are brought up to date with the store (the mappings or the
+  // roster may have changed while the daemon was down; a crash may have left them stale). Only
+  // what changed is recomputed (sync::updateRecords).
   void start();
   // The next step reloads mappings and roster (SIGHUP). Any thread.
   void requestReload() { reload_requested_ = true; }

@@ -216,6 +216,56 @@ const char* const kStepSql[] = {
       );
       CREATE INDEX albumin_infusions_order ON albumin_infusions (subject_id, date, resource);
       )SQL",
+    // 7: what the current records were computed from (adapter/store/record_inputs.cpp), so a
+    // start recomputes only what changed since: the fingerprints of the mappings, the roster
+    // and the engine; the engine's rejections and off-roster count over every stored version;
+    // and the versions and deletions changed since (filled by triggers, in the transaction of
+    // each change, whatever code path makes it).
+    R"SQL(
+      CREATE TABLE record_inputs (
+        id              INTEGER PRIMARY KEY CHECK (id = 1),
+        mappings_hash   TEXT NOT NULL,
+        roster_hash     TEXT NOT NULL,     -- SHA-256 of subjects.csv as loaded
+        engine          TEXT NOT NULL,     -- adapter build, tz database version, FHIR base URL
+        skipped_not_on_roster INTEGER NOT NULL
+      );
+      CREATE TABLE record_rejections (   -- the engine's rejection of one stored version
+        id            TEXT NOT NULL,
+        version_key   TEXT NOT NULL,
+        resource      TEXT NOT NULL,       -- "Observation/abc" or ""
+        why           TEXT NOT NULL,
+        PRIMARY KEY (id, version_key)
+      ) WITHOUT ROWID;
+      CREATE TABLE changed_versions (    -- stored since the records were computed
+        id            TEXT NOT NULL,
+        version_key   TEXT NOT NULL,
+        PRIMARY KEY (id, version_key)
+      ) WITHOUT ROWID;
+      CREATE TABLE changed_deletions (   -- deletions written, moved or undone since then
+        id            TEXT PRIMARY KEY
+      ) WITHOUT ROWID;
+      -- NOT EXISTS rather than OR IGNORE: a trigger takes the conflict policy of the statement
+      -- that fires it (putDeletion's upsert would make a second noting of an id fail).
+      CREATE TRIGGER observation_version_stored AFTER INSERT ON observation_versions BEGIN
+        INSERT INTO changed_versions (id, version_key) SELECT new.id, new.version_key
+          WHERE NOT EXISTS (SELECT 1 FROM changed_versions WHERE id = new.id AND version_key = new.version_key);
+      END;
+      CREATE TRIGGER deletion_stored AFTER INSERT ON deletions BEGIN
+        INSERT INTO changed_deletions (id) SELECT new.id
+          WHERE NOT EXISTS (SELECT 1 FROM changed_deletions WHERE id = new.id);
+      END;
+      CREATE TRIGGER deletion_moved AFTER UPDATE ON deletions BEGIN
+        INSERT INTO changed_deletions (id) SELECT new.id
+          WHERE NOT EXISTS (SELECT 1 FROM changed_deletions WHERE id = new.id);
+        INSERT INTO changed_deletions (id) SELECT old.id
+          WHERE NOT EXISTS (SELECT 1 FROM changed_deletions WHERE id = old.id);
+      END;
+      CREATE TRIGGER deletion_undone AFTER DELETE ON deletions BEGIN
+        INSERT INTO changed_deletions (id) SELECT old.id
+          WHERE NOT EXISTS (SELECT 1 FROM changed_deletions WHERE id = old.id);
+      END;
+      CREATE INDEX records_flag ON records (flag);
+      )SQL",
 };
 
 const std::vector<std::string>& steps() {

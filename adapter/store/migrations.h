@@ -8,7 +8,7 @@
 
 namespace fa::store {
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // Brings the database to kSchemaVersion; returns the version it found.
 int migrate(SqliteDb& db);

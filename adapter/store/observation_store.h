@@ -130,6 +130,50 @@ class ObservationStore {
   void clearWatermark(const std::string& query_key);
   // ---- end of deletion checks ----
 
+  // ---- What the current records were computed from (adapter/store/record_inputs.cpp) ----
+  // Lets the daemon recompute only the records whose inputs changed (adapter/sync/record_builder.h).
+  struct RecordInputs {
+    std::string mappings_hash;
+    std::string roster_hash;
+    std::string engine;                       // the adapter build, the tz database version and the FHIR base URL
+    std::uint64_t skipped_not_on_roster = 0;  // the engine's count over every stored version
+  };
+  // The engine's rejection of one stored version.
+  struct VersionRejection {
+    std::string id, version_key;
+    std::string resource;  // "Observation/abc" or ""
+    std::string why;
+  };
+  // None: never recorded (a store older than schema 7, or no records computed yet).
+  std::optional<RecordInputs> recordInputs();
+  // The current records are computed from `inputs` and every stored version and deletion: sets
+  // the inputs and forgets the changes noted so far. Call in the transaction of the records.
+  void setRecordInputs(const RecordInputs& inputs);
+  // Observation ids (sorted) whose versions or deletion changed since setRecordInputs, and how many.
+  std::vector<std::string> changedObservationIds();
+  std::size_t changedObservationCount();
+  // The (id, version_key) of the versions stored since setRecordInputs.
+  std::vector<std::pair<std::string, std::string>> changedVersions();
+  // The versions of `ids` in forEachVersion's order, and their deletions (by id).
+  void forEachVersionOf(const std::vector<std::string>& ids, const std::function<void(const ObservationVersion&)>& visit);
+  std::vector<Deletion> deletionsOf(const std::vector<std::string>& ids);
+  // (subject_id, analyte) of the current records of `ids`; ids (sorted) of the current records
+  // of those groups.
+  std::vector<std::pair<std::string, std::string>> recordGroupsOf(const std::vector<std::string>& ids);
+  std::vector<std::string> recordIdsInGroups(const std::vector<std::pair<std::string, std::string>>& groups);
+  // replaceRecords restricted to `scope`: the current records of other ids are left as they are.
+  RecordChanges replaceRecordsOf(const std::vector<std::string>& scope, const engine::OutcomeRecords& records,
+                                 const std::string& rules_hash, const std::string& now,
+                                 std::vector<std::pair<std::string, std::string>>* changed = nullptr);
+  // Current records by flag text (null flag: nullopt).
+  std::vector<std::pair<std::optional<std::string>, std::size_t>> recordCountsByFlag();
+  // Rejections of stored versions, in forEachVersion's order; replaceRejections forgets them all first.
+  void forEachRejection(const std::function<void(const VersionRejection&)>& visit);
+  std::size_t rejectionCount();
+  void addRejections(const std::vector<VersionRejection>& rejections);
+  void replaceRejections(const std::vector<VersionRejection>& rejections);
+  // ---- end of record inputs ----
+
   // ---- Albumin infusions for the screening check (adapter/store/albumin_infusions.cpp) ----
   // Keeps the latest reading of each albumin MedicationAdministration/MedicationRequest.
   // Inserts or replaces the infusion of `infusion.resource`.

@@ -80,17 +80,14 @@ RecordWriter prepareWriter(SqliteDb& db, const std::string& rules_hash, const st
 
 }  // namespace
 
-RecordChanges ObservationStore::replaceRecords(const engine::OutcomeRecords& records, const std::string& rules_hash,
-                                               const std::string& now,
-                                               std::vector<std::pair<std::string, std::string>>* changed) {
+namespace {
+
+// Writes the difference between `existing` (observation_id -> what is stored) and `records`.
+RecordChanges writeDifference(SqliteDb& db, std::map<std::string, RecordValues> existing, const engine::OutcomeRecords& records,
+                              const std::string& rules_hash, const std::string& now,
+                              std::vector<std::pair<std::string, std::string>>* changed) {
   RecordChanges changes;
-  std::map<std::string, RecordValues> existing;  // observation_id -> what is stored
-  {
-    Statement s = db_.prepare("SELECT observation_id, " + recordColumnList("") + " FROM records");
-    while (s.step())
-      existing.emplace(s.text(0), readValues(s, 1));
-  }
-  RecordWriter writer = prepareWriter(db_, rules_hash, now);
+  RecordWriter writer = prepareWriter(db, rules_hash, now);
   for (const engine::OutcomeRecord& r : records) {
     const RecordValues values = toValues(r);
     std::optional<RecordValues> before;
@@ -114,6 +111,31 @@ RecordChanges ObservationStore::replaceRecords(const engine::OutcomeRecords& rec
     if (changed) changed->emplace_back(id, "removed");
   }
   return changes;
+}
+
+}  // namespace
+
+RecordChanges ObservationStore::replaceRecords(const engine::OutcomeRecords& records, const std::string& rules_hash,
+                                               const std::string& now,
+                                               std::vector<std::pair<std::string, std::string>>* changed) {
+  std::map<std::string, RecordValues> existing;
+  Statement s = db_.prepare("SELECT observation_id, " + recordColumnList("") + " FROM records");
+  while (s.step())
+    existing.emplace(s.text(0), readValues(s, 1));
+  return writeDifference(db_, std::move(existing), records, rules_hash, now, changed);
+}
+
+RecordChanges ObservationStore::replaceRecordsOf(const std::vector<std::string>& scope, const engine::OutcomeRecords& records,
+                                                 const std::string& rules_hash, const std::string& now,
+                                                 std::vector<std::pair<std::string, std::string>>* changed) {
+  std::map<std::string, RecordValues> existing;
+  Statement s = db_.prepare("SELECT " + recordColumnList("") + " FROM records WHERE observation_id = ?1");
+  for (const std::string& id : scope) {
+    s.bind(1, id);
+    if (s.step()) existing.emplace(id, readValues(s, 0));
+    s.reset();
+  }
+  return writeDifference(db_, std::move(existing), records, rules_hash, now, changed);
 }
 
 void ObservationStore::forEachRecord(const std::function<void(const engine::OutcomeRecord&)>& visit) {

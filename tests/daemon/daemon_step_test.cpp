@@ -196,6 +196,36 @@ TEST_F(DaemonStepTest, FirstStepChecksTheServerSyncsAndCreatesRecords) {
   EXPECT_EQ(r.next_due, clock_.steadyNow() + seconds(300));
 }
 
+// Issue 16: a start with nothing changed since the records were computed recomputes nothing,
+// and publishes the records gauges a full rebuild would (one high record: 30.5 umol/L above
+// the protocol's 20.5). A roster changed while the daemon was down rebuilds: S01 off the
+// roster (its Patient is now p9) retracts nothing but removes the record.
+TEST_F(DaemonStepTest, ARestartRecomputesOnlyWhatItsInputsChanged) {
+  server_->on("1975-2", searchset({bilirubin("o1", 1, "30.5")}));
+  daemon().step();
+  ASSERT_EQ(count("record_created"), 1u);
+  const std::size_t entries = auditActions().size();
+  Metrics fresh;
+  daemon_ = std::make_unique<Daemon>(DaemonParts{config_, *store_, *client_, *audit_, nullptr, fresh, clock_},
+                                     loadTrial(config_.trial));
+  daemon_->start();
+  EXPECT_EQ(fresh.value("fhir_adapter_records", {{"flag", "high"}}), 1);
+  EXPECT_EQ(fresh.value("fhir_adapter_rejected_resources"), 0);
+  EXPECT_EQ(fresh.value("fhir_adapter_skipped_not_on_roster"), 0);
+  EXPECT_EQ(auditActions().size(), entries);  // no record event, no re-evaluation
+  EXPECT_EQ(store_->recordCount(), 1u);
+
+  std::ofstream(dir_ / "subjects.csv") << "subject_id,patient,dose1_date,dose2_date\nS01,Patient/p9,2026-01-10,2026-02-07\n";
+  Metrics after;
+  daemon_ = std::make_unique<Daemon>(DaemonParts{config_, *store_, *client_, *audit_, nullptr, after, clock_},
+                                     loadTrial(config_.trial));
+  daemon_->start();
+  audit_->commit();
+  EXPECT_EQ(store_->recordCount(), 0u);
+  EXPECT_EQ(count("record_removed"), 1u);
+  EXPECT_EQ(after.value("fhir_adapter_skipped_not_on_roster"), 1);  // o1's one version, off the roster
+}
+
 TEST_F(DaemonStepTest, AStepBeforeTheIntervalDoesNotPollAndOneAfterItDoes) {
   server_->on("1975-2", searchset({bilirubin("o1", 1, "30.5")}));
   Daemon& d = daemon();

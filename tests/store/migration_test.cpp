@@ -104,6 +104,28 @@ TEST(Migration, AVersion2StoreKeepsItsNotificationsAndEventNumbers) {
   EXPECT_EQ(schemaVersion(raw), kSchemaVersion);
 }
 
+// Step 7: a store of version 6 records no inputs of its records (the daemon's next start
+// rebuilds them all) and no changes yet; what is written after the migration is noted.
+TEST(Migration, AVersion6StoreStartsWithoutRecordInputsAndNotesLaterChanges) {
+  TempDir dir;
+  const std::string path = dir.file("adapter.db");
+  buildStore(path, 2);
+  {
+    SqliteDb db(path, SqliteDb::Mode::ReadWrite);  // steps 3-6 as a version 6 adapter ran them
+    for (int v = 3; v <= 6; ++v)
+      db.exec(migrationStep(v));
+    db.exec("PRAGMA user_version = 6");
+  }
+  ObservationStore s(path, SqliteDb::Mode::ReadWrite);
+  expectRowsSurvived(s, path);
+  EXPECT_FALSE(s.recordInputs().has_value());
+  EXPECT_EQ(s.changedObservationCount(), 0u);  // the rows of version 6 came before the triggers
+  EXPECT_TRUE(s.putVersion({"o1", "3", std::nullopt, "final", R"({"id":"o1"})", "poll"}, "2026-02-05T00:00:00Z"));
+  EXPECT_EQ(s.changedObservationIds(), std::vector<std::string>{"o1"});
+  SqliteDb raw(path, SqliteDb::Mode::ReadOnly);
+  EXPECT_EQ(schemaVersion(raw), kSchemaVersion);
+}
+
 TEST(Migration, AReadOnlyOpenOfAnOldStoreAsksForTheDaemonAndChangesNothing) {
   TempDir dir;
   const std::string path = dir.file("adapter.db");

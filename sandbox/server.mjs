@@ -260,11 +260,13 @@ export function createSandbox({ publicBase, bulk = bulkOptions() } = {}) {
     return { status: getStatus(outcome), body: resource ?? outcome };
   }
 
-  async function search(type, params, base, headers) {
+  // maxCount: the _count cap; the export builder (bulk-export.mjs) lifts it to read every match
+  // in one pass instead of re-running the whole search for each page.
+  async function search(type, params, base, headers, maxCount = MAX_COUNT) {
     const schema = core.globalSchema.types[type];
     if (!schema?.searchParams) throw new HttpError(notFound);
     // _summary=count: the total only (handled here because paging below recomputes the total).
-    const count = params.get('_summary') === 'count' ? 0 : intParam(params, '_count', DEFAULT_COUNT, MAX_COUNT);
+    const count = params.get('_summary') === 'count' ? 0 : intParam(params, '_count', DEFAULT_COUNT, maxCount);
     const offset = intParam(params, '_offset', 0);
     const sortKeys = params.getAll('_sort').join(',').split(',').filter(Boolean);
     // The engine sorts several keys in the wrong priority; the keys the adapter uses are done here.
@@ -309,7 +311,7 @@ export function createSandbox({ publicBase, bulk = bulkOptions() } = {}) {
     const total = matches.length;
     matches = matches.slice(offset, offset + count);
     // Keep only included resources that a resource on this page points at.
-    const pageText = JSON.stringify(matches);
+    const pageText = includes.length ? JSON.stringify(matches) : '';
     const pageIncludes = includes.filter((e) => pageText.includes(`"${e.resource.resourceType}/${e.resource.id}"`));
     const entry = [...matches, ...pageIncludes].map((e) => ({
       fullUrl: `${base}/${e.resource.resourceType}/${e.resource.id}`,
@@ -396,7 +398,7 @@ export function createSandbox({ publicBase, bulk = bulkOptions() } = {}) {
     };
   }
 
-  const bulkExport = createBulkExport({ search, repo, options: bulk });
+  const bulkExport = createBulkExport({ search: (type, params, base, headers) => search(type, params, base, headers, Infinity), repo, options: bulk });
 
   /** Handle one request: method, path+query below the server root, parsed body, lower-case headers. */
   async function handle(method, rawUrl, body, headers = {}) {

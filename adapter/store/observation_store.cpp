@@ -43,14 +43,18 @@ bool ObservationStore::putDeletion(const Deletion& d, const std::string& now) {
 void ObservationStore::forEachVersion(const std::function<void(const ObservationVersion&)>& visit) {
   Statement s = db_.prepare(
       "SELECT id, version_key, last_updated, status, resource, source FROM observation_versions ORDER BY received_at, rowid");
+  visitVersionRows(s, visit);
+}
+
+void ObservationStore::visitVersionRows(Statement& rows, const std::function<void(const ObservationVersion&)>& visit) {
   ObservationVersion v;
-  while (s.step()) {
-    v.id = s.text(0);
-    v.version_key = s.text(1);
-    v.last_updated = s.optionalText(2);
-    v.status = s.text(3);
-    v.resource = s.text(4);
-    v.source = s.text(5);
+  while (rows.step()) {
+    v.id = rows.text(0);
+    v.version_key = rows.text(1);
+    v.last_updated = rows.optionalText(2);
+    v.status = rows.text(3);
+    v.resource = rows.text(4);
+    v.source = rows.text(5);
     visit(v);
   }
 }

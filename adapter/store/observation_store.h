@@ -96,6 +96,8 @@ class ObservationStore {
   void deleteRecordChanges(std::int64_t up_to_seq);
 
  private:
+  // Hands each row of a `SELECT id, version_key, last_updated, status, resource, source` to visit.
+  static void visitVersionRows(Statement& rows, const std::function<void(const ObservationVersion&)>& visit);
   friend class NotificationStore;  // shares the connection, so its operations join transactions
   friend class BulkJobStore;       // the same, for the $export job state
   SqliteDb db_;

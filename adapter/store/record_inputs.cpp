@@ -66,16 +66,7 @@ void ObservationStore::forEachVersionOf(const std::vector<std::string>& ids,
   Statement s = db_.prepare(
       "SELECT id, version_key, last_updated, status, resource, source FROM observation_versions "
       "WHERE id IN (SELECT id FROM temp.scope_ids) ORDER BY received_at, rowid");
-  ObservationVersion v;
-  while (s.step()) {
-    v.id = s.text(0);
-    v.version_key = s.text(1);
-    v.last_updated = s.optionalText(2);
-    v.status = s.text(3);
-    v.resource = s.text(4);
-    v.source = s.text(5);
-    visit(v);
-  }
+  visitVersionRows(s, visit);
 }
 
 std::vector<Deletion> ObservationStore::deletionsOf(const std::vector<std::string>& ids) {

@@ -13,7 +13,7 @@
 # Any sanitizer report or fuzz finding fails the stage. Build dirs are separate from build/ and
 # ccache is used when installed, so repeated runs rebuild only what changed. The stages
 # build-asan and build-tsan only build; asan, fuzz and tsan build what is missing and run.
-# scripts/test.sh runs asan, fuzz and tsan after ctest when FA_SANITIZERS=1.
+# scripts/test.sh runs asan, fuzz and tsan after ctest (unless FA_SANITIZERS=0).
 # Usage: scripts/sanitizers.sh [build-asan|build-tsan|asan|fuzz|tsan]...   (default: asan fuzz tsan)
 set -euo pipefail
 cd "$(dirname "$0")/.."

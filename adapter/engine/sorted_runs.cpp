@@ -13,7 +13,11 @@
 namespace fa::engine {
 namespace {
 
-constexpr std::size_t kBlock = 1 << 20;       // held entries live in blocks of this size
+// Held entries live in blocks: the first is small and each next one twice the last, up to
+// kBlock. A session that holds a handful of records (a notification, one search page, a fuzz
+// input) then never maps and unmaps a megabyte, which costs more than the records themselves.
+constexpr std::size_t kFirstBlock = 16 << 10;
+constexpr std::size_t kBlock = 1 << 20;
 constexpr std::size_t kIoBuffer = 256 << 10;  // per run, when writing and when merging
 
 [[noreturn]] void ioFailure(const std::string& what) {
@@ -112,7 +116,7 @@ void SortedRuns::add(std::string_view key, std::string_view payload) {
   const std::size_t cost = size + sizeof(Held);
   if (held_bytes_ + cost > budget_ && !held_.empty()) spill();
   if (block_used_ + size > block_size_) {
-    block_size_ = std::max(kBlock, size);
+    block_size_ = std::max(block_size_ == 0 ? kFirstBlock : std::min(block_size_ * 2, kBlock), size);
     blocks_.emplace_back(new char[block_size_]);  // not make_unique: that would zero it
     block_used_ = 0;
   }

@@ -7,6 +7,7 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
+#include "common/json_bounded_parse.h"
 #include "common/json_depth.h"
 
 namespace fa::fhir {
@@ -14,14 +15,17 @@ namespace {
 
 constexpr unsigned kLineFlags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseInsituFlag;
 constexpr unsigned kStreamFlags = rapidjson::kParseNumbersAsStringsFlag;
+// Reads go in chunks of at least half of kChunk once the input proves longer than the first
+// read of kFirstChunk: a notification or one page (a few KB) then never maps a megabyte.
+constexpr std::size_t kFirstChunk = 64 << 10;
 constexpr std::size_t kChunk = 1 << 20;
-constexpr std::size_t kMaxLine = 256u << 20;    // one NDJSON resource; anything longer is rejected
-constexpr std::size_t kPoolBlock = 256 * 1024;  // first block of the per-line value pool
+constexpr std::size_t kMaxLine = 256u << 20;   // one NDJSON resource; anything longer is rejected
+constexpr std::size_t kPoolBlock = 64 * 1024;  // first block of the per-line value pool
 
 // A read buffer over a FILE*, used both for line splitting and as a RapidJSON input stream.
 class InputBuffer {
  public:
-  explicit InputBuffer(std::FILE* f) : file_(f) { buffer_.resize(kChunk + 1); }
+  explicit InputBuffer(std::FILE* f) : file_(f) { buffer_.resize(kFirstChunk + 1); }
 
   // Makes sure [pos_, end_) holds a full line (or the rest of the input, or kMaxLine bytes).
   // Returns the line's length, excluding '\n'; nullopt at end of input.
@@ -105,7 +109,8 @@ class InputBuffer {
       end_ -= pos_;
       pos_ = 0;
     }
-    if (buffer_.size() - 1 - end_ < kChunk / 2) buffer_.resize(buffer_.size() * 2);
+    if (filled_ && buffer_.size() - 1 - end_ < kChunk / 2) buffer_.resize(buffer_.size() * 2);
+    filled_ = true;
     std::size_t n = std::fread(buffer_.data() + end_, 1, buffer_.size() - 1 - end_, file_);
     if (n == 0) {
       eof_ = true;
@@ -121,6 +126,7 @@ class InputBuffer {
   std::size_t consumed_ = 0;
   std::size_t line_ = 1;
   bool eof_ = false;
+  bool filled_ = false;  // a first read happened (the buffer starts at kFirstChunk)
 };
 
 bool isBlank(const char* s, std::size_t n) {
@@ -403,15 +409,11 @@ void readNdjson(InputBuffer& in, std::string_view label, ResourceSink& sink, std
     char* line = in.current();
     line[*length] = '\0';  // insitu parsing needs a terminator; the buffer keeps a spare byte
     if (!isBlank(line, *length)) {
-      if (auto deep = common::jsonTooDeepAt(std::string_view(line, *length))) {
-        sink.onInputError(where, "invalid JSON at column " + std::to_string(*deep + 1) + ": " + common::tooDeepMessage());
-        in.advance(*length + 1);
-        continue;
-      }
-      doc.ParseInsitu<kLineFlags>(line);
-      if (doc.HasParseError()) {
-        sink.onInputError(where, std::string("invalid JSON at column ") + std::to_string(doc.GetErrorOffset() + 1) + ": " +
-                                     rapidjson::GetParseError_En(doc.GetParseError()));
+      const common::BoundedParse parsed = common::parseInsituBounded<kLineFlags>(doc, line);
+      if (parsed.result.IsError()) {
+        sink.onInputError(where,
+                          "invalid JSON at column " + std::to_string(parsed.column()) + ": " +
+                              (parsed.too_deep ? common::tooDeepMessage() : rapidjson::GetParseError_En(parsed.result.Code())));
       } else {
         deliver(doc, where, sink, counter);
       }

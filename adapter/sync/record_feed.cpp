@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "common/json_depth.h"
+#include "common/json_bounded_parse.h"
 #include "core/civil_time.h"
 
 namespace fa::sync {
@@ -24,8 +24,11 @@ class Feeder {
     keep_ = keep;
     const std::uint64_t skipped = session_.counts().skipped_not_on_roster;
     fhir::ResourceLocation where{"store", 0, {}};
-    common::parseBounded<rapidjson::kParseNumbersAsStringsFlag>(doc_, v.resource);
-    if (doc_.HasParseError())
+    // The previous version's values go first: a document's pool only grows, and one feed
+    // parses every stored version (as readNdjson does per line; the session keeps no views).
+    doc_.SetNull();
+    doc_.GetAllocator().Clear();
+    if (common::parseTextBounded<rapidjson::kParseNumbersAsStringsFlag>(doc_, v.resource).result.IsError())
       session_.onInputError(where, "stored Observation/" + v.id + " is not JSON");
     else
       session_.onResource(doc_, where, std::nullopt);

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "common/json_bounded_parse.h"
 #include "common/json_depth.h"
 #include "fhir/bundle_page.h"
 #include "fhir/resource_stream.h"
@@ -65,6 +66,45 @@ TEST(NestingLimit, ParseBoundedStopsAtTheFirstBracketPastTheLimit) {
   const std::string limit = std::string(256, '[') + std::string(256, ']');
   common::parseBounded(ok, limit);
   EXPECT_FALSE(ok.HasParseError());  // exactly 256 levels is allowed
+}
+
+// The one-pass parse of the hot paths (common/json_bounded_parse.h) stops where the two-pass
+// parseBounded does: the 257th '[' is at offset 256, column 257.
+TEST(NestingLimit, OnePassParseStopsAtTheSameBracket) {
+  rapidjson::Document d;
+  std::string text = deepArray();
+  const common::BoundedParse inPlace = common::parseInsituBounded<0>(d, text.data());
+  ASSERT_TRUE(inPlace.result.IsError());
+  EXPECT_TRUE(inPlace.too_deep);
+  EXPECT_EQ(inPlace.column(), 257u);
+  EXPECT_TRUE(d.IsNull());  // nothing of the partial value is kept
+
+  const common::BoundedParse copied = common::parseTextBounded<0>(d, deepArray());
+  EXPECT_TRUE(copied.too_deep);
+  EXPECT_EQ(copied.column(), 257u);
+}
+
+TEST(NestingLimit, OnePassParseBuildsTheSameDocumentUpToTheLimit) {
+  rapidjson::Document d;
+  std::string limit = std::string(256, '[') + std::string(256, ']');
+  const common::BoundedParse atLimit = common::parseInsituBounded<0>(d, limit.data());
+  EXPECT_FALSE(atLimit.result.IsError());  // exactly 256 levels is allowed
+  EXPECT_TRUE(d.IsArray());
+
+  // Not NUL-terminated: the view ends before "garbage"; numbers stay text with the flag.
+  const std::string text = R"({"a":[1.50,{"b":"x\"y"}],"c":null}garbage)";
+  const common::BoundedParse copied =
+      common::parseTextBounded<rapidjson::kParseNumbersAsStringsFlag>(d, std::string_view(text).substr(0, text.find("garbage")));
+  ASSERT_FALSE(copied.result.IsError());
+  EXPECT_STREQ(d["a"][0].GetString(), "1.50");
+  EXPECT_STREQ(d["a"][1]["b"].GetString(), "x\"y");
+  EXPECT_TRUE(d["c"].IsNull());
+
+  // An ordinary syntax error keeps RapidJSON's code and reports offset + 1 like Document::Parse.
+  const common::BoundedParse broken = common::parseTextBounded<0>(d, R"({"a":})");
+  EXPECT_FALSE(broken.too_deep);
+  EXPECT_EQ(broken.result.Code(), rapidjson::kParseErrorValueInvalid);
+  EXPECT_EQ(broken.column(), 6u);  // offset 5, the '}' where a value belongs
 }
 
 // The deep line's 257th bracket is its 256th '[': offset 43 + 255 = 298, column 299.

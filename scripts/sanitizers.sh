@@ -3,13 +3,14 @@
 #   1. build-asan: AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer), -O0 without
 #      -g (FA_SANITIZER_OPT, e.g. -O1 for a long fuzz campaign), libFuzzer coverage on. -O0
 #      because CI has 30 minutes on 2 cores: a Beast translation unit takes 35 s of CPU under
-#      ASan at -O0 and 99 s at -O1; the suites run about twice as long, which costs far less. The unit suite, the receiver's suite, the daemon's suite and the
-#      fuzz regression inputs run under it (stage asan), then every fuzz target for
-#      FA_FUZZ_SECONDS (default 5) on its seed corpus and regression inputs (stage fuzz).
+#      ASan at -O0 and 99 s at -O1; the suites run about twice as long, which costs far less.
+#      The unit suite, the receiver's suite and the fuzz regression inputs run under it (stage
+#      asan; FA_ASAN_DAEMON=1 adds the daemon's suite, which needs the whole CLI built too), then
+#      every fuzz target for FA_FUZZ_SECONDS (default 5) on its seed corpus and regression
+#      inputs (stage fuzz).
 #   2. build-tsan: ThreadSanitizer over the concurrent parts (stage tsan): callback_tests (the
-#      receiver's io threads, the durable queue, the processor thread). FA_TSAN_DAEMON=1 adds
-#      daemon_tests (the work loop, the audit outbox): that needs every library built a third
-#      time, which the 30-minute CI budget does not hold on 2 cores.
+#      receiver's io threads, the durable queue, the processor thread) and daemon_tests (the
+#      work loop, the audit outbox, signals, the health listener).
 # Any sanitizer report or fuzz finding fails the stage. Build dirs are separate from build/ and
 # ccache is used when installed, so repeated runs rebuild only what changed. The stages
 # build-asan and build-tsan only build; asan, fuzz and tsan build what is missing and run.
@@ -21,9 +22,9 @@ jobs=$(nproc 2>/dev/null || echo 2)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(asan fuzz tsan)
 
-asan_tests=(unit_tests fuzz_regression_tests callback_tests daemon_tests)
-tsan_tests=(callback_tests)
-[ "${FA_TSAN_DAEMON:-0}" = 1 ] && tsan_tests+=(daemon_tests)
+asan_tests=(unit_tests fuzz_regression_tests callback_tests)
+[ "${FA_ASAN_DAEMON:-0}" = 1 ] && asan_tests+=(daemon_tests)
+tsan_tests=(callback_tests daemon_tests)
 fuzz_targets=(observation resource_stream notification callback_request mappings config roster decimal)
 
 configure() {  # DIR, extra cmake options...
@@ -95,7 +96,7 @@ for stage in "${stages[@]}"; do
     build-asan) build_asan ;;
     build-tsan) build_tsan ;;
     asan)
-      echo "== unit, receiver and daemon suites under ASan+UBSan (build-asan)"
+      echo "== ${asan_tests[*]} under ASan+UBSan (build-asan)"
       build_asan
       timed "tests under ASan+UBSan" run_tests build-asan "${asan_tests[@]}"
       ;;

@@ -28,16 +28,16 @@ TEST_F(Receiver, StoresHapiFirelyMedplumShapesBeforeAnswering) {
   start();
   TlsClient c(server_->port());
   ASSERT_FALSE(c.connect());
-  EXPECT_EQ(c.send(http::verb::put, "/notify/Observation/h1", observation("h1", "1")).result_int(), 200);  // HAPI
-  EXPECT_EQ(c.send(http::verb::put, "/notify/Observation/f1", observation("f1", "2"), "application/fhir+json; fhirVersion=4.0")
+  EXPECT_EQ(c.send(Method::put, "/notify/Observation/h1", observation("h1", "1")).result_int(), 200);  // HAPI
+  EXPECT_EQ(c.send(Method::put, "/notify/Observation/f1", observation("f1", "2"), "application/fhir+json; fhirVersion=4.0")
                 .result_int(),
             200);
-  EXPECT_EQ(c.send(http::verb::post, "/notify", observation("m1", "1")).result_int(), 200);  // Medplum
-  EXPECT_EQ(c.send(http::verb::post, "/notify", "").result_int(), 200);                      // R4 without payload
-  EXPECT_EQ(c.send(http::verb::post, "/notify", backportBundle("event-notification", "1", {{"1", "b1"}}, "id-only")).result_int(),
+  EXPECT_EQ(c.send(Method::post, "/notify", observation("m1", "1")).result_int(), 200);  // Medplum
+  EXPECT_EQ(c.send(Method::post, "/notify", "").result_int(), 200);                      // R4 without payload
+  EXPECT_EQ(c.send(Method::post, "/notify", backportBundle("event-notification", "1", {{"1", "b1"}}, "id-only")).result_int(),
             200);
-  EXPECT_EQ(c.send(http::verb::post, "/notify", r5Bundle("event-notification", "1", {{"1", "r1"}}, true)).result_int(), 200);
-  EXPECT_EQ(c.send(http::verb::post, "/notify", backportBundle("handshake", "0", {}, "empty")).result_int(),
+  EXPECT_EQ(c.send(Method::post, "/notify", r5Bundle("event-notification", "1", {{"1", "r1"}}, true)).result_int(), 200);
+  EXPECT_EQ(c.send(Method::post, "/notify", backportBundle("handshake", "0", {}, "empty")).result_int(),
             200);  // answered, not kept
   // Each 200 came after the commit: the rows are there now.
   EXPECT_EQ(rows(), 6);
@@ -51,10 +51,10 @@ TEST_F(Receiver, DuplicatesAreAcknowledgedAndStoredOnce) {
   TlsClient c(server_->port());
   ASSERT_FALSE(c.connect());
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(c.send(http::verb::put, "/notify/Observation/d1", observation("d1", "4")).result_int(), 200);
-    EXPECT_EQ(c.send(http::verb::post, "/notify", backportBundle("event-notification", "5", {{"5", "d2"}}, "full-resource"))
-                  .result_int(),
-              200);
+    EXPECT_EQ(c.send(Method::put, "/notify/Observation/d1", observation("d1", "4")).result_int(), 200);
+    EXPECT_EQ(
+        c.send(Method::post, "/notify", backportBundle("event-notification", "5", {{"5", "d2"}}, "full-resource")).result_int(),
+        200);
   }
   EXPECT_EQ(rows(), 2);
   EXPECT_EQ(events_.count("resource_put:duplicate"), 2u);
@@ -64,15 +64,15 @@ TEST_F(Receiver, BadRequestsGet400Or415AndNothingIsStored) {
   start();
   TlsClient c(server_->port());
   ASSERT_FALSE(c.connect());
-  auto r = c.send(http::verb::post, "/notify", observation("x", "1"), "text/plain");
+  auto r = c.send(Method::post, "/notify", observation("x", "1"), "text/plain");
   EXPECT_EQ(r.result_int(), 415);
   EXPECT_NE(r.body().find("OperationOutcome"), std::string::npos);
-  EXPECT_EQ(c.send(http::verb::post, "/notify", "{oops").result_int(), 400);
-  EXPECT_EQ(c.send(http::verb::post, "/notify", R"({"resourceType":"Patient","id":"p"})").result_int(), 400);
-  EXPECT_EQ(c.send(http::verb::get, "/notify", "").result_int(), 405);
-  EXPECT_EQ(c.send(http::verb::post, "/other", "").result_int(), 404);
+  EXPECT_EQ(c.send(Method::post, "/notify", "{oops").result_int(), 400);
+  EXPECT_EQ(c.send(Method::post, "/notify", R"({"resourceType":"Patient","id":"p"})").result_int(), 400);
+  EXPECT_EQ(c.send(Method::get, "/notify", "").result_int(), 405);
+  EXPECT_EQ(c.send(Method::post, "/other", "").result_int(), 404);
   EXPECT_EQ(rows(), 0);
-  EXPECT_EQ(c.send(http::verb::post, "/notify", "").result_int(), 200);  // the connection still works
+  EXPECT_EQ(c.send(Method::post, "/notify", "").result_int(), 200);  // the connection still works
 }
 
 TEST_F(Receiver, BearerTokenAndSignature) {
@@ -81,22 +81,21 @@ TEST_F(Receiver, BearerTokenAndSignature) {
   ASSERT_FALSE(c.connect());
   const std::string body = observation("s1", "1");
   const std::string sig = hmacSha256Hex("sig-key", body);
-  EXPECT_EQ(c.send(http::verb::post, "/notify", body, "application/fhir+json",
-                   {{"Authorization", "Bearer tok-123"}, {"X-Signature", sig}})
-                .result_int(),
-            200);
-  auto r = c.send(http::verb::post, "/notify", body, "application/fhir+json",
-                  {{"Authorization", "Bearer wrong"}, {"X-Signature", sig}});
+  EXPECT_EQ(
+      c.send(Method::post, "/notify", body, "application/fhir+json", {{"Authorization", "Bearer tok-123"}, {"X-Signature", sig}})
+          .result_int(),
+      200);
+  auto r =
+      c.send(Method::post, "/notify", body, "application/fhir+json", {{"Authorization", "Bearer wrong"}, {"X-Signature", sig}});
   EXPECT_EQ(r.result_int(), 401);
   EXPECT_EQ(r.body().find("tok-123"), std::string::npos);
-  EXPECT_EQ(c.send(http::verb::post, "/notify", body, "application/fhir+json",
+  EXPECT_EQ(c.send(Method::post, "/notify", body, "application/fhir+json",
                    {{"Authorization", "Bearer tok-123"}, {"X-Signature", hmacSha256Hex("nope", body)}})
                 .result_int(),
             401);
-  EXPECT_EQ(
-      c.send(http::verb::post, "/notify", body, "application/fhir+json", {{"Authorization", "Bearer tok-123"}}).result_int(),
-      401);
-  EXPECT_EQ(c.send(http::verb::post, "/notify", "").result_int(), 401);
+  EXPECT_EQ(c.send(Method::post, "/notify", body, "application/fhir+json", {{"Authorization", "Bearer tok-123"}}).result_int(),
+            401);
+  EXPECT_EQ(c.send(Method::post, "/notify", "").result_int(), 401);
   EXPECT_EQ(rows(), 1);
   EXPECT_EQ(events_.count("auth:bad_token"), 1u);
   EXPECT_EQ(events_.count("auth:bad_signature"), 1u);
@@ -106,17 +105,8 @@ TEST_F(Receiver, BearerTokenAndSignature) {
 
 TEST_F(Receiver, PlainHttpToTheTlsPortIsRefused) {
   start();
-  asio::io_context ioc;
-  beast::tcp_stream s(ioc);
-  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
-  http::request<http::string_body> req{http::verb::post, "/notify", 11};
-  req.set(http::field::host, "localhost");
-  req.prepare_payload();
-  http::write(s, req);
-  beast::flat_buffer b;
-  http::response<http::string_body> res;
-  beast::error_code ec;
-  http::read(s, b, res, ec);
+  std::error_code ec;
+  const Response res = plainHttp(server_->port(), Method::post, "/notify", ec);
   ASSERT_FALSE(ec) << ec.message();  // a plain answer saying why, not a reset
   EXPECT_EQ(res.result_int(), 400);
   EXPECT_NE(res.body().find("OperationOutcome"), std::string::npos);
@@ -139,7 +129,7 @@ TEST_F(Receiver, OversizedBodyGets413) {
   ASSERT_FALSE(c.connect());
   std::string big = observation("big", "1");
   big.insert(big.size() - 1, R"(,"note":[{"text":")" + std::string(100 * 1024, 'x') + R"("}])");
-  EXPECT_EQ(c.send(http::verb::post, "/notify", big).result_int(), 413);
+  EXPECT_EQ(c.send(Method::post, "/notify", big).result_int(), 413);
   EXPECT_EQ(rows(), 0);
   EXPECT_EQ(events_.count("conn:body_limit"), 1u);
 }
@@ -149,41 +139,37 @@ TEST_F(Receiver, ASlowClientIsClosed) {
   TlsClient c(server_->port());
   ASSERT_FALSE(c.connect());
   const std::string partial = "POST /notify HTTP/1.1\r\nHost: localhost\r\nContent-Le";
-  asio::write(c.stream(), asio::buffer(partial));
+  c.writeRaw(partial);
   std::this_thread::sleep_for(900ms);  // read_timeout is 400 ms
-  char byte;
-  beast::error_code ec;
-  c.stream().read_some(asio::buffer(&byte, 1), ec);
-  EXPECT_TRUE(ec);
+  EXPECT_TRUE(c.readByte());
   EXPECT_EQ(events_.count("conn:header_timeout"), 1u);
   // Slow body: headers on time, the body never completes.
   TlsClient d(server_->port());
   ASSERT_FALSE(d.connect());
   const std::string head =
       "POST /notify HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/fhir+json\r\nContent-Length: 100\r\n\r\n{";
-  asio::write(d.stream(), asio::buffer(head));
+  d.writeRaw(head);
   std::this_thread::sleep_for(900ms);
-  d.stream().read_some(asio::buffer(&byte, 1), ec);
-  EXPECT_TRUE(ec);
+  EXPECT_TRUE(d.readByte());
   EXPECT_EQ(events_.count("conn:body_timeout"), 1u);
 }
 
 TEST_F(Receiver, MutualTlsRequiresAClientCertificateFromTheCa) {
   start({}, [](CallbackServerSettings& s) { s.client_ca_file = devCerts().file("ca.crt"); });
   TlsClient without(server_->port());
-  beast::error_code ec = without.connect();
+  std::error_code ec = without.connect();
   if (!ec) {  // TLS 1.3: the refusal arrives with the first read
     try {
-      without.send(http::verb::post, "/notify", "");
+      without.send(Method::post, "/notify", "");
       ADD_FAILURE() << "a client without a certificate was answered";
-    } catch (const boost::system::system_error& e) {
+    } catch (const std::runtime_error& e) {  // Boost's system_error
       EXPECT_NE(std::string(e.what()).find("certificate required"), std::string::npos) << e.what();
     }
   }
   TlsClient with(server_->port(),
                  {.client_cert = devCerts().file("client.crt"), .client_key = devCerts().file("client.key"), .max_version = 0});
   ASSERT_FALSE(with.connect());
-  EXPECT_EQ(with.send(http::verb::post, "/notify", "").result_int(), 200);
+  EXPECT_EQ(with.send(Method::post, "/notify", "").result_int(), 200);
 }
 
 TEST_F(Receiver, ThousandNotificationsOverFiftyConnectionsNothingLostNothingDuplicated) {
@@ -196,8 +182,8 @@ TEST_F(Receiver, ThousandNotificationsOverFiftyConnectionsNothingLostNothingDupl
       if (c.connect()) return;
       for (int i = 0; i < 20; ++i) {
         const std::string id = "c" + std::to_string(t) + "-" + std::to_string(i);
-        if (c.send(http::verb::put, "/notify/Observation/" + id, observation(id, "1")).result_int() == 200) ++okCount;
-        if (i % 5 == 0 && c.send(http::verb::put, "/notify/Observation/" + id, observation(id, "1")).result_int() == 200)
+        if (c.send(Method::put, "/notify/Observation/" + id, observation(id, "1")).result_int() == 200) ++okCount;
+        if (i % 5 == 0 && c.send(Method::put, "/notify/Observation/" + id, observation(id, "1")).result_int() == 200)
           ++okCount;  // a retry
       }
     });
@@ -218,7 +204,7 @@ TEST_F(Receiver, ConnectionsBeyondTheLimitAreClosed) {
   ASSERT_FALSE(a.connect());
   ASSERT_FALSE(b.connect());
   EXPECT_TRUE(c.connect());
-  EXPECT_EQ(a.send(http::verb::post, "/notify", "").result_int(), 200);
+  EXPECT_EQ(a.send(Method::post, "/notify", "").result_int(), 200);
 }
 
 TEST_F(Receiver, CertificatesReloadAndABrokenFileIsRefused) {
@@ -264,7 +250,7 @@ TEST_F(Receiver, StopAnswersRequestsInFlight) {
   TlsClient c(server_->port());
   ASSERT_FALSE(c.connect());
   std::thread client([&] {
-    auto r = c.send(http::verb::post, "/notify", "");
+    auto r = c.send(Method::post, "/notify", "");
     EXPECT_EQ(r.result_int(), 200);
     EXPECT_FALSE(r.keep_alive());
   });

@@ -2,33 +2,22 @@
 // Shared pieces of the callback tests: certificates made by the repository's own
 // certs/make-dev-certs.sh at test time, a temporary store, a small blocking TLS client, and
 // notification bodies shaped as HAPI, Firely and Medplum send them.
-#include <openssl/ssl.h>
-#include <unistd.h>
+//
+// No Beast or Asio here: the clients are compiled once (callback_test_support.cpp, in the
+// fa_callback_test_support library) rather than in every test file that includes this one.
+#include <openssl/ssl.h>  // TLS1_1_VERSION and the like, for ClientOptions::max_version
 
-#include <cstdlib>
 #include <filesystem>
-#include <optional>
-#include <stdexcept>
+#include <memory>
 #include <string>
-
-#include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast.hpp>
-#include <boost/beast/ssl.hpp>
+#include <system_error>
+#include <utility>
+#include <vector>
 
 namespace fa::callback::test {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace asio = boost::asio;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
-
-inline std::filesystem::path tempDir(const std::string& stem) {
-  std::string pattern = (std::filesystem::temp_directory_path() / ("fa-cb-" + stem + "-XXXXXX")).string();
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-  return pattern;
-}
+// A fresh directory under the system temporary directory, named fa-cb-STEM-XXXXXX (not removed).
+std::filesystem::path tempDir(const std::string& stem);
 
 struct DevCerts {
   std::filesystem::path dir;
@@ -36,15 +25,7 @@ struct DevCerts {
 };
 
 // certs/make-dev-certs.sh OUTDIR, once per test binary.
-inline const DevCerts& devCerts() {
-  static const DevCerts certs = [] {
-    DevCerts c{tempDir("certs") / "pki"};
-    const std::string cmd = "bash '" FA_SOURCE_DIR "/certs/make-dev-certs.sh' '" + c.dir.string() + "' >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("certs/make-dev-certs.sh failed");
-    return c;
-  }();
-  return certs;
-}
+const DevCerts& devCerts();
 
 struct ClientOptions {
   std::string client_cert, client_key;
@@ -53,78 +34,48 @@ struct ClientOptions {
   std::string source_address = "";  // e.g. "127.0.0.2": connect from another loopback address
 };
 
+enum class Method { get, post, put };
+
+// An answer as the tests check it. The accessors have the names of Beast's response's, so the
+// tests read as they did when TlsClient::send returned one.
+struct Response {
+  int status = 0;
+  std::string text;
+  bool keeps_alive = false;
+  int result_int() const { return status; }
+  const std::string& body() const { return text; }
+  bool keep_alive() const { return keeps_alive; }
+};
+
 // One blocking TLS connection to 127.0.0.1:port, trusting the dev CA.
 class TlsClient {
  public:
-  TlsClient(unsigned short port, const ClientOptions& o = {}) : ctx_(ssl::context::tls_client) {
-    ctx_.load_verify_file(devCerts().file("ca.crt"));
-    ctx_.set_verify_mode(ssl::verify_peer);
-    if (!o.client_cert.empty()) {
-      ctx_.use_certificate_chain_file(o.client_cert);
-      ctx_.use_private_key_file(o.client_key, ssl::context::pem);
-    }
-    if (o.max_version) {
-      SSL_CTX_set_min_proto_version(ctx_.native_handle(), 0);
-      SSL_CTX_set_max_proto_version(ctx_.native_handle(), o.max_version);
-      SSL_CTX_set_security_level(ctx_.native_handle(), 0);  // let the client offer it: the server must refuse
-      SSL_CTX_set_cipher_list(ctx_.native_handle(), "DEFAULT:@SECLEVEL=0");
-    }
-    if (!o.cipher_list.empty()) {
-      SSL_CTX_set_max_proto_version(ctx_.native_handle(), TLS1_2_VERSION);  // TLS 1.3 suites are not chosen this way
-      SSL_CTX_set_security_level(ctx_.native_handle(), 0);
-      offersCiphers_ = SSL_CTX_set_cipher_list(ctx_.native_handle(), o.cipher_list.c_str()) == 1;
-    }
-    source_ = o.source_address;
-    port_ = port;
-    stream_.emplace(ioc_, ctx_);  // after the context is set up: SSL_new copies its settings
-  }
-  beast::error_code connect() {
-    beast::error_code ec;
-    if (!source_.empty()) {
-      auto& socket = beast::get_lowest_layer(*stream_).socket();
-      socket.open(tcp::v4(), ec);
-      if (!ec) socket.bind(tcp::endpoint(asio::ip::make_address(source_), 0), ec);
-      if (ec) return ec;
-    }
-    beast::get_lowest_layer(*stream_).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
-    if (ec) return ec;
-    static char host[] = "localhost";
-    SSL_ctrl(stream_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, host);
-    stream_->handshake(ssl::stream_base::client, ec);
-    return ec;
-  }
-  // Sends one request on the connection and reads the answer; throws on transport errors.
-  http::response<http::string_body> send(http::verb method, const std::string& target, const std::string& body,
-                                         const std::string& content_type = "application/fhir+json",
-                                         const std::vector<std::pair<std::string, std::string>>& headers = {}) {
-    http::request<http::string_body> req{method, target, 11};
-    req.set(http::field::host, "localhost");
-    if (!body.empty()) req.set(http::field::content_type, content_type);
-    for (const auto& [k, v] : headers)
-      req.set(k, v);
-    req.body() = body;
-    req.keep_alive(true);
-    req.prepare_payload();
-    http::write(*stream_, req);
-    http::response<http::string_body> res;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(16u << 20);
-    http::read(*stream_, buffer_, parser);
-    return parser.release();
-  }
-  bool offersCiphers() const { return offersCiphers_; }  // the cipher_list asked for was accepted by OpenSSL
-  beast::ssl_stream<beast::tcp_stream>& stream() { return *stream_; }
-  beast::flat_buffer& buffer() { return buffer_; }
+  explicit TlsClient(unsigned short port, const ClientOptions& o = {});
+  ~TlsClient();
+  TlsClient(const TlsClient&) = delete;
+  TlsClient& operator=(const TlsClient&) = delete;
+
+  // TCP connect and TLS handshake; the error if either failed.
+  std::error_code connect();
+  // Sends one request on the connection and reads the answer; throws on transport errors
+  // (boost::system::system_error, a std::runtime_error).
+  Response send(Method method, const std::string& target, const std::string& body,
+                const std::string& content_type = "application/fhir+json",
+                const std::vector<std::pair<std::string, std::string>>& headers = {});
+  // Raw bytes into the TLS stream, for requests that never complete; throws as send does.
+  void writeRaw(const std::string& bytes);
+  // Reads one byte of the answer: the error once the server has closed the connection.
+  std::error_code readByte();
+  bool offersCiphers() const;  // the cipher_list asked for was accepted by OpenSSL
 
  private:
-  asio::io_context ioc_;
-  ssl::context ctx_;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> stream_;
-  beast::flat_buffer buffer_;
-  unsigned short port_ = 0;
-  std::string source_;
-  bool offersCiphers_ = true;
+  struct Impl;  // the io_context, TLS context and Beast stream
+  std::unique_ptr<Impl> impl_;
 };
+
+// One request over plain TCP (no TLS) to 127.0.0.1:port, its answer read as HTTP. `ec` is the
+// read's error (a reset, a close without an answer); connecting and writing throw.
+Response plainHttp(unsigned short port, Method method, const std::string& target, std::error_code& ec);
 
 inline std::string observation(const std::string& id, const std::string& version, const std::string& status = "final") {
   return R"({"resourceType":"Observation","id":")" + id + R"(","meta":{"versionId":")" + version +

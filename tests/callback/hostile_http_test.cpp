@@ -35,7 +35,7 @@ class Hostile : public Receiver {
   void expectServing(const std::string& shape) {
     TlsClient c(server_->port());
     ASSERT_FALSE(c.connect()) << "after " << shape;
-    EXPECT_EQ(c.send(http::verb::post, "/notify", "").result_int(), 200) << "after " << shape;
+    EXPECT_EQ(c.send(Method::post, "/notify", "").result_int(), 200) << "after " << shape;
   }
   // The shape is answered with `status` (its status line starts so), the connection closed.
   void expectAnswer(const std::string& shape, const std::vector<std::string>& pieces, const std::string& status) {
@@ -205,8 +205,8 @@ TEST_F(Hostile, OneAddressCannotTakeEverySlot) {
   EXPECT_EQ(events_.count("conn:too_many_from_address"), 1u);
   TlsClient other(server_->port(), options([](ClientOptions& o) { o.source_address = "127.0.0.2"; }));
   ASSERT_FALSE(other.connect());
-  EXPECT_EQ(other.send(http::verb::post, "/notify", "").result_int(), 200);
-  EXPECT_EQ(a.send(http::verb::post, "/notify", "").result_int(), 200);
+  EXPECT_EQ(other.send(Method::post, "/notify", "").result_int(), 200);
+  EXPECT_EQ(a.send(Method::post, "/notify", "").result_int(), 200);
   EXPECT_EQ(server_->connections(), 3u);  // a, b and other
 }
 

@@ -28,7 +28,7 @@ TEST(CallbackServerLifetime, DestroyingTheServerReleasesItsHandler) {
     // One connection served, one idle (a session with a read pending) when stop() comes.
     TlsClient served(server.port());
     ASSERT_FALSE(served.connect());
-    EXPECT_EQ(served.send(http::verb::post, "/notify", "").result_int(), 200);
+    EXPECT_EQ(served.send(Method::post, "/notify", "").result_int(), 200);
     TlsClient idle(server.port());
     ASSERT_FALSE(idle.connect());
     server.stop();

@@ -3,8 +3,8 @@
 # Works as root on a fresh Debian 12 machine; .ci/run calls exactly this.
 #
 # After ctest come the sanitizer and fuzz stages (scripts/sanitizers.sh, clang 14 at -O0:
-# the unit, receiver and daemon suites under ASan+UBSan, each fuzz target for 5 s, the receiver
-# under TSan). FA_SANITIZERS=0 leaves them out for a quicker local run; CI always runs them.
+# the unit and receiver suites under ASan+UBSan, each fuzz target for 5 s, the receiver and the
+# daemon under TSan). FA_SANITIZERS=0 leaves them out for a quicker local run; CI always runs them.
 # Clean-clone budget on the 2-core machine (30 minutes): see README "Tests".
 set -euo pipefail
 cd "$(dirname "$0")/.."

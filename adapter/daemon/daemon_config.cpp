@@ -85,8 +85,14 @@ class Reader {
   std::optional<std::int64_t> integer(const std::string& section, const std::string& key, std::int64_t min, std::int64_t max) {
     auto node = root_[section][key];
     if (!node) return std::nullopt;
-    auto v = node.value<std::int64_t>();
-    if (!v || !node.is_integer()) {
+    // The type first: toml++'s value<int64_t>() casts a float node to an integer before it
+    // checks the range, undefined behaviour for 1.5e106 (found by fuzz_config).
+    if (!node.is_integer()) {
+      problem("[" + section + "] " + key, "must be an integer");
+      return std::nullopt;
+    }
+    const std::optional<std::int64_t> v = node.value<std::int64_t>();
+    if (!v) {
       problem("[" + section + "] " + key, "must be an integer");
       return std::nullopt;
     }

@@ -2,7 +2,8 @@
 // The nesting limit of every JSON parse. RapidJSON's DOM parse, its SAX reader and our own
 // walks (collectModifierExtensions, schema validation, Accept) recurse once per level, so a
 // document nested 50,000 deep overflows the stack. Each parse site checks the text first (one
-// pass, no recursion) or counts levels in its SAX handler; too deep is a rejection that names
+// pass, no recursion), counts levels in its SAX handler, or, on the hot paths, parses through
+// the depth-counting builder of json_bounded_parse.h; too deep is a rejection that names
 // the file, line or entry (docs/fhir-servers.md, "Hostile input").
 #include <cstddef>
 #include <optional>

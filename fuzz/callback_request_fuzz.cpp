@@ -53,9 +53,11 @@ std::optional<http::request<http::string_body>> parseOne(std::string_view& input
       const std::size_t used = parser.put(boost::asio::buffer(input.data(), input.size()), ec);
       input.remove_prefix(used);
       if (ec == http::error::need_more) {
+        // All the input was offered: the rest is an incomplete piece and the peer closed.
+        // Offering the same bytes again is outside Beast's contract (put() again only with more
+        // data, as async_read does) and trips its assertion n >= 5 on a final chunk "0s\r\n".
         ec = {};
-        if (used == 0) break;  // the rest is an incomplete piece: the peer closed
-        continue;
+        break;
       }
       if (ec) return std::nullopt;
     }

@@ -61,6 +61,33 @@ TEST(ResourceStream, NdjsonLines) {
   EXPECT_FALSE(s.resources[1].position.has_value());
 }
 
+// The reader's buffer starts at 64 KB and grows: a 3 MB line (a resource with a long note)
+// after a short one, and another short one after it, are all read, with their line numbers.
+TEST(ResourceStream, LinesLongerThanTheFirstReadAreReadWhole) {
+  const std::string note(3u << 20, 'x');
+  const std::string big = R"({"resourceType": "Observation", "id": "big", "note": [{"text": ")" + note + "\"}]}";
+  auto s = read(std::string(kObs1) + "\n" + big + "\n" + kObs3 + "\n");
+  EXPECT_EQ(ids(s), (std::vector<std::string>{"a", "big", "c"}));
+  EXPECT_TRUE(s.errors.empty());
+  EXPECT_EQ(s.resources[2].where, "in.json line 3");
+}
+
+// A pretty-printed Bundle of 2,000 entries (about 150 KB, past the first 64 KB read) streams
+// every entry in order.
+TEST(ResourceStream, DocumentLongerThanTheFirstReadStreamsEveryEntry) {
+  std::string bundle = "{\n  \"resourceType\": \"Bundle\",\n  \"entry\": [\n";
+  for (int i = 0; i < 2000; ++i)
+    bundle += std::string(i ? ",\n" : "") + R"(    {"resource": {"resourceType": "Observation", "id": "o)" + std::to_string(i) +
+              R"(", "status": "final"}})";
+  bundle += "\n  ]\n}\n";
+  ASSERT_GT(bundle.size(), 64u << 10);
+  auto s = read(bundle);
+  ASSERT_EQ(s.resources.size(), 2000u);
+  EXPECT_EQ(s.resources.front().id, "o0");
+  EXPECT_EQ(s.resources.back().id, "o1999");
+  EXPECT_TRUE(s.errors.empty());
+}
+
 TEST(ResourceStream, MalformedLineInTheMiddleIsReportedAndSkipped) {
   auto s = read(std::string(kObs1) + "\n{\"resourceType\": \"Observation\", \"id\": \"broken\"\n" + kObs3 + "\n");
   EXPECT_EQ(ids(s), (std::vector<std::string>{"a", "c"}));

@@ -91,12 +91,8 @@ class Reader {
       problem("[" + section + "] " + key, "must be an integer");
       return std::nullopt;
     }
-    const std::optional<std::int64_t> v = node.value<std::int64_t>();
-    if (!v) {
-      problem("[" + section + "] " + key, "must be an integer");
-      return std::nullopt;
-    }
-    if (*v < min || *v > max) {
+    const std::int64_t v = node.as_integer()->get();
+    if (v < min || v > max) {
       problem("[" + section + "] " + key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
       return std::nullopt;
     }

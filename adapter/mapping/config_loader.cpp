@@ -1,54 +1,31 @@
 #include "mapping/config_loader.h"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include "common/digest.h"
-#include "common/json_depth.h"
 #include "core/civil_time.h"
-#include "mapping/schema_check.h"
 
 namespace fa::mapping {
 namespace {
 
 using rapidjson::Value;
 
-struct MappingFile {
-  std::string label;  // path as shown in messages
-  std::string text;
-  rapidjson::Document document;  // numbers kept as strings: exact decimals
-};
-
 class Problems {
  public:
   void add(const std::string& label, const std::string& path, const std::string& what) {
     list_.push_back(path.empty() ? label + ": " + what : label + ": " + path + ": " + what);
   }
+  void add(std::string problem) { list_.push_back(std::move(problem)); }
   bool empty() const { return list_.empty(); }
   std::vector<std::string> take() { return std::move(list_); }
 
  private:
   std::vector<std::string> list_;
 };
-
-std::string lineAndColumn(const std::string& text, size_t offset) {
-  size_t line = 1, column = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return "line " + std::to_string(line) + " column " + std::to_string(column);
-}
 
 // SHA-256 of every file's text, each followed by a NUL, in the given order.
 std::string sha256Hex(const std::vector<const MappingFile*>& files) {
@@ -93,11 +70,17 @@ std::string at(const std::string& base, size_t index) {
 
 class Loader {
  public:
-  explicit Loader(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  explicit Loader(const std::vector<std::shared_ptr<const MappingFile>>& files) {
+    for (const auto& f : files) {
+      files_[f->name] = f;
+      for (const std::string& problem : f->problems)
+        problems_.add(problem);
+    }
+    for (const char* name : kMappingFiles)
+      if (files_.count(name) == 0) problems_.add(std::string(name) + ": not given to the loader");
+  }
 
   std::shared_ptr<const TrialConfig> load() {
-    for (const char* name : kMappingFiles)
-      readFile(name);
     if (!problems_.empty()) throw ConfigError(problems_.take());
     auto config = std::make_shared<TrialConfig>();
     loadTrial(*config);
@@ -110,43 +93,13 @@ class Loader {
     if (!problems_.empty()) throw ConfigError(problems_.take());
     std::vector<const MappingFile*> ordered;
     for (const char* name : kMappingFiles)
-      ordered.push_back(&files_.at(name));
+      ordered.push_back(files_.at(name).get());
     config->content_hash = sha256Hex(ordered);
     return config;
   }
 
  private:
-  void readFile(const std::string& name) {
-    MappingFile& f = files_[name];
-    f.label = (dir_ / name).string();
-    std::ifstream in(dir_ / name, std::ios::binary);
-    if (!in) {
-      problems_.add(f.label, "/", "cannot be read (missing or no permission)");
-      return;
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    f.text = ss.str();
-    // Before any parse: the parser, the schema check and the loaders all recurse per level.
-    if (auto deep = common::jsonTooDeepAt(f.text)) {
-      problems_.add(f.label, lineAndColumn(f.text, *deep), "not valid JSON: " + common::tooDeepMessage());
-      return;
-    }
-    rapidjson::Document plain;
-    plain.Parse(f.text.c_str(), f.text.size());
-    if (plain.HasParseError()) {
-      problems_.add(f.label, lineAndColumn(f.text, plain.GetErrorOffset()),
-                    std::string("not valid JSON: ") + rapidjson::GetParseError_En(plain.GetParseError()));
-      return;
-    }
-    if (auto problem = schemaProblem(name, plain)) {
-      problems_.add(f.label, "", *problem);
-      return;
-    }
-    f.document.Parse<rapidjson::kParseNumbersAsStringsFlag>(f.text.c_str(), f.text.size());
-  }
-
-  const MappingFile& file(const std::string& name) { return files_.at(name); }
+  const MappingFile& file(const std::string& name) { return *files_.at(name); }
 
   // docs/trial-rules.md "Time": the zone name must be in the system tz database. The old
   // `utc_offset` key may stay only while it agrees with the zone: an offset the zone has not
@@ -490,8 +443,7 @@ class Loader {
     }
   }
 
-  std::filesystem::path dir_;
-  std::map<std::string, MappingFile> files_;
+  std::map<std::string, std::shared_ptr<const MappingFile>> files_;
   std::vector<std::map<std::string, core::Decimal>> parameters_;  // per analyte, in order
   Problems problems_;
 };
@@ -501,7 +453,14 @@ class Loader {
 std::shared_ptr<const TrialConfig> loadTrialConfig(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir))
     throw ConfigError({dir.string() + ": not a mappings folder (missing or not a directory)"});
-  return Loader(dir).load();
+  std::vector<std::shared_ptr<const MappingFile>> files;
+  for (const char* name : kMappingFiles)
+    files.push_back(readMappingFile(dir, name));
+  return loadTrialConfig(files);
+}
+
+std::shared_ptr<const TrialConfig> loadTrialConfig(const std::vector<std::shared_ptr<const MappingFile>>& files) {
+  return Loader(files).load();
 }
 
 }  // namespace fa::mapping

@@ -7,8 +7,10 @@
 // fixes its mappings in one pass: configuration errors surface at start-up, not at 3 a.m.
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "mapping/config_error.h"
+#include "mapping/mapping_file.h"
 #include "mapping/trial_config.h"
 
 namespace fa::mapping {
@@ -18,5 +20,9 @@ inline constexpr const char* kMappingFiles[] = {"trial.json", "analytes.json", "
 
 // Throws ConfigError listing every problem.
 std::shared_ptr<const TrialConfig> loadTrialConfig(const std::filesystem::path& dir);
+
+// The same from files already read and checked (mapping_file.h), one per kMappingFiles entry;
+// their own problems come first, and the cross-file checks run only when there are none.
+std::shared_ptr<const TrialConfig> loadTrialConfig(const std::vector<std::shared_ptr<const MappingFile>>& files);
 
 }  // namespace fa::mapping

@@ -330,5 +330,61 @@ TEST(DefaultMappings, WithoutAlbuminCodingsNoneAreLookedFor) {
   EXPECT_TRUE(copy.load()->albumin_infusion_codings.empty());
 }
 
+// The two stages apart (mapping_file.h): files checked once and given to the loader again.
+std::vector<std::shared_ptr<const mapping::MappingFile>> checkedDefaults() {
+  std::vector<std::shared_ptr<const mapping::MappingFile>> files;
+  for (const char* name : mapping::kMappingFiles)
+    files.push_back(mapping::readMappingFile(FA_SOURCE_DIR "/fhir-mappings", name));
+  return files;
+}
+
+TEST(CheckedMappingFiles, SameConfigAsTheFolder) {
+  const auto files = checkedDefaults();
+  for (const auto& f : files)
+    EXPECT_TRUE(f->problems.empty()) << f->name;
+  const auto config = mapping::loadTrialConfig(files);
+  EXPECT_EQ(config->content_hash, defaultConfig()->content_hash);  // the same texts in the same order
+  EXPECT_EQ(config->analytes.size(), defaultConfig()->analytes.size());
+}
+
+TEST(CheckedMappingFiles, AFileFromMemoryReplacesOne) {
+  auto files = checkedDefaults();
+  std::string text = files[0]->text;
+  const std::string from = "\"id\": \"NCT05106972\"";
+  ASSERT_NE(text.find(from), std::string::npos);
+  text.replace(text.find(from), from.size(), "\"id\": \"NCT00000001\"");
+  files[0] = mapping::checkMappingFile("trial.json", "edited/trial.json", text);
+  EXPECT_TRUE(files[0]->problems.empty());
+  EXPECT_EQ(mapping::loadTrialConfig(files)->trial_id, "NCT00000001");
+}
+
+TEST(CheckedMappingFiles, ProblemsOfEachFileAllReported) {
+  auto files = checkedDefaults();
+  files[0] = mapping::checkMappingFile("trial.json", "mem/trial.json", "{\n  \"trial\": ");  // cut short
+  files[2] = mapping::checkMappingFile("ranges.json", "mem/ranges.json", "[]");  // valid JSON, not the schema's object
+  EXPECT_FALSE(files[0]->document.IsObject());
+  try {
+    mapping::loadTrialConfig(files);
+    FAIL() << "loaded";
+  } catch (const mapping::ConfigError& e) {
+    ASSERT_EQ(e.problems().size(), 2u);
+    // Line 2 is `  "trial": `, 11 characters; the text ends there, so the parser stops at column 12.
+    EXPECT_EQ(e.problems()[0].rfind("mem/trial.json: line 2 column 12: not valid JSON", 0), 0u) << e.problems()[0];
+    EXPECT_EQ(e.problems()[1].rfind("mem/ranges.json: ", 0), 0u) << e.problems()[1];
+  }
+}
+
+TEST(CheckedMappingFiles, AMissingFileIsNamed) {
+  auto files = checkedDefaults();
+  files.pop_back();  // no outcomes.json
+  try {
+    mapping::loadTrialConfig(files);
+    FAIL() << "loaded";
+  } catch (const mapping::ConfigError& e) {
+    ASSERT_EQ(e.problems().size(), 1u);
+    EXPECT_EQ(e.problems()[0], "outcomes.json: not given to the loader");
+  }
+}
+
 }  // namespace
 }  // namespace fa::test

@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # Sanitizer and fuzzing stages (clang 14):
-#   1. build-asan: AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer), -O0 without
-#      -g (FA_SANITIZER_OPT, e.g. -O1 for a long fuzz campaign), libFuzzer coverage on. -O0
-#      because CI has 30 minutes on 2 cores: a Beast translation unit takes 35 s of CPU under
+#   1. build-asan: AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer), libFuzzer
+#      coverage on, -O0 without -g (FA_SANITIZER_OPT changes it). -O0 because CI has 30 minutes on 2 cores: a Beast translation unit takes 35 s of CPU under
 #      ASan at -O0 and 99 s at -O1; the suites run about twice as long, which costs far less.
 #      The unit suite, the receiver's suite and the fuzz regression inputs run under it (stage
 #      asan; FA_ASAN_DAEMON=1 adds the daemon's suite, which needs the whole CLI built too), then
 #      every fuzz target for FA_FUZZ_SECONDS (default 5) on its seed corpus and regression
 #      inputs (stage fuzz).
-#   2. build-tsan: ThreadSanitizer over the concurrent parts (stage tsan): callback_tests (the
+#   2. build-fuzz (stage fuzz-long, outside CI): the fuzz targets alone, ASan+UBSan at -O1 (twice
+#      the executions per second of -O0), each run until FA_FUZZ_RUNS executions (default
+#      10,000,000) or FA_FUZZ_MAX_SECONDS (default 3600), whichever comes first; FA_FUZZ_TARGETS
+#      picks targets (default all), FA_FUZZ_OUT keeps logs, new inputs and findings (default a
+#      temporary folder). scripts/fuzz-long.sh is the short way to call it.
+#   3. build-tsan: ThreadSanitizer over the concurrent parts (stage tsan): callback_tests (the
 #      receiver's io threads, the durable queue, the processor thread) and daemon_tests (the
 #      work loop, the audit outbox, signals, the health listener).
 # Any sanitizer report or fuzz finding fails the stage. Build dirs are separate from build/ and
 # ccache is used when installed, so repeated runs rebuild only what changed. The stages
 # build-asan and build-tsan only build; asan, fuzz and tsan build what is missing and run.
 # scripts/test.sh runs asan, fuzz and tsan after ctest (unless FA_SANITIZERS=0).
-# Usage: scripts/sanitizers.sh [build-asan|build-tsan|asan|fuzz|tsan]...   (default: asan fuzz tsan)
+# Usage: scripts/sanitizers.sh [build-asan|build-tsan|asan|fuzz|tsan|fuzz-long]...   (default: asan fuzz tsan)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -26,15 +30,15 @@ asan_tests=(unit_tests fuzz_regression_tests callback_tests)
 [ "${FA_ASAN_DAEMON:-0}" = 1 ] && asan_tests+=(daemon_tests)
 tsan_tests=(callback_tests daemon_tests)
 fuzz_targets=(observation resource_stream notification callback_request mappings config roster decimal)
+[ -n "${FA_FUZZ_TARGETS:-}" ] && read -r -a fuzz_targets <<<"$FA_FUZZ_TARGETS"
 
-configure() {  # DIR, extra cmake options...
-  local dir=$1
-  shift
+configure() {  # DIR, OPTIMISATION, extra cmake options...
+  local dir=$1 opt=$2
+  shift 2
   local launcher=()
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Release \
-    "-DCMAKE_CXX_FLAGS_RELEASE=${FA_SANITIZER_OPT:--O0}" -DFHIR_ADAPTER_BUILD_TESTS=ON -DFHIR_ADAPTER_BUILD_BENCH=OFF \
-    -DFHIR_ADAPTER_SKIP_INTEGRATION=ON "${launcher[@]}" "$@" >/dev/null
+    "-DCMAKE_CXX_FLAGS_RELEASE=$opt" -DFHIR_ADAPTER_BUILD_BENCH=OFF -DFHIR_ADAPTER_SKIP_INTEGRATION=ON "${launcher[@]}" "$@" >/dev/null
 }
 
 timed() {  # LABEL, command...
@@ -61,33 +65,60 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_retur
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 
+fuzz_target() {  # BUILD_DIR, NAME, OUT, libFuzzer options...: runs one target, true unless a finding
+  local dir=$1 name=$2 out=$3
+  shift 3
+  mkdir -p "$out/$name"
+  # New inputs go to the scratch folder (first), never into the committed corpus; a target
+  # without a regression input yet has no folder for it (libFuzzer stops on a missing one).
+  local inputs=("$out/$name" "fuzz/corpus/$name")
+  [ -d "fuzz/regressions/$name" ] && inputs+=("fuzz/regressions/$name")
+  if ! "$dir/fuzz/fuzz_$name" "$@" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/$name-" \
+    "${inputs[@]}" >"$out/$name.log" 2>&1; then
+    tail -n 60 "$out/$name.log"
+    echo "fuzz_$name found a problem; the input is in $out (keep it under fuzz/regressions/$name/)" >&2
+    return 1
+  fi
+}
+
+executions() {  # LOG: what libFuzzer counted
+  grep -m1 -o 'stat::number_of_executed_units: [0-9]*' "$1" | grep -o '[0-9]*$' || echo 0
+}
+
 fuzz_briefly() {
-  local seconds=${FA_FUZZ_SECONDS:-5} scratch name
+  local scratch name
   scratch=$(mktemp -d)
   for name in "${fuzz_targets[@]}"; do
-    mkdir -p "$scratch/$name"
-    # New inputs go to the scratch folder (first), never into the committed corpus; a target
-    # without a regression input yet has no folder for it (libFuzzer stops on a missing one).
-    local inputs=("$scratch/$name" "fuzz/corpus/$name")
-    [ -d "fuzz/regressions/$name" ] && inputs+=("fuzz/regressions/$name")
-    if ! build-asan/fuzz/fuzz_"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-      -artifact_prefix="$scratch/$name-" "${inputs[@]}" \
-      >"$scratch/$name.log" 2>&1; then
-      tail -n 60 "$scratch/$name.log"
-      echo "fuzz_$name found a problem; the input is in $scratch (keep it under fuzz/regressions/$name/)" >&2
-      exit 1
-    fi
-    echo "-- fuzz_$name: $(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' "$scratch/$name.log" | grep -o '[0-9]*$') runs"
+    fuzz_target build-asan "$name" "$scratch" -max_total_time="${FA_FUZZ_SECONDS:-5}" || exit 1
+    echo "-- fuzz_$name: $(executions "$scratch/$name.log") runs"
   done
   rm -rf "$scratch"
 }
 
+# One target after another, so each has a core to itself on a 2-core machine; a finding stops
+# that target only. Prints executions, seconds and executions per second per target.
+fuzz_long() {
+  local out=${FA_FUZZ_OUT:-$(mktemp -d)} name start seconds count status=0
+  configure build-fuzz -O1 -DFHIR_ADAPTER_BUILD_TESTS=OFF -DFHIR_ADAPTER_FUZZ=ON
+  cmake --build build-fuzz -j "$jobs" --target "${fuzz_targets[@]/#/fuzz_}"
+  for name in "${fuzz_targets[@]}"; do
+    start=$SECONDS
+    fuzz_target build-fuzz "$name" "$out" -runs="${FA_FUZZ_RUNS:-10000000}" -max_total_time="${FA_FUZZ_MAX_SECONDS:-3600}" ||
+      status=1
+    seconds=$((SECONDS - start))
+    count=$(executions "$out/$name.log")
+    echo "fuzz_$name: $count executions in $seconds s ($((count / (seconds > 0 ? seconds : 1))) exec/s)"
+  done
+  echo "logs and new inputs: $out"
+  return $status
+}
+
 build_asan() {
-  configure build-asan -DFHIR_ADAPTER_FUZZ=ON
+  configure build-asan "${FA_SANITIZER_OPT:--O0}" -DFHIR_ADAPTER_BUILD_TESTS=ON -DFHIR_ADAPTER_FUZZ=ON
   timed "build (ASan+UBSan)" cmake --build build-asan -j "$jobs" --target "${asan_tests[@]}" "${fuzz_targets[@]/#/fuzz_}"
 }
 build_tsan() {
-  configure build-tsan -DFHIR_ADAPTER_SANITIZE=thread
+  configure build-tsan "${FA_SANITIZER_OPT:--O0}" -DFHIR_ADAPTER_BUILD_TESTS=ON -DFHIR_ADAPTER_SANITIZE=thread
   timed "build (TSan)" cmake --build build-tsan -j "$jobs" --target "${tsan_tests[@]}"
 }
 
@@ -110,8 +141,9 @@ for stage in "${stages[@]}"; do
       build_tsan
       timed "tests under TSan" run_tests build-tsan "${tsan_tests[@]}"
       ;;
+    fuzz-long) fuzz_long ;;
     *)
-      echo "usage: scripts/sanitizers.sh [build-asan|build-tsan|asan|fuzz|tsan]..." >&2
+      echo "usage: scripts/sanitizers.sh [build-asan|build-tsan|asan|fuzz|tsan|fuzz-long]..." >&2
       exit 2
       ;;
   esac

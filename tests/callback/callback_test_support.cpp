@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cstdlib>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 
@@ -64,9 +65,37 @@ bool configure(ssl::context& ctx, const ClientOptions& o) {
 
 }  // namespace
 
+namespace {
+
+// The folders tempDir made, removed when the test binary exits (a run left hundreds in /tmp);
+// by the process that made them only, not by a forked child that calls exit().
+class TempDirs {
+ public:
+  ~TempDirs() {
+    if (::getpid() != owner_) return;
+    for (const auto& dir : dirs_) {
+      std::error_code ignored;  // a folder a test already removed is fine
+      std::filesystem::remove_all(dir, ignored);
+    }
+  }
+  void add(std::filesystem::path dir) {
+    std::lock_guard lock(mutex_);
+    dirs_.push_back(std::move(dir));
+  }
+
+ private:
+  const pid_t owner_ = ::getpid();
+  std::mutex mutex_;
+  std::vector<std::filesystem::path> dirs_;
+};
+
+}  // namespace
+
 std::filesystem::path tempDir(const std::string& stem) {
+  static TempDirs made;
   std::string pattern = (std::filesystem::temp_directory_path() / ("fa-cb-" + stem + "-XXXXXX")).string();
   if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  made.add(pattern);
   return pattern;
 }
 

@@ -16,7 +16,8 @@
 
 namespace fa::callback::test {
 
-// A fresh directory under the system temporary directory, named fa-cb-STEM-XXXXXX (not removed).
+// A fresh directory under the system temporary directory, named fa-cb-STEM-XXXXXX, removed
+// with what it holds when the test binary exits.
 std::filesystem::path tempDir(const std::string& stem);
 
 struct DevCerts {

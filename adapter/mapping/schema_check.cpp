@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <vector>
 
 #include <rapidjson/schema.h>
 #include <rapidjson/stringbuffer.h>
@@ -34,11 +35,44 @@ std::string pointerText(const rapidjson::Pointer& pointer) {
   return text.empty() ? "/" : text;
 }
 
+// Whether a number of magnitude 2^63 or more is in `value`, which no mappings file needs; if so,
+// `path` gets its JSON path, innermost segment first. RapidJSON's validator casts every double to
+// a 64-bit integer to hash it (schema.h, Hasher::Double), undefined behaviour beyond that range;
+// found by fuzzing. The depth is bounded before parsing (mapping_file.cpp), so the recursion is.
+bool hugeNumberIn(const rapidjson::Value& value, std::vector<std::string>& path) {
+  constexpr double kLimit = 9223372036854775808.0;  // 2^63
+  if (value.IsDouble()) return value.GetDouble() >= kLimit || value.GetDouble() <= -kLimit;
+  if (value.IsArray()) {
+    for (rapidjson::SizeType i = 0; i < value.Size(); ++i)
+      if (hugeNumberIn(value[i], path)) {
+        path.push_back(std::to_string(i));
+        return true;
+      }
+  } else if (value.IsObject()) {
+    for (const auto& member : value.GetObject())
+      if (hugeNumberIn(member.value, path)) {
+        path.emplace_back(member.name.GetString(), member.name.GetStringLength());
+        return true;
+      }
+  }
+  return false;
+}
+
+std::optional<std::string> hugeNumberProblem(const rapidjson::Value& document) {
+  std::vector<std::string> path;
+  if (!hugeNumberIn(document, path)) return std::nullopt;
+  std::string text;
+  for (auto segment = path.rbegin(); segment != path.rend(); ++segment)
+    text += "/" + *segment;
+  return (text.empty() ? "/" : text) + ": number out of range (magnitude 2^63 or more)";
+}
+
 }  // namespace
 
 std::optional<std::string> schemaProblem(std::string_view file_name, const rapidjson::Document& document) {
   const rapidjson::SchemaDocument* schema = schemaFor(file_name);
   if (!schema) return "no schema for " + std::string(file_name);
+  if (auto huge = hugeNumberProblem(document)) return huge;
   rapidjson::SchemaValidator validator(*schema);
   if (document.Accept(validator)) return std::nullopt;
   std::string keyword = validator.GetInvalidSchemaKeyword();

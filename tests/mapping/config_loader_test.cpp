@@ -171,6 +171,25 @@ TEST(BrokenMappings, DeepNestingIsRefusedAtOnceWithLineAndColumn) {
   std::printf("%s: %.3f s CPU\n", "mappings nested 100,000 deep", seconds);  // the figure README.md reports
 }
 
+// A number beyond the 64-bit range where the schema checks an enum: RapidJSON's validator
+// hashed it by a cast with undefined behaviour (fuzz/regressions/mappings/). Refused first, with
+// its path: criterion 0, grade 0 (the first `beyond`), its only threshold's `times`.
+TEST(BrokenMappings, NumberBeyondInt64IsRefusedBeforeTheSchema) {
+  MappingsCopy copy;
+  copy.replace("ctcae.json", "\"times\": \"ULN\", \"factor\": 1.0", "\"times\": 1e32, \"factor\": 1.0");
+  auto p = problemsOf(copy);
+  ASSERT_EQ(p.size(), 1u) << joined(p);
+  EXPECT_EQ(p[0], copy.path("ctcae.json") + ": /criteria/0/grades/0/beyond/0/times: number out of range (magnitude 2^63 or more)");
+}
+
+TEST(BrokenMappings, NegativeNumberBeyondInt64IsRefusedToo) {
+  MappingsCopy copy;
+  copy.replace("ctcae.json", "\"times\": \"ULN\", \"factor\": 1.0", "\"times\": \"ULN\", \"factor\": -1e19");
+  auto p = problemsOf(copy);
+  ASSERT_EQ(p.size(), 1u) << joined(p);
+  EXPECT_EQ(p[0], copy.path("ctcae.json") + ": /criteria/0/grades/0/beyond/0/factor: number out of range (magnitude 2^63 or more)");
+}
+
 TEST(BrokenMappings, MissingFile) {
   MappingsCopy copy;
   std::filesystem::remove(copy.dir() / "ctcae.json");

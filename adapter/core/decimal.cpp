@@ -165,6 +165,11 @@ std::optional<Decimal> Decimal::make(Int128 mantissa, int scale) {
   return Decimal(mantissa, scale);
 }
 
+std::optional<Decimal> Decimal::fromParts(Int128 mantissa, int scale) {
+  if (scale < 0 || scale > kMaxScale || digitCount(mantissa) > kMaxDigits) return std::nullopt;
+  return Decimal(mantissa, scale);
+}
+
 Decimal::Parsed Decimal::read(std::string_view text) {
   const std::optional<NumberParts> parts = splitNumber(text);
   if (!parts) return {std::nullopt, ParseError::NotANumber};

@@ -14,6 +14,7 @@ namespace fa::core {
 
 // __int128 is a GCC/Clang extension; __extension__ keeps -Wpedantic quiet about it.
 __extension__ typedef __int128 Int128;
+__extension__ typedef unsigned __int128 UInt128;
 
 class Decimal {
  public:
@@ -63,6 +64,11 @@ class Decimal {
   long double toLongDouble() const;
   // Shortest exact text: "20.52", "100000", "0.0325", "-3".
   std::string toString() const;
+  // The value as mantissa / 10^scale, for a compact binary form (engine/record_codec.h);
+  // fromParts(d.mantissa(), d.scale()) == d, and nullopt for parts no Decimal can have.
+  Int128 mantissa() const { return mantissa_; }
+  int scale() const { return scale_; }
+  static std::optional<Decimal> fromParts(Int128 mantissa, int scale);
 
   friend std::strong_ordering operator<=>(const Decimal& a, const Decimal& b);
   friend bool operator==(const Decimal& a, const Decimal& b) { return (a <=> b) == 0; }

@@ -51,11 +51,20 @@ void ByteWriter::optionalI64(const std::optional<std::int64_t>& v) {
   if (v) i64(*v);
 }
 
-// As its shortest exact text: Decimal::parse of it gives the same value back, and every use of
-// a record's decimals (comparison, grading, printing) depends on the value only.
+// As its scale (one byte) and its mantissa (zig-zag, 7 bits a byte; |mantissa| < 10^36 < 2^120):
+// the exact value back without the text round trip, which took about 8% of a trial-only map.
 void ByteWriter::optionalDecimal(const std::optional<core::Decimal>& d) {
   byte(d ? 1 : 0);
-  if (d) text(d->toString());
+  if (!d) return;
+  byte(static_cast<std::uint8_t>(d->scale()));
+  const core::Int128 m = d->mantissa();
+  auto u = static_cast<core::UInt128>(m);
+  u = (u << 1) ^ (m < 0 ? ~static_cast<core::UInt128>(0) : 0);
+  while (u >= 0x80) {
+    out_.push_back(static_cast<char>((u & 0x7f) | 0x80));
+    u >>= 7;
+  }
+  out_.push_back(static_cast<char>(u));
 }
 
 std::uint64_t ByteReader::u64() {
@@ -98,7 +107,16 @@ std::optional<std::int64_t> ByteReader::optionalI64() {
 
 std::optional<core::Decimal> ByteReader::optionalDecimal() {
   if (!byte()) return std::nullopt;
-  auto d = core::Decimal::parse(text());
+  const int scale = byte();
+  core::UInt128 u = 0;
+  for (int shift = 0;; shift += 7) {
+    if (shift >= 128) truncated();
+    const std::uint8_t b = byte();
+    u |= static_cast<core::UInt128>(b & 0x7f) << shift;
+    if (!(b & 0x80)) break;
+  }
+  const auto m = static_cast<core::Int128>((u >> 1) ^ (~(u & 1) + 1));
+  auto d = core::Decimal::fromParts(m, scale);
   if (!d) truncated();
   return d;
 }

@@ -117,6 +117,48 @@ TEST(RecordCodec, RoundTripKeepsEveryField) {
   EXPECT_FALSE(back.range.low.has_value());
 }
 
+// A decimal is [present][scale][zig-zag mantissa, 7 bits a byte]. "20.52" is 2052 / 10^2:
+// zig-zag 2052 -> 4104 = 0b100000_0001000 -> 0x88 (low 7 bits 0001000, more follows), 0x20.
+// "-0.0325" is -325 / 10^4: zig-zag -> 649 = 0b101_0001001 -> 0x89, 0x05.
+TEST(RecordCodec, DecimalBytesWorkedByHand) {
+  std::string bytes;
+  engine::ByteWriter w(bytes);
+  w.optionalDecimal(core::Decimal::parse("20.52"));
+  w.optionalDecimal(core::Decimal::parse("-0.0325"));
+  w.optionalDecimal(std::nullopt);
+  EXPECT_EQ(bytes, std::string("\x01\x02\x88\x20\x01\x04\x89\x05\x00", 9));
+}
+
+TEST(RecordCodec, DecimalExtremesRoundTripExactly) {
+  // The largest and smallest magnitudes a Decimal holds (36 digits; 30 fraction digits), a
+  // value with trailing zeros, zero and a negative whole number.
+  const char* texts[] = {"999999999999999999999999999999999999", "-999999999999999999999999999999999999",
+                         "0.000000000000000000000000000001", "1.10", "0", "-3"};
+  for (const char* text : texts) {
+    const auto d = core::Decimal::parse(text);
+    ASSERT_TRUE(d.has_value()) << text;
+    std::string bytes;
+    engine::ByteWriter w(bytes);
+    w.optionalDecimal(d);
+    engine::ByteReader r(bytes);
+    const auto back = r.optionalDecimal();
+    EXPECT_TRUE(r.done()) << text;
+    ASSERT_TRUE(back.has_value()) << text;
+    EXPECT_EQ(back->mantissa(), d->mantissa()) << text;
+    EXPECT_EQ(back->scale(), d->scale()) << text;
+    EXPECT_EQ(back->toString(), d->toString()) << text;
+  }
+}
+
+TEST(RecordCodec, DecimalWithImpossiblePartsThrows) {
+  // Scale 31 is past kMaxScale (30): no Decimal has it, so the bytes are malformed.
+  engine::ByteReader scale(std::string_view("\x01\x1f\x02", 3));
+  EXPECT_THROW(scale.optionalDecimal(), std::runtime_error);
+  // A mantissa whose varint never ends.
+  engine::ByteReader endless(std::string(1, '\x01') + std::string(1, '\x00') + std::string(20, '\xff'));
+  EXPECT_THROW(endless.optionalDecimal(), std::runtime_error);
+}
+
 TEST(RecordCodec, TruncatedBytesThrow) {
   engine::ByteReader r(
       std::string_view("\x05"

@@ -247,7 +247,7 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
   return r;
 }
 
-void MappingSession::resolveId(std::string_view id, std::vector<std::string>& entries, SortedRuns& resolved,
+void MappingSession::resolveId(std::string_view id, std::span<const std::string> entries, SortedRuns& resolved,
                                Winners& winners) const {
   std::vector<VersionKey> keys;
   std::vector<std::string_view> records;  // "" for an off-roster marker
@@ -328,16 +328,19 @@ void MappingSession::finish(const RecordSink& sink) {
   SortedRuns resolved(options_.memory_budget / 2, options_.spill_directory);
   Winners winners;
   std::string id;
+  // An id's versions; the strings are reused from id to id (no allocation per version).
   std::vector<std::string> group;
+  std::size_t versions = 0;
   by_id_->forEach([&](std::string_view entryId, std::string_view payload) {
-    if (!group.empty() && entryId != id) {
-      resolveId(id, group, resolved, winners);
-      group.clear();
+    if (versions > 0 && entryId != id) {
+      resolveId(id, std::span(group.data(), versions), resolved, winners);
+      versions = 0;
     }
-    if (group.empty()) id.assign(entryId);
-    group.emplace_back(payload);
+    if (versions == 0) id.assign(entryId);
+    if (versions == group.size()) group.emplace_back();
+    group[versions++].assign(payload);
   });
-  if (!group.empty()) resolveId(id, group, resolved, winners);
+  if (versions > 0) resolveId(id, std::span(group.data(), versions), resolved, winners);
   by_id_.reset();
   // With several baseline windows the last in key order counts, as a map assignment does.
   std::map<std::pair<std::size_t, std::size_t>, const Winner*> baselines;

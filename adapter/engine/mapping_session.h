@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -92,7 +93,7 @@ class MappingSession : public fhir::ResourceSink {
                          std::string& element) const;
   void keepVersion(const std::string& id, const VersionKey& key, const OutcomeRecord* record);
   // One id's entries (in arrival order) to its record, if it has one, into `resolved`.
-  void resolveId(std::string_view id, std::vector<std::string>& entries, SortedRuns& resolved, Winners& winners) const;
+  void resolveId(std::string_view id, std::span<const std::string> entries, SortedRuns& resolved, Winners& winners) const;
   void considerForSelection(const OutcomeRecord& r, Winners& winners) const;
   void markAndGrade(OutcomeRecord& r, const Winners& winners,
                     const std::map<std::pair<std::size_t, std::size_t>, const Winner*>& baselines) const;

@@ -155,7 +155,8 @@ TEST(RecordCodec, DecimalWithImpossiblePartsThrows) {
   engine::ByteReader scale(std::string_view("\x01\x1f\x02", 3));
   EXPECT_THROW(scale.optionalDecimal(), std::runtime_error);
   // A mantissa whose varint never ends.
-  engine::ByteReader endless(std::string(1, '\x01') + std::string(1, '\x00') + std::string(20, '\xff'));
+  const std::string never_ends = std::string("\x01\x00", 2) + std::string(20, '\xff');  // present, scale 0, 20 x 0xff
+  engine::ByteReader endless(never_ends);
   EXPECT_THROW(endless.optionalDecimal(), std::runtime_error);
 }
 

@@ -132,8 +132,12 @@ TEST(RecordCodec, DecimalBytesWorkedByHand) {
 TEST(RecordCodec, DecimalExtremesRoundTripExactly) {
   // The largest and smallest magnitudes a Decimal holds (36 digits; 30 fraction digits), a
   // value with trailing zeros, zero and a negative whole number.
-  const char* texts[] = {"999999999999999999999999999999999999", "-999999999999999999999999999999999999",
-                         "0.000000000000000000000000000001", "1.10", "0", "-3"};
+  const char* texts[] = {"999999999999999999999999999999999999",
+                         "-999999999999999999999999999999999999",
+                         "0.000000000000000000000000000001",
+                         "1.10",
+                         "0",
+                         "-3"};
   for (const char* text : texts) {
     const auto d = core::Decimal::parse(text);
     ASSERT_TRUE(d.has_value()) << text;

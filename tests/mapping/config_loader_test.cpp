@@ -179,7 +179,8 @@ TEST(BrokenMappings, NumberBeyondInt64IsRefusedBeforeTheSchema) {
   copy.replace("ctcae.json", "\"times\": \"ULN\", \"factor\": 1.0", "\"times\": 1e32, \"factor\": 1.0");
   auto p = problemsOf(copy);
   ASSERT_EQ(p.size(), 1u) << joined(p);
-  EXPECT_EQ(p[0], copy.path("ctcae.json") + ": /criteria/0/grades/0/beyond/0/times: number out of range (magnitude 2^63 or more)");
+  EXPECT_EQ(p[0],
+            copy.path("ctcae.json") + ": /criteria/0/grades/0/beyond/0/times: number out of range (magnitude 2^63 or more)");
 }
 
 TEST(BrokenMappings, NegativeNumberBeyondInt64IsRefusedToo) {
@@ -187,7 +188,8 @@ TEST(BrokenMappings, NegativeNumberBeyondInt64IsRefusedToo) {
   copy.replace("ctcae.json", "\"times\": \"ULN\", \"factor\": 1.0", "\"times\": \"ULN\", \"factor\": -1e19");
   auto p = problemsOf(copy);
   ASSERT_EQ(p.size(), 1u) << joined(p);
-  EXPECT_EQ(p[0], copy.path("ctcae.json") + ": /criteria/0/grades/0/beyond/0/factor: number out of range (magnitude 2^63 or more)");
+  EXPECT_EQ(p[0],
+            copy.path("ctcae.json") + ": /criteria/0/grades/0/beyond/0/factor: number out of range (magnitude 2^63 or more)");
 }
 
 TEST(BrokenMappings, MissingFile) {

@@ -1,6 +1,6 @@
 #pragma once
 // One fhir-mappings file read and checked on its own, the first stage of loading: valid JSON,
-// nesting within the limit (docs/fhir-servers.md "Nesting"), and its JSON Schema. The second
+// nesting within the limit (docs/fhir-servers.md "Hostile input"), and its JSON Schema. The second
 // stage (config_loader.h) checks what spans files. The stages are apart so that a file is
 // checked once and can be used again: the fuzz harness mutates one file and keeps the other
 // four, which is what makes millions of executions of the loader affordable.

@@ -24,7 +24,7 @@ std::string lineAndColumn(const std::string& text, size_t offset) {
   return "line " + std::to_string(line) + " column " + std::to_string(column);
 }
 
-// The first problem found, or nothing; on success `f.document` holds the file.
+// Puts the first problem found into `f.problems`; with none, `f.document` holds the file.
 void check(MappingFile& f) {
   auto problem = [&f](const std::string& where, const std::string& what) {
     f.problems.push_back(where.empty() ? f.label + ": " + what : f.label + ": " + where + ": " + what);

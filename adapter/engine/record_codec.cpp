@@ -21,19 +21,46 @@ std::optional<Enum> readOptionalEnum(ByteReader& r) {
   return static_cast<Enum>(b - 1);
 }
 
+// Unsigned varints, 7 bits a byte, low bits first; 64-bit for counts, 128-bit for mantissas.
+template <typename Unsigned>
+void appendVarint(std::string& out, Unsigned v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+template <typename Unsigned>
+Unsigned readVarint(ByteReader& r) {
+  Unsigned v = 0;
+  for (unsigned shift = 0; shift < sizeof(Unsigned) * 8; shift += 7) {
+    const std::uint8_t b = r.byte();
+    v |= static_cast<Unsigned>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+  }
+  truncated();
+}
+
+// Zig-zag: small magnitudes of either sign stay short (0 -> 0, -1 -> 1, 1 -> 2, ...).
+template <typename Unsigned, typename Signed>
+Unsigned zigZag(Signed v) {
+  return (static_cast<Unsigned>(v) << 1) ^ (v < 0 ? ~Unsigned{0} : 0);
+}
+
+template <typename Signed, typename Unsigned>
+Signed unZigZag(Unsigned u) {
+  return static_cast<Signed>((u >> 1) ^ (~(u & 1) + 1));
+}
+
 }  // namespace
 
 void ByteWriter::u64(std::uint64_t v) {
-  while (v >= 0x80) {
-    out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out_.push_back(static_cast<char>(v));
+  appendVarint(out_, v);
 }
 
 void ByteWriter::i64(std::int64_t v) {
-  const auto u = static_cast<std::uint64_t>(v);
-  u64((u << 1) ^ (v < 0 ? ~std::uint64_t{0} : 0));
+  u64(zigZag<std::uint64_t>(v));
 }
 
 void ByteWriter::text(std::string_view s) {
@@ -57,29 +84,15 @@ void ByteWriter::optionalDecimal(const std::optional<core::Decimal>& d) {
   byte(d ? 1 : 0);
   if (!d) return;
   byte(static_cast<std::uint8_t>(d->scale()));
-  const core::Int128 m = d->mantissa();
-  auto u = static_cast<core::UInt128>(m);
-  u = (u << 1) ^ (m < 0 ? ~static_cast<core::UInt128>(0) : 0);
-  while (u >= 0x80) {
-    out_.push_back(static_cast<char>((u & 0x7f) | 0x80));
-    u >>= 7;
-  }
-  out_.push_back(static_cast<char>(u));
+  appendVarint(out_, zigZag<core::UInt128>(d->mantissa()));
 }
 
 std::uint64_t ByteReader::u64() {
-  std::uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    const std::uint8_t b = byte();
-    v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) return v;
-  }
-  truncated();
+  return readVarint<std::uint64_t>(*this);
 }
 
 std::int64_t ByteReader::i64() {
-  const std::uint64_t u = u64();
-  return static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1));
+  return unZigZag<std::int64_t>(u64());
 }
 
 std::uint8_t ByteReader::byte() {
@@ -108,14 +121,7 @@ std::optional<std::int64_t> ByteReader::optionalI64() {
 std::optional<core::Decimal> ByteReader::optionalDecimal() {
   if (!byte()) return std::nullopt;
   const int scale = byte();
-  core::UInt128 u = 0;
-  for (int shift = 0;; shift += 7) {
-    if (shift >= 128) truncated();
-    const std::uint8_t b = byte();
-    u |= static_cast<core::UInt128>(b & 0x7f) << shift;
-    if (!(b & 0x80)) break;
-  }
-  const auto m = static_cast<core::Int128>((u >> 1) ^ (~(u & 1) + 1));
+  const auto m = unZigZag<core::Int128>(readVarint<core::UInt128>(*this));
   auto d = core::Decimal::fromParts(m, scale);
   if (!d) truncated();
   return d;

@@ -7,6 +7,12 @@
 
 namespace fa::mapping {
 
+// One problem as ConfigError lists it: "<file>: <where>: <what>", or "<file>: <what>" when
+// `where` (a JSON path, a line and column) is empty.
+inline std::string problemText(const std::string& label, const std::string& where, const std::string& what) {
+  return where.empty() ? label + ": " + what : label + ": " + where + ": " + what;
+}
+
 class ConfigError : public std::runtime_error {
  public:
   explicit ConfigError(std::vector<std::string> problems)

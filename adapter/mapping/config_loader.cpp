@@ -17,7 +17,7 @@ using rapidjson::Value;
 class Problems {
  public:
   void add(const std::string& label, const std::string& path, const std::string& what) {
-    list_.push_back(path.empty() ? label + ": " + what : label + ": " + path + ": " + what);
+    list_.push_back(problemText(label, path, what));
   }
   void add(std::string problem) { list_.push_back(std::move(problem)); }
   bool empty() const { return list_.empty(); }

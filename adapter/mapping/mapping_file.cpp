@@ -6,6 +6,7 @@
 #include <rapidjson/error/en.h>
 
 #include "common/json_depth.h"
+#include "mapping/config_error.h"
 #include "mapping/schema_check.h"
 
 namespace fa::mapping {
@@ -27,7 +28,7 @@ std::string lineAndColumn(const std::string& text, size_t offset) {
 // Puts the first problem found into `f.problems`; with none, `f.document` holds the file.
 void check(MappingFile& f) {
   auto problem = [&f](const std::string& where, const std::string& what) {
-    f.problems.push_back(where.empty() ? f.label + ": " + what : f.label + ": " + where + ": " + what);
+    f.problems.push_back(problemText(f.label, where, what));
   };
   // Before any parse: the parser, the schema check and the loaders all recurse per level.
   if (auto deep = common::jsonTooDeepAt(f.text)) {
@@ -67,7 +68,7 @@ std::shared_ptr<const MappingFile> readMappingFile(const std::filesystem::path& 
     auto f = std::make_shared<MappingFile>();
     f->name = name;
     f->label = label;
-    f->problems.push_back(label + ": /: cannot be read (missing or no permission)");
+    f->problems.push_back(problemText(label, "/", "cannot be read (missing or no permission)"));
     return f;
   }
   std::stringstream text;

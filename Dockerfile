@@ -27,7 +27,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config ca-certificates \
       rapidjson-dev libboost1.81-dev libboost-url1.81-dev libssl-dev \
       libspdlog-dev libfmt-dev libsqlite3-dev libcli11-dev libtomlplusplus-dev libsystemd-dev \
-      libhowardhinnant-date-dev tzdata \
+      libhowardhinnant-date-dev tzdata libsimdjson-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -49,7 +49,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates libssl3 libsqlite3-0 libboost-url1.81.0 libspdlog1.10 libfmt9 libtomlplusplus3 libsystemd0 \
-      libdate-tz3 tzdata \
+      libdate-tz3 libsimdjson14 tzdata \
       busybox \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && groupadd --system --gid 10001 fhir-adapter \

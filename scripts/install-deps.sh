@@ -20,6 +20,7 @@ packages=(
   libhowardhinnant-date-dev tzdata
   libkainjow-mustache-dev
   libargon2-dev
+  libsimdjson-dev  # the quick look at NDJSON lines (adapter/fhir/line_triage.h)
   chromium chromium-driver fonts-dejavu-core
   python3-pandas
 )

@@ -99,19 +99,35 @@ void MappingSession::rejectInput(const std::string& where, const std::string& wh
   if (on_rejection_) on_rejection_({where, "", why});
 }
 
-std::optional<std::size_t> MappingSession::matchAnalyte(const fhir::JsonValue& resource) {
+std::optional<std::size_t> MappingSession::analyteOfCoding(std::string_view system, std::string_view code) {
   // The key "system|code" is built in a reused buffer: no allocation per coding.
+  coding_key_.assign(system);
+  coding_key_ += '|';
+  coding_key_.append(code);
+  auto it = config_->coding_index.find(coding_key_);
+  if (it == config_->coding_index.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::size_t> MappingSession::matchAnalyte(const fhir::JsonValue& resource) {
   std::optional<std::size_t> analyte;
   fhir::forEachCodeCoding(resource, [&](std::string_view system, std::string_view code) {
-    coding_key_.assign(system);
-    coding_key_ += '|';
-    coding_key_.append(code);
-    auto it = config_->coding_index.find(coding_key_);
-    if (it == config_->coding_index.end()) return false;
-    analyte = it->second;
-    return true;
+    analyte = analyteOfCoding(system, code);
+    return analyte.has_value();
   });
   return analyte;
+}
+
+// The same decision as the start of onResource, on what the quick look saw.
+bool MappingSession::ignoredAtAGlance(const fhir::QuickResource& resource) {
+  if (resource.resource_type == "Observation") {
+    for (const fhir::CodingView& coding : *resource.codings) {
+      if (analyteOfCoding(coding.system, coding.code)) return false;
+    }
+  }
+  ++counts_.resources_read;
+  ++counts_.ignored;
+  return true;
 }
 
 void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::ResourceLocation& where,

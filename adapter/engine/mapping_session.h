@@ -53,6 +53,9 @@ struct SessionOptions {
   // /tmp) and merged back, so memory stays flat whatever the input size.
   std::size_t memory_budget = std::size_t{64} << 20;
   std::string spill_directory;
+  // Take NDJSON lines of other resource types and codes at a glance (fhir/line_triage.h). Off
+  // only to compare both paths in tests: output and counts are the same either way.
+  bool quick_look = true;
 };
 
 class MappingSession : public fhir::ResourceSink {
@@ -66,6 +69,9 @@ class MappingSession : public fhir::ResourceSink {
                   const std::optional<fhir::BundlePosition>& position) override;
   void onDelete(const fhir::DeleteNotice& notice) override;
   void onInputError(const fhir::ResourceLocation& where, const std::string& message) override;
+  // Lines of other resource types and codes are taken at a glance (fhir/line_triage.h).
+  bool wantsQuickLook() const override { return options_.quick_look; }
+  bool ignoredAtAGlance(const fhir::QuickResource& resource) override;
   // An input that could not be opened counts as rejected input.
   void rejectInput(const std::string& where, const std::string& why);
 
@@ -87,6 +93,7 @@ class MappingSession : public fhir::ResourceSink {
 
   // The analyte whose code one of the resource's code.coding matches.
   std::optional<std::size_t> matchAnalyte(const fhir::JsonValue& resource);
+  std::optional<std::size_t> analyteOfCoding(std::string_view system, std::string_view code);
   void reject(const fhir::ResourceLocation& where, const std::string& resource, const std::string& why);
   // `element` names the part being evaluated, for the rejection when a rule throws.
   OutcomeRecord evaluate(const fhir::ObservationFacts& facts, std::size_t analyte, std::size_t subject,

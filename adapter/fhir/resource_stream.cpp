@@ -390,6 +390,39 @@ bool nextLineIsResource(InputBuffer& in, std::size_t offset) {
   return false;
 }
 
+// The quick look pays when most lines are ignored (a hospital export) and costs a second parse
+// of every line when they are not (a filtered trial export): it is paused for a while when
+// fewer than half of a window's lines were taken at a glance, then tried again.
+class QuickLookBudget {
+ public:
+  bool lookNow() {
+    if (paused_ == 0) return true;
+    --paused_;
+    return false;
+  }
+  void record(bool paid_off) {
+    ++looked_;
+    paid_ += paid_off ? 1 : 0;
+    if (looked_ < kWindow) return;
+    if (paid_ * 2 < looked_) paused_ = kPause;
+    looked_ = paid_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t kWindow = 512;
+  static constexpr std::size_t kPause = 16384;
+  std::size_t looked_ = 0, paid_ = 0, paused_ = 0;
+};
+
+// True when the sink took the line at a glance (fhir/line_triage.h).
+bool takenAtAGlance(std::optional<LineTriage>& triage, QuickLookBudget& budget, ResourceSink& sink, std::string_view line) {
+  if (!triage || !budget.lookNow()) return false;
+  const std::optional<QuickResource> quick = triage->look(line);
+  const bool taken = quick && sink.ignoredAtAGlance(*quick);
+  budget.record(taken);
+  return taken;
+}
+
 void readNdjson(InputBuffer& in, std::string_view label, ResourceSink& sink, std::uint64_t& counter, std::size_t lines_before) {
   // One pool for every line, over a fixed first block: values are freed in bulk after each
   // line and a typical resource (a few KB of values) costs no malloc at all. One Document for
@@ -398,6 +431,9 @@ void readNdjson(InputBuffer& in, std::string_view label, ResourceSink& sink, std
   rapidjson::MemoryPoolAllocator<> pool(poolBlock.get(), kPoolBlock);
   rapidjson::Document doc(&pool);
   ResourceLocation where{label, lines_before, {}};
+  std::optional<LineTriage> triage;
+  if (sink.wantsQuickLook()) triage.emplace();
+  QuickLookBudget budget;
   bool tooLong = false;
   while (auto length = in.ensureLine(tooLong)) {
     ++where.line;
@@ -408,7 +444,7 @@ void readNdjson(InputBuffer& in, std::string_view label, ResourceSink& sink, std
     }
     char* line = in.current();
     line[*length] = '\0';  // insitu parsing needs a terminator; the buffer keeps a spare byte
-    if (!isBlank(line, *length)) {
+    if (!isBlank(line, *length) && !takenAtAGlance(triage, budget, sink, std::string_view(line, *length))) {
       const common::BoundedParse parsed = common::parseInsituBounded<kLineFlags>(doc, line);
       if (parsed.result.IsError()) {
         sink.onInputError(where,

@@ -17,6 +17,7 @@
 
 #include "core/civil_time.h"
 #include "fhir/json_text.h"
+#include "fhir/line_triage.h"
 
 namespace fa::fhir {
 
@@ -52,6 +53,15 @@ class ResourceSink {
   virtual void onDelete(const DeleteNotice& notice) = 0;
   // Input that could not be read as JSON or as a FHIR resource: counted as rejected.
   virtual void onInputError(const ResourceLocation& where, const std::string& message) = 0;
+
+  // The quick look at NDJSON lines (fhir/line_triage.h), for sinks that ignore most resources.
+  // A sink that wants it is shown each line simdjson validated as an object with a string
+  // resourceType other than Bundle, and returns true when it takes that line as read and
+  // ignored (counting it as onResource would have); on false the line is parsed in full and
+  // reaches onResource. The reader may skip the look at any line: a sink's counts and output
+  // must not depend on it.
+  virtual bool wantsQuickLook() const { return false; }
+  virtual bool ignoredAtAGlance(const QuickResource& /*resource*/) { return false; }
 };
 
 // Reads one input to its end. `bundle_counter` numbers Bundles across all inputs of a run.

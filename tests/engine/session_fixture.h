@@ -175,9 +175,12 @@ inline std::shared_ptr<const mapping::Roster> rosterFrom(const std::string& csv)
 
 // Feeds several inputs (each a whole file's text) through one session.
 inline RunResult runInputs(const std::vector<std::string>& inputs, const std::string& roster = kDefaultRoster,
-                           std::shared_ptr<const mapping::TrialConfig> config = defaultConfig(), std::string base = "") {
+                           std::shared_ptr<const mapping::TrialConfig> config = defaultConfig(), std::string base = "",
+                           bool quick_look = true) {
   RunResult out;
-  engine::MappingSession session(config, rosterFrom(roster), engine::SessionOptions{std::move(base)},
+  engine::SessionOptions options{std::move(base)};
+  options.quick_look = quick_look;
+  engine::MappingSession session(config, rosterFrom(roster), options,
                                  [&out](const engine::Rejection& r) { out.rejections.push_back(r); });
   std::uint64_t bundles = 0;
   for (const std::string& text : inputs) {

@@ -24,7 +24,7 @@ struct CodingView {
 
 // What the quick look found on a valid line: views into the triage, valid until its next look().
 struct QuickResource {
-  std::string_view resource_type;      // the first root "resourceType" member, a string, not "Bundle"
+  std::string_view resource_type;          // the first root "resourceType" member, a string, not "Bundle"
   const std::vector<CodingView>* codings;  // root code.coding, in order (empty when not there)
 };
 

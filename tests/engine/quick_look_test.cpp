@@ -23,25 +23,34 @@ std::vector<std::string> rejectionTexts(const RunResult& run) {
   return out;
 }
 
-Obs albumin(const char* id) { return Obs(id).analyte("ALB").effective("2026-01-29").value(qty("42", "g/L")); }
+Obs albumin(const char* id) {
+  return Obs(id).analyte("ALB").effective("2026-01-29").value(qty("42", "g/L"));
+}
 
 TEST(QuickLook, SameRecordsCountsAndRejectionsWithAndWithoutIt) {
-  const std::string text =
-      albumin("on-roster").json() + "\n" +                                          // 1 record
-      albumin("off-roster").subject("Patient/elsewhere").json() + "\n" +            // 2 skipped
-      Obs("glu").loinc("2345-7").value(qty("5", "mmol/L")).json() + "\r\n" +        // 3 ignored (CRLF)
-      R"({"resourceType": "Patient", "id": "p1"})" "\n" +                           // 4 ignored
+  const std::vector<std::string> lines = {
+      albumin("on-roster").json(),                                         // 1: a record
+      albumin("off-roster").subject("Patient/elsewhere").json(),           // 2: skipped
+      Obs("glu").loinc("2345-7").value(qty("5", "mmol/L")).json() + "\r",  // 3: ignored (CRLF)
+      R"({"resourceType": "Patient", "id": "p1"})",                        // 4: ignored
       // 5: the trial's code written with an escape is still the trial's code: a record.
-      Obs("escaped").codeRaw(R"({"coding": [{"system": "http://loinc.org", "code": "1751\u002d7"}]})")
-          .effective("2026-01-29").value(qty("40", "g/L")).json() + "\n" +
+      Obs("escaped")
+          .codeRaw(R"({"coding": [{"system": "http://loinc.org", "code": "1751\u002d7"}]})")
+          .effective("2026-01-29")
+          .value(qty("40", "g/L"))
+          .json(),
       // 6: an unmatched code with an invalid status: ignored, not checked.
-      Obs("glu-bad").loinc("2345-7").status("nonsense").json() + "\n" +
+      Obs("glu-bad").loinc("2345-7").status("nonsense").json(),
       // 7: invalid UTF-8 in an unmatched line (simdjson refuses, RapidJSON reads it): ignored.
-      "{\"resourceType\": \"Observation\", \"id\": \"latin1\", \"note\": \"caf\xe9\"}\n" +
-      "{\"resourceType\": \"Observation\", \"id\": \n" +                            // 8 rejected
-      albumin("bad-status").status("done").json() + "\n" +                          // 9 rejected
-      R"({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": )" +  // 10 record
-      albumin("in-bundle").json() + "}]}\n";
+      "{\"resourceType\": \"Observation\", \"id\": \"latin1\", \"note\": \"caf\xe9\"}",
+      "{\"resourceType\": \"Observation\", \"id\": ",  // 8: rejected (broken JSON)
+      albumin("bad-status").status("done").json(),     // 9: rejected
+      // 10: a Bundle is opened by the full parse: its entry is a record.
+      R"({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": )" + albumin("in-bundle").json() + "}]}",
+  };
+  std::string text;
+  for (const std::string& line : lines)
+    text += line + "\n";
   const RunResult quick = runInputs({text}, kDefaultRoster, defaultConfig(), "", true);
   const RunResult full = runInputs({text}, kDefaultRoster, defaultConfig(), "", false);
 

@@ -24,9 +24,9 @@ TEST(LineTriage, SeesTypeAndCodingsAsTheFullParseDoes) {
   LineTriage triage;
   // The second "code" member is not the one FHIR readers take (findMember takes the first);
   // a coding that is not an object is skipped; a missing or non-string system reads as "".
-  const auto r = triage.look(
-      R"({"resourceType":"Observation","code":{"coding":[{"system":"http://loinc.org","code":"1975\u002d2"},)"
-      R"("x",{"code":"B-1"},{"system":7,"code":"C"}]},"code":{"coding":[{"code":"late"}]}})");
+  const auto r =
+      triage.look(R"({"resourceType":"Observation","code":{"coding":[{"system":"http://loinc.org","code":"1975\u002d2"},)"
+                  R"("x",{"code":"B-1"},{"system":7,"code":"C"}]},"code":{"coding":[{"code":"late"}]}})");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->resource_type, "Observation");
   EXPECT_EQ(codingTexts(*r), (std::vector<std::string>{"http://loinc.org|1975-2", "|B-1", "|C"}));
@@ -46,14 +46,14 @@ TEST(LineTriage, LeavesToTheFullParseWhatItCannotVouchFor) {
   LineTriage triage;
   const std::string deep = std::string(300, '[') + std::string(300, ']');
   const std::vector<std::string> lines = {
-      R"({"resourceType":"Observation",})",                  // grammar error
-      R"({"resourceType":"Observation"} {})",                // a second value after the first
-      R"([{"resourceType":"Observation"}])",                 // not an object
-      R"({"id":"x"})",                                       // no resourceType
-      R"({"resourceType":1})",                               // not a string
-      R"({"resourceType":"Bundle","entry":[]})",             // a Bundle is opened by the reader
-      "{\"resourceType\":\"Observation\",\"a\":\"\xff\"}",   // invalid UTF-8: RapidJSON takes it
-      R"({"resourceType":"Observation","a":"\ud800"})",      // a lone surrogate
+      R"({"resourceType":"Observation",})",                     // grammar error
+      R"({"resourceType":"Observation"} {})",                   // a second value after the first
+      R"([{"resourceType":"Observation"}])",                    // not an object
+      R"({"id":"x"})",                                          // no resourceType
+      R"({"resourceType":1})",                                  // not a string
+      R"({"resourceType":"Bundle","entry":[]})",                // a Bundle is opened by the reader
+      "{\"resourceType\":\"Observation\",\"a\":\"\xff\"}",      // invalid UTF-8: RapidJSON takes it
+      R"({"resourceType":"Observation","a":"\ud800"})",         // a lone surrogate
       R"({"resourceType":"Observation","deep":)" + deep + "}",  // past the nesting limit
   };
   for (const std::string& line : lines)

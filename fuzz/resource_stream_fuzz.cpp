@@ -94,12 +94,17 @@ class LoggingSink final : public fhir::ResourceSink {
   bool quick_;
 };
 
-std::string readLog(std::string& text, bool quick) {
+// Reads `text` (not empty: fmemopen refuses an empty buffer) as the file fuzz.ndjson.
+void readInto(std::string& text, fhir::ResourceSink& sink) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(fmemopen(text.data(), text.size(), "r"), &std::fclose);
   check(file != nullptr);
-  LoggingSink sink(quick);
   std::uint64_t bundles = 0;
   fhir::readResources(file.get(), "fuzz.ndjson", sink, bundles);
+}
+
+std::string readLog(std::string text, bool quick) {
+  LoggingSink sink(quick);
+  readInto(text, sink);
   return sink.log;
 }
 
@@ -113,14 +118,10 @@ int fuzzResourceStream(const std::uint8_t* data, std::size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
   if (!text.empty()) {
     // fmemopen refuses an empty buffer; parseBundlePage below still sees the empty input.
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(fmemopen(text.data(), text.size(), "r"), &std::fclose);
-    check(file != nullptr);
     ReadingSink sink;
-    std::uint64_t bundles = 0;
-    fhir::readResources(file.get(), "fuzz.ndjson", sink, bundles);
-    std::string again(reinterpret_cast<const char*>(data), size);
-    std::string once(reinterpret_cast<const char*>(data), size);
-    check(readLog(once, false) == readLog(again, true));
+    readInto(text, sink);
+    const std::string original(reinterpret_cast<const char*>(data), size);
+    check(readLog(original, false) == readLog(original, true));
   }
   std::string error;
   const std::string_view body(reinterpret_cast<const char*>(data), size);

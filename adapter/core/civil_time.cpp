@@ -63,9 +63,19 @@ std::string formatIsoDate(DayNumber z) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
-  return buf;
+  if (y < 0 || y > 9999) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
+    return buf;
+  }
+  // The usual years without snprintf: this runs for every record written out.
+  const auto uy = static_cast<unsigned>(y);
+  const char text[10] = {static_cast<char>('0' + uy / 1000),     static_cast<char>('0' + uy / 100 % 10),
+                         static_cast<char>('0' + uy / 10 % 10), static_cast<char>('0' + uy % 10),
+                         '-',                                  static_cast<char>('0' + m / 10),
+                         static_cast<char>('0' + m % 10),      '-',
+                         static_cast<char>('0' + d / 10),      static_cast<char>('0' + d % 10)};
+  return std::string(text, sizeof text);
 }
 
 std::optional<DayNumber> parseIsoDate(std::string_view text) {

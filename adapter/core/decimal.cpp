@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 
@@ -263,6 +264,9 @@ long double Decimal::toLongDouble() const {
   return static_cast<long double>(mantissa_) / std::pow(10.0L, static_cast<long double>(scale_));
 }
 
+// Digits are written backwards into a buffer (|mantissa| < 10^38: at most 38 digits, a point
+// and a sign); 64-bit division once the rest fits, since 128-bit division is a library call and
+// this runs for every value written out.
 std::string Decimal::toString() const {
   Int128 m = mantissa_;
   int s = scale_;
@@ -270,19 +274,29 @@ std::string Decimal::toString() const {
     m /= 10;
     --s;
   }
-  bool negative = m < 0;
-  Int128 a = absolute(m);
-  std::string digits;
-  do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(a % 10)));
+  const bool negative = m < 0;
+  UInt128 a = static_cast<UInt128>(absolute(m));
+  char buf[48];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  int written = 0;
+  auto digit = [&](unsigned d) {
+    if (written++ == s && s > 0) *--p = '.';
+    *--p = static_cast<char>('0' + d);
+  };
+  while (a > UINT64_MAX) {
+    digit(static_cast<unsigned>(a % 10));
     a /= 10;
-  } while (a > 0);
-  if (s > 0) {
-    if (static_cast<int>(digits.size()) <= s) digits.insert(0, static_cast<size_t>(s + 1) - digits.size(), '0');
-    digits.insert(digits.size() - static_cast<size_t>(s), 1, '.');
   }
-  if (negative) digits.insert(digits.begin(), '-');
-  return digits;
+  std::uint64_t small = static_cast<std::uint64_t>(a);
+  do {
+    digit(static_cast<unsigned>(small % 10));
+    small /= 10;
+  } while (small > 0);
+  while (written <= s && s > 0)
+    digit(0);  // "0.05": leading zeros up to one before the point
+  if (negative) *--p = '-';
+  return std::string(p, end);
 }
 
 // Exact: whole parts first, then the fraction parts aligned to the larger scale (each below

@@ -1,5 +1,6 @@
 #include "engine/record_writer.h"
 
+#include <array>
 #include <vector>
 
 #include "common/csv_field.h"
@@ -46,7 +47,10 @@ std::string_view textOf(const Cell& c) {
   return c.owned.empty() ? c.text : std::string_view(c.owned);
 }
 
-std::vector<Cell> cells(const OutcomeRecord& r) {
+constexpr std::size_t kRecordFields = 20;
+using Row = std::array<Cell, kRecordFields>;
+
+Row cells(const OutcomeRecord& r) {
   return {
       str(r.subject_id),
       str(r.analyte),
@@ -108,14 +112,32 @@ std::string csvHeader() {
   return out;
 }
 
+namespace {
+
+// `"name": ` for each field, with the separator before all but the first: the same for every
+// record, so written once.
+const std::vector<std::string>& ndjsonKeyPrefixes() {
+  static const std::vector<std::string> prefixes = [] {
+    std::vector<std::string> out;
+    for (const std::string& name : recordFieldNames()) {
+      std::string p = out.empty() ? "" : ", ";
+      fhir::appendJsonString(p, name);
+      p += ": ";
+      out.push_back(std::move(p));
+    }
+    return out;
+  }();
+  return prefixes;
+}
+
+}  // namespace
+
 void appendNdjson(std::string& out, const OutcomeRecord& r) {
-  const auto& names = recordFieldNames();
-  std::vector<Cell> row = cells(r);
+  const auto& prefixes = ndjsonKeyPrefixes();
+  const Row row = cells(r);
   out.push_back('{');
   for (std::size_t i = 0; i < row.size(); ++i) {
-    if (i) out += ", ";
-    fhir::appendJsonString(out, names[i]);
-    out += ": ";
+    out += prefixes[i];
     switch (row[i].kind) {
       case Cell::Kind::Null:
         out += "null";
@@ -132,7 +154,7 @@ void appendNdjson(std::string& out, const OutcomeRecord& r) {
 }
 
 void appendCsv(std::string& out, const OutcomeRecord& r) {
-  std::vector<Cell> row = cells(r);
+  const Row row = cells(r);
   for (std::size_t i = 0; i < row.size(); ++i) {
     if (i) out.push_back(',');
     if (row[i].kind != Cell::Kind::Null) common::appendCsvField(out, textOf(row[i]));

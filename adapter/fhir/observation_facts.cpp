@@ -10,44 +10,53 @@ struct Invalid {
   FieldError error;
 };
 
-[[noreturn]] void fail(std::string field, std::string message) {
-  throw Invalid{{std::move(field), std::move(message)}};
+// Paths are views, joined into text only when something fails: building them for every
+// element read cost an allocation each on the hot path.
+[[noreturn]] void fail(std::string_view field, std::string message) {
+  throw Invalid{{std::string(field), std::move(message)}};
 }
 
-std::optional<std::string> optionalText(const JsonValue& object, std::string_view name, const std::string& path) {
+[[noreturn]] void fail(std::string_view path, std::string_view member, std::string message) {
+  std::string field(path);
+  field += '.';
+  field += member;
+  fail(field, std::move(message));
+}
+
+std::optional<std::string> optionalText(const JsonValue& object, std::string_view name, std::string_view path) {
   const JsonValue* v = findMember(object, name);
   if (!v || v->IsNull()) return std::nullopt;
-  if (!v->IsString()) fail(path + "." + std::string(name), "must be a string");
+  if (!v->IsString()) fail(path, name, "must be a string");
   return std::string(v->GetString(), v->GetStringLength());
 }
 
-void readCodings(const JsonValue& codeable, const std::string& path, std::vector<CodingFacts>& out) {
+void readCodings(const JsonValue& codeable, std::string_view path, std::vector<CodingFacts>& out) {
   const JsonValue* codings = findMember(codeable, "coding");
   if (!codings) return;
-  if (!codings->IsArray()) fail(path + ".coding", "must be an array");
+  if (!codings->IsArray()) fail(path, "coding", "must be an array");
   for (const JsonValue& c : codings->GetArray()) {
-    if (!c.IsObject()) fail(path + ".coding", "entries must be objects");
+    if (!c.IsObject()) fail(path, "coding", "entries must be objects");
     out.push_back({std::string(stringMember(c, "system").value_or("")), std::string(stringMember(c, "code").value_or("")),
                    std::string(stringMember(c, "display").value_or(""))});
   }
 }
 
-QuantityFacts readQuantity(const JsonValue& q, const std::string& path) {
+QuantityFacts readQuantity(const JsonValue& q, std::string_view path) {
   if (!q.IsObject()) fail(path, "must be an object");
   QuantityFacts out;
   if (const JsonValue* v = findMember(q, "value"); v && !v->IsNull()) {
     // Numbers arrive as their text; a JSON string holding a number is tolerated, anything
     // else is not a decimal.
-    if (!v->IsString()) fail(path + ".value", "is not a decimal");
+    if (!v->IsString()) fail(path, "value", "is not a decimal");
     std::string text(v->GetString(), v->GetStringLength());
     core::Decimal::Parsed d = core::Decimal::read(text);
-    if (!d.value) fail(path + ".value", std::string(core::Decimal::describe(d.error)));
+    if (!d.value) fail(path, "value", std::string(core::Decimal::describe(d.error)));
     out.number_text = text;
     out.value = d.value;
   }
   if (auto c = optionalText(q, "comparator", path)) {
     auto comparator = core::parseComparator(*c);
-    if (!comparator) fail(path + ".comparator", "must be <, <=, > or >=");
+    if (!comparator) fail(path, "comparator", "must be <, <=, > or >=");
     out.comparator = *comparator;
   }
   out.unit.unit = optionalText(q, "unit", path);
@@ -56,12 +65,11 @@ QuantityFacts readQuantity(const JsonValue& q, const std::string& path) {
   return out;
 }
 
-core::FhirDateTime readDateTime(const JsonValue& object, std::string_view name, const std::string& path) {
+core::FhirDateTime readDateTime(const JsonValue& object, std::string_view name, std::string_view path) {
   const JsonValue* v = findMember(object, name);
-  const std::string field = path + "." + std::string(name);
-  if (!v->IsString()) fail(field, "must be a string");
+  if (!v->IsString()) fail(path, name, "must be a string");
   auto parsed = core::parseFhirDateTime(textOf(*v));
-  if (!parsed) fail(field, "is not a valid FHIR dateTime");
+  if (!parsed) fail(path, name, "is not a valid FHIR dateTime");
   return *parsed;
 }
 
@@ -89,12 +97,14 @@ void readValue(const JsonValue& obs, ObservationFacts& f) {
     std::string_view name(it->name.GetString(), it->name.GetStringLength());
     if (name.size() <= 5 || name.substr(0, 5) != "value") continue;
     f.value_type = std::string(name);
-    const std::string path = "Observation." + f.value_type;
     const JsonValue& v = it->value;
     if (name == "valueQuantity") {
       f.value_kind = ValueKind::Quantity;
-      f.quantity = readQuantity(v, path);
-    } else if (name == "valueString") {
+      f.quantity = readQuantity(v, "Observation.valueQuantity");
+      return;
+    }
+    const std::string path = "Observation." + f.value_type;  // the rarer choices
+    if (name == "valueString") {
       if (!v.IsString()) fail(path, "must be a string");
       f.value_kind = ValueKind::String;
       f.value_string = std::string(v.GetString(), v.GetStringLength());

@@ -30,6 +30,14 @@ TEST(CivilTime, DayNumbers) {
   EXPECT_EQ(formatIsoDate(-1), "1969-12-31");
 }
 
+// Years 0000-9999 are written digit by digit, others through snprintf: both give the ISO form.
+TEST(CivilTime, FormatsIsoDatesInAndOutsideFourDigitYears) {
+  EXPECT_EQ(formatIsoDate(daysFromCivil(2026, 3, 8)), "2026-03-08");
+  EXPECT_EQ(formatIsoDate(daysFromCivil(999, 12, 31)), "0999-12-31");
+  EXPECT_EQ(formatIsoDate(daysFromCivil(0, 1, 1)), "0000-01-01");
+  EXPECT_EQ(formatIsoDate(daysFromCivil(10000, 1, 1)), "10000-01-01");
+}
+
 TEST(CivilTime, ParseIsoDateNeedsARealCalendarDay) {
   EXPECT_EQ(parseIsoDate("2026-01-10"), daysFromCivil(2026, 1, 10));
   EXPECT_EQ(parseIsoDate("2024-02-29"), daysFromCivil(2024, 2, 29));

@@ -22,6 +22,16 @@ TEST(Decimal, ParsesJsonNumbersExactly) {
   EXPECT_EQ(D("170000000").toString(), "170000000");
 }
 
+// toString writes digits with 128-bit arithmetic until the rest fits 64 bits (2^64 - 1 =
+// 18446744073709551615, 20 digits): the 36-digit extremes cross that boundary.
+TEST(Decimal, WritesTheWidestValuesBack) {
+  EXPECT_EQ(D("-0.05").toString(), "-0.05");  // a leading "0." and a zero before the 5
+  EXPECT_EQ(D("0.000000000000000000000000000001").toString(), "0.000000000000000000000000000001");  // 10^-30
+  EXPECT_EQ(D("999999999999999999999999999999999999").toString(), "999999999999999999999999999999999999");
+  EXPECT_EQ(D("-123456.789012345678901234567890").toString(), "-123456.78901234567890123456789");  // trailing 0 dropped
+  EXPECT_EQ(D("18446744073709551616").toString(), "18446744073709551616");                          // 2^64
+}
+
 TEST(Decimal, RefusesTextThatIsNotAJsonNumber) {
   for (const char* bad : {".5", "1.", "", "-", "abc", "1,5", "1.2.3", "1e", "12 ", " 12", "0x10"}) {
     EXPECT_FALSE(Decimal::parse(bad).has_value()) << '"' << bad << '"';

@@ -26,8 +26,8 @@ void appendBigEndian(std::string& out, std::size_t value) {
     out.push_back(static_cast<char>((value >> shift) & 0xff));
 }
 
-std::string outputKey(std::size_t subject_rank, std::size_t analyte_rank, const OutcomeRecord& r) {
-  std::string key;
+void outputKey(std::size_t subject_rank, std::size_t analyte_rank, const OutcomeRecord& r, std::string& key) {
+  key.clear();
   appendBigEndian(key, subject_rank);
   appendBigEndian(key, analyte_rank);
   if (r.effective) {
@@ -38,7 +38,6 @@ std::string outputKey(std::size_t subject_rank, std::size_t analyte_rank, const 
     key.push_back('\0');
   }
   key += r.observation;
-  return key;
 }
 
 std::string_view observationOf(std::string_view key) {
@@ -264,28 +263,31 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
 }
 
 void MappingSession::resolveId(std::string_view id, std::span<const std::string> entries, SortedRuns& resolved,
-                               Winners& winners) const {
-  std::vector<VersionKey> keys;
-  std::vector<std::string_view> records;  // "" for an off-roster marker
+                               Winners& winners, ResolveScratch& scratch) const {
+  std::vector<std::string_view>& records = scratch.records;
+  records.clear();
+  std::size_t kept = 0;
   for (const std::string& e : entries) {
     ByteReader r(e);
-    VersionKey key = decodeVersionKey(r);
+    if (kept == scratch.keys.size()) scratch.keys.emplace_back();
+    decodeVersionKey(r, scratch.keys[kept]);
     const bool has = r.byte() != 0;
     if (!has && records.empty()) continue;  // before the id's first record: never stored
-    keys.push_back(std::move(key));
+    ++kept;
     records.push_back(has ? r.rest() : std::string_view());
   }
-  if (keys.empty()) return;
+  if (kept == 0) return;
+  const std::span<const VersionKey> keys(scratch.keys.data(), kept);
   static const std::vector<DeleteKey> kNoDeletes;
   auto d = deletes_.empty() ? deletes_.end() : deletes_.find(std::string(id));
   Resolution res = resolveVersions(keys, d == deletes_.end() ? kNoDeletes : d->second);
   if (res.state == Resolution::State::Hidden || records[res.reference].empty()) return;
   const std::size_t content = !records[res.content].empty() ? res.content : res.reference;
-  OutcomeRecord r;
+  OutcomeRecord& r = scratch.record;
   ByteReader reader(records[content]);
   decodeRecord(reader, r);
-  r.observation = "Observation/" + std::string(id);
-  if (!keys[res.reference].version_id.empty()) r.observation += "/_history/" + keys[res.reference].version_id;
+  r.observation.assign("Observation/").append(id);
+  if (!keys[res.reference].version_id.empty()) r.observation.append("/_history/").append(keys[res.reference].version_id);
   if (res.state == Resolution::State::Retracted) {
     r.status = "retracted";
     r.usable_status = false;
@@ -296,10 +298,11 @@ void MappingSession::resolveId(std::string_view id, std::span<const std::string>
     r.usable_status = isUsableStatus(r.status);
   }
   considerForSelection(r, winners);
-  std::string payload;
-  ByteWriter w(payload);
+  scratch.payload.clear();
+  ByteWriter w(scratch.payload);
   encodeRecord(w, r);
-  resolved.add(outputKey(subject_rank_[r.subject_index], analyte_rank_[r.analyte_index], r), payload);
+  outputKey(subject_rank_[r.subject_index], analyte_rank_[r.analyte_index], r, scratch.key);
+  resolved.add(scratch.key, scratch.payload);
 }
 
 // Selection per subject, analyte and visit: the best eligible record so far.
@@ -343,36 +346,39 @@ void MappingSession::finish(const RecordSink& sink) {
   //    output; the selection winners are known once every id is resolved.
   SortedRuns resolved(options_.memory_budget / 2, options_.spill_directory);
   Winners winners;
+  ResolveScratch scratch;
   std::string id;
   // An id's versions; the strings are reused from id to id (no allocation per version).
   std::vector<std::string> group;
   std::size_t versions = 0;
   by_id_->forEach([&](std::string_view entryId, std::string_view payload) {
     if (versions > 0 && entryId != id) {
-      resolveId(id, std::span(group.data(), versions), resolved, winners);
+      resolveId(id, std::span(group.data(), versions), resolved, winners, scratch);
       versions = 0;
     }
     if (versions == 0) id.assign(entryId);
     if (versions == group.size()) group.emplace_back();
     group[versions++].assign(payload);
   });
-  if (versions > 0) resolveId(id, std::span(group.data(), versions), resolved, winners);
+  if (versions > 0) resolveId(id, std::span(group.data(), versions), resolved, winners, scratch);
   by_id_.reset();
   // With several baseline windows the last in key order counts, as a map assignment does.
   std::map<std::pair<std::size_t, std::size_t>, const Winner*> baselines;
   for (const auto& [key, winner] : winners) {
     if (windows_.at(std::get<2>(key))->baseline) baselines[{std::get<0>(key), std::get<1>(key)}] = &winner;
   }
-  // 2. Records in output order, marked and graded as they go out.
+  // 2. Records in output order, marked and graded as they go out. One record is decoded into
+  // again and again (decodeRecord overwrites every field): a sink that only reads it leaves
+  // its strings' capacity for the next.
+  OutcomeRecord record;
   resolved.forEach([&](std::string_view key, std::string_view payload) {
     ByteReader r(payload);
-    OutcomeRecord record;
     decodeRecord(r, record);
-    record.observation = std::string(observationOf(key));
-    record.subject_id = roster_->subject(record.subject_index).subject_id;
+    record.observation.assign(observationOf(key));
+    record.subject_id.assign(roster_->subject(record.subject_index).subject_id);
     const mapping::AnalyteDefinition& analyte = config_->analytes[record.analyte_index];
-    record.analyte = analyte.code;
-    record.unit = analyte.standard_unit;
+    record.analyte.assign(analyte.code);
+    record.unit.assign(analyte.standard_unit);
     markAndGrade(record, winners, baselines);
     ++counts_.records_written;
     sink(std::move(record));

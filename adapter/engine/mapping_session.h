@@ -99,8 +99,16 @@ class MappingSession : public fhir::ResourceSink {
   OutcomeRecord evaluate(const fhir::ObservationFacts& facts, std::size_t analyte, std::size_t subject,
                          std::string& element) const;
   void keepVersion(const std::string& id, const VersionKey& key, const OutcomeRecord* record);
+  // What resolving reuses from one id to the next, so that it allocates nothing per id.
+  struct ResolveScratch {
+    std::vector<VersionKey> keys;
+    std::vector<std::string_view> records;  // "" for an off-roster marker
+    OutcomeRecord record;
+    std::string key, payload;
+  };
   // One id's entries (in arrival order) to its record, if it has one, into `resolved`.
-  void resolveId(std::string_view id, std::span<const std::string> entries, SortedRuns& resolved, Winners& winners) const;
+  void resolveId(std::string_view id, std::span<const std::string> entries, SortedRuns& resolved, Winners& winners,
+                 ResolveScratch& scratch) const;
   void considerForSelection(const OutcomeRecord& r, Winners& winners) const;
   void markAndGrade(OutcomeRecord& r, const Winners& winners,
                     const std::map<std::pair<std::size_t, std::size_t>, const Winner*>& baselines) const;

@@ -113,6 +113,16 @@ std::optional<std::string> ByteReader::optionalText() {
   return std::string(text());
 }
 
+void ByteReader::optionalTextInto(std::optional<std::string>& out) {
+  if (!byte()) {
+    out.reset();
+  } else if (out) {
+    out->assign(text());
+  } else {
+    out.emplace(text());
+  }
+}
+
 std::optional<std::int64_t> ByteReader::optionalI64() {
   if (!byte()) return std::nullopt;
   return i64();
@@ -139,13 +149,18 @@ void encodeVersionKey(ByteWriter& w, const VersionKey& key) {
 
 VersionKey decodeVersionKey(ByteReader& r) {
   VersionKey key;
-  key.version_id = std::string(r.text());
+  decodeVersionKey(r, key);
+  return key;
+}
+
+void decodeVersionKey(ByteReader& r, VersionKey& key) {
+  r.textInto(key.version_id);
   key.last_updated = r.optionalI64();
-  key.status = std::string(r.text());
+  r.textInto(key.status);
   key.seen = r.u64();
+  key.bundle.reset();
   if (r.byte()) key.bundle = r.u64();
   key.bundle_index = static_cast<std::size_t>(r.u64());
-  return key;
 }
 
 void encodeRecord(ByteWriter& w, const OutcomeRecord& rec) {
@@ -175,22 +190,24 @@ void encodeRecord(ByteWriter& w, const OutcomeRecord& rec) {
 void decodeRecord(ByteReader& r, OutcomeRecord& rec) {
   rec.subject_index = static_cast<std::size_t>(r.u64());
   rec.analyte_index = static_cast<std::size_t>(r.u64());
-  rec.resource_id = std::string(r.text());
-  rec.status = std::string(r.text());
+  r.textInto(rec.resource_id);
+  r.textInto(rec.status);
   rec.usable_status = r.byte() != 0;
-  rec.effective = r.optionalText();
+  r.optionalTextInto(rec.effective);
+  rec.study_day.reset();
   if (auto day = r.optionalI64()) rec.study_day = static_cast<core::StudyDay>(*day);
-  rec.visit = std::string(r.text());
+  r.textInto(rec.visit);
   rec.comparator = static_cast<core::Comparator>(r.byte());
   rec.value = r.optionalDecimal();
-  rec.source_value = r.optionalText();
-  rec.source_unit = r.optionalText();
+  r.optionalTextInto(rec.source_value);
+  r.optionalTextInto(rec.source_unit);
   rec.range.low = r.optionalDecimal();
   rec.range.high = r.optionalDecimal();
   rec.ref_source = readOptionalEnum<core::RangeSource>(r);
   rec.flag = readOptionalEnum<core::Flag>(r);
+  rec.ctcae_grade.reset();
   if (auto grade = r.optionalI64()) rec.ctcae_grade = static_cast<int>(*grade);
-  rec.reason = r.optionalText();
+  r.optionalTextInto(rec.reason);
   rec.collected = r.optionalI64();
   rec.last_updated = r.optionalI64();
   const std::uint8_t marks = r.byte();

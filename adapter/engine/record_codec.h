@@ -40,6 +40,10 @@ class ByteReader {
   std::uint8_t byte();
   std::string_view text();
   std::optional<std::string> optionalText();
+  // The same into existing strings: their capacity is reused, so decoding record after record
+  // into one scratch value allocates nothing once it has grown.
+  void textInto(std::string& out) { out.assign(text()); }
+  void optionalTextInto(std::optional<std::string>& out);
   std::optional<std::int64_t> optionalI64();
   std::optional<core::Decimal> optionalDecimal();
   std::string_view rest() const { return in_.substr(pos_); }
@@ -52,11 +56,13 @@ class ByteReader {
 
 void encodeVersionKey(ByteWriter& w, const VersionKey& key);
 VersionKey decodeVersionKey(ByteReader& r);
+void decodeVersionKey(ByteReader& r, VersionKey& into);  // overwrites every field
 
 // Everything of the record except subject_id, analyte and unit (from the indexes) and
 // observation (written by version resolution at finish()).
 void encodeRecord(ByteWriter& w, const OutcomeRecord& record);
-// Fills what encodeRecord wrote; the caller sets subject_id, analyte and unit.
+// Overwrites every field encodeRecord wrote (so one scratch record can be reused); the caller
+// sets subject_id, analyte, unit and observation.
 void decodeRecord(ByteReader& r, OutcomeRecord& record);
 
 }  // namespace fa::engine

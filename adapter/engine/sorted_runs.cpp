@@ -115,18 +115,30 @@ void SortedRuns::add(std::string_view key, std::string_view payload) {
   const std::size_t size = key.size() + payload.size();
   const std::size_t cost = size + sizeof(Held);
   if (held_bytes_ + cost > budget_ && !held_.empty()) spill();
-  if (block_used_ + size > block_size_) {
-    block_size_ = std::max(block_size_ == 0 ? kFirstBlock : std::min(block_size_ * 2, kBlock), size);
-    blocks_.emplace_back(new char[block_size_]);  // not make_unique: that would zero it
-    block_used_ = 0;
-  }
-  char* at = blocks_.back().get() + block_used_;
+  char* at = reserve(size);
   std::memcpy(at, key.data(), key.size());
   std::memcpy(at + key.size(), payload.data(), payload.size());
-  block_used_ += size;
   held_.push_back({at, static_cast<std::uint32_t>(key.size()), static_cast<std::uint32_t>(payload.size()), prefixOf(key)});
   held_bytes_ += cost;
   ++count_;
+}
+
+char* SortedRuns::reserve(std::size_t size) {
+  if (block_used_ + size > block_size_) {
+    if (!spare_.empty() && spare_.back().size >= size) {
+      blocks_.push_back(std::move(spare_.back()));
+      spare_.pop_back();
+    } else {
+      const std::size_t grown = block_size_ == 0 ? kFirstBlock : std::min(block_size_ * 2, kBlock);
+      const std::size_t want = std::max(spare_.empty() ? grown : kBlock, size);
+      blocks_.push_back({std::unique_ptr<char[]>(new char[want]), want});  // not make_unique: that would zero it
+    }
+    block_size_ = blocks_.back().size;
+    block_used_ = 0;
+  }
+  char* at = blocks_.back().data.get() + block_used_;
+  block_used_ += size;
+  return at;
 }
 
 void SortedRuns::sortHeld() {
@@ -136,9 +148,17 @@ void SortedRuns::sortHeld() {
   });
 }
 
-void SortedRuns::releaseHeld() {
+void SortedRuns::releaseHeld(bool keep_blocks) {
   held_.clear();
-  held_.shrink_to_fit();
+  if (keep_blocks) {
+    // Largest last: reserve() takes from the back. The first blocks are small, so they go first.
+    for (Block& b : blocks_)
+      spare_.push_back(std::move(b));
+    std::sort(spare_.begin(), spare_.end(), [](const Block& a, const Block& b) { return a.size < b.size; });
+  } else {
+    held_.shrink_to_fit();
+    spare_.clear();
+  }
   blocks_.clear();
   block_used_ = block_size_ = 0;
   held_bytes_ = 0;
@@ -160,7 +180,7 @@ void SortedRuns::spill() {
     }
   }
   writeAll(fd, out.data(), out.size());
-  releaseHeld();
+  releaseHeld(true);
 }
 
 void SortedRuns::forEach(const std::function<void(std::string_view, std::string_view)>& visit) {
@@ -168,10 +188,11 @@ void SortedRuns::forEach(const std::function<void(std::string_view, std::string_
     sortHeld();
     for (const Held& h : held_)
       visit(std::string_view(h.data, h.key_size), std::string_view(h.data + h.key_size, h.payload_size));
-    releaseHeld();
+    releaseHeld(false);
     return;
   }
-  if (!held_.empty()) spill();  // the memory goes to whoever runs next; the merge reads files only
+  if (!held_.empty()) spill();
+  releaseHeld(false);  // the memory goes to whoever runs next; the merge reads files only
   std::vector<RunReader> readers;
   std::vector<std::string> current(runs_.size());
   std::vector<std::size_t> keySize(runs_.size());

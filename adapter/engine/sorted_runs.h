@@ -39,13 +39,21 @@ class SortedRuns {
     std::uint32_t key_size, payload_size;
     std::uint64_t prefix;  // the key's first 8 bytes, big-endian: most comparisons end here
   };
+  struct Block {
+    std::unique_ptr<char[]> data;
+    std::size_t size;
+  };
   void spill();
   void sortHeld();
-  void releaseHeld();
+  void releaseHeld(bool keep_blocks);
+  char* reserve(std::size_t size);
 
   std::size_t budget_;
   std::string directory_;
-  std::vector<std::unique_ptr<char[]>> blocks_;  // fixed-size blocks: held entries never move
+  std::vector<Block> blocks_;  // held entries live here and never move
+  // Blocks emptied by a spill, filled again before any new one is allocated: a fresh block
+  // costs a page fault per 4 KB (glibc maps blocks this large afresh on every allocation).
+  std::vector<Block> spare_;
   std::size_t block_used_ = 0, block_size_ = 0;
   std::vector<Held> held_;
   std::size_t held_bytes_ = 0;

@@ -52,7 +52,7 @@ bool isNewerVersion(const VersionKey& a, const VersionKey& b) {
   return a.seen < b.seen;
 }
 
-Resolution resolveVersions(const std::vector<VersionKey>& versions, const std::vector<DeleteKey>& deletes) {
+Resolution resolveVersions(std::span<const VersionKey> versions, const std::vector<DeleteKey>& deletes) {
   Resolution r;
   size_t latest = 0;
   for (size_t i = 1; i < versions.size(); ++i) {

@@ -9,6 +9,7 @@
 // known version withdraws it like entered-in-error. Pure function.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,6 @@ bool isUsableStatus(const std::string& status);  // final, amended, corrected
 bool isNewerVersion(const VersionKey& a, const VersionKey& b);
 
 // `versions` must not be empty.
-Resolution resolveVersions(const std::vector<VersionKey>& versions, const std::vector<DeleteKey>& deletes);
+Resolution resolveVersions(std::span<const VersionKey> versions, const std::vector<DeleteKey>& deletes);
 
 }  // namespace fa::engine

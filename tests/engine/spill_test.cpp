@@ -69,6 +69,26 @@ TEST(SortedRuns, LargeEntries) {
   EXPECT_EQ(out[1], big);
 }
 
+// After a spill the emptied blocks are filled again (engine/sorted_runs.h): entries written
+// into reused blocks, and one too large for any of them, still come out whole and in order.
+// Each 100-byte payload entry costs 1 + 100 + 24 = 125 bytes of a 300-byte budget: two per run.
+TEST(SortedRuns, BlocksReusedAfterASpillKeepEveryEntry) {
+  engine::SortedRuns runs(300, "");
+  std::vector<std::string> added;
+  for (char key : std::string("hgfedcba")) {
+    added.push_back(std::string(1, key) + std::string(100, key));
+    add(runs, added.back());
+  }
+  const std::string big = "m" + std::string(2u << 20, 'm');  // past every spare block
+  add(runs, big);
+  add(runs, "n1");
+  EXPECT_EQ(runs.spilledRuns(), 5u);  // [h g] [f e] [d c] [b a] [m...]; "n1" still held
+  std::vector<std::string> expected(added.rbegin(), added.rend());  // a..h
+  expected.push_back(big);
+  expected.emplace_back("n1");
+  EXPECT_EQ(drain(runs), expected);
+}
+
 TEST(SortedRuns, UnwritableDirectoryIsAnError) {
   engine::SortedRuns runs(1, "/nonexistent-dir-for-spill-test");
   add(runs, "a");
@@ -115,6 +135,36 @@ TEST(RecordCodec, RoundTripKeepsEveryField) {
   EXPECT_TRUE(back.usable_status);
   EXPECT_FALSE(back.baseline);
   EXPECT_FALSE(back.range.low.has_value());
+}
+
+// Decoding into a record that already holds another one (the engine reuses one) leaves none
+// of the old fields behind: the absent optionals are reset, not kept.
+TEST(RecordCodec, DecodingOverwritesAReusedRecord) {
+  engine::OutcomeRecord full;
+  full.resource_id = "old";
+  full.effective = "2026-01-01";
+  full.study_day = 5;
+  full.value = core::Decimal::parse("1.5");
+  full.source_value = "1.5";
+  full.source_unit = "g/L";
+  full.ctcae_grade = 3;
+  full.reason = "old reason";
+  full.flag = core::Flag::High;
+  engine::OutcomeRecord sparse;
+  sparse.resource_id = "new";
+  sparse.status = "final";
+  std::string bytes;
+  engine::ByteWriter w(bytes);
+  engine::encodeRecord(w, sparse);
+  engine::ByteReader reader(bytes);
+  engine::decodeRecord(reader, full);
+  std::string a, b;
+  engine::appendNdjson(a, sparse);
+  engine::appendNdjson(b, full);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(full.resource_id, "new");
+  EXPECT_FALSE(full.effective || full.study_day || full.value || full.source_value || full.source_unit || full.ctcae_grade ||
+               full.reason || full.flag);
 }
 
 // A decimal is [present][scale][zig-zag mantissa, 7 bits a byte]. "20.52" is 2052 / 10^2:

@@ -179,7 +179,7 @@ void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::Res
     return;
   }
   OutcomeRecord record;
-  auto failure = evaluationFailure([&](std::string& element) { record = evaluate(facts, *analyte, *subject, element); });
+  auto failure = evaluationFailure([&](std::string_view& element) { record = evaluate(facts, *analyte, *subject, element); });
   if (failure) {
     reject(where, name, *failure);
     return;
@@ -206,13 +206,10 @@ void MappingSession::onDelete(const fhir::DeleteNotice& notice) {
 }
 
 OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::size_t analyte_index, std::size_t subject_index,
-                                       std::string& element) const {
+                                       std::string_view& element) const {
   const mapping::AnalyteDefinition& analyte = config_->analytes[analyte_index];
   const mapping::Subject& subject = roster_->subject(subject_index);
-  OutcomeRecord r;
-  r.subject_id = subject.subject_id;
-  r.analyte = analyte.code;
-  r.unit = analyte.standard_unit;
+  OutcomeRecord r;  // subject_id, analyte and unit are not kept (record_codec.h): finish() sets them
   r.resource_id = f.id;
   r.last_updated = f.last_updated;
   r.subject_index = subject_index;
@@ -220,7 +217,7 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
   r.status = f.status;
   r.usable_status = isUsableStatus(f.status);
 
-  element = "Observation.effective[x]";
+  element = "effective[x]";
   if (f.effective) {
     core::SiteTime t = core::toSiteTime(*f.effective, config_->time_zone);
     r.collected = t.instant;
@@ -232,7 +229,8 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
   const core::VisitWindow* window = r.study_day ? config_->visits.windowFor(*r.study_day) : nullptr;
   r.visit = window ? window->name : core::kUnscheduledVisit;
 
-  element = "Observation." + (f.value_type.empty() ? std::string("value[x]") : f.value_type);
+  const std::string_view valueElement = f.value_type.empty() ? std::string_view("value[x]") : std::string_view(f.value_type);
+  element = valueElement;
   EvaluatedValue value = evaluateValue(f, analyte);
   r.value = value.value;
   r.comparator = value.comparator;
@@ -240,11 +238,11 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
   r.source_unit = value.source_unit;
   r.reason = value.reason;
 
-  element = "Observation.referenceRange";
+  element = "referenceRange";
   SelectedRange range = selectRange(f, value, analyte, subject);
   r.range = range.range;
   r.ref_source = range.source;
-  element = "Observation." + (f.value_type.empty() ? std::string("value[x]") : f.value_type);
+  element = valueElement;
 
   if (value.known_flag) {
     r.flag = *value.known_flag;

@@ -95,9 +95,10 @@ class MappingSession : public fhir::ResourceSink {
   std::optional<std::size_t> matchAnalyte(const fhir::JsonValue& resource);
   std::optional<std::size_t> analyteOfCoding(std::string_view system, std::string_view code);
   void reject(const fhir::ResourceLocation& where, const std::string& resource, const std::string& why);
-  // `element` names the part being evaluated, for the rejection when a rule throws.
+  // `element` names the member being evaluated, for the rejection when a rule throws
+  // (record_guard.h); it views static text or `facts`.
   OutcomeRecord evaluate(const fhir::ObservationFacts& facts, std::size_t analyte, std::size_t subject,
-                         std::string& element) const;
+                         std::string_view& element) const;
   void keepVersion(const std::string& id, const VersionKey& key, const OutcomeRecord* record);
   // What resolving reuses from one id to the next, so that it allocates nothing per id.
   struct ResolveScratch {

@@ -18,8 +18,8 @@ Obs bili(const std::string& id) {
 }
 
 TEST(RecordGuard, AnExceptionBecomesTheRejectionNamingTheElement) {
-  auto failure = engine::evaluationFailure([](std::string& element) {
-    element = "Observation.valueQuantity";
+  auto failure = engine::evaluationFailure([](std::string_view& member) {
+    member = "valueQuantity";
     throw std::out_of_range("value out of range");
   });
   ASSERT_TRUE(failure.has_value());
@@ -27,14 +27,14 @@ TEST(RecordGuard, AnExceptionBecomesTheRejectionNamingTheElement) {
 }
 
 TEST(RecordGuard, AnythingThrownIsCaught) {
-  auto failure = engine::evaluationFailure([](std::string&) { throw 42; });
+  auto failure = engine::evaluationFailure([](std::string_view&) { throw 42; });
   ASSERT_TRUE(failure.has_value());
   EXPECT_EQ(*failure, "Observation: could not be evaluated");
 }
 
 TEST(RecordGuard, NormalReturnIsNoFailure) {
   int calls = 0;
-  EXPECT_FALSE(engine::evaluationFailure([&](std::string&) { ++calls; }).has_value());
+  EXPECT_FALSE(engine::evaluationFailure([&](std::string_view&) { ++calls; }).has_value());
   EXPECT_EQ(calls, 1);
 }
 

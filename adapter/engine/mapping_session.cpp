@@ -19,17 +19,23 @@ namespace {
 //
 // A resolved record entry: the key orders as docs/contract.md asks (outputOrder): subject_id,
 // analyte, effective (null first), observation. The ranks order subject_id and analyte code as
-// their texts do; big-endian, so that byte order is number order; effective ("YYYY-MM-DD",
-// never a NUL) ends with a NUL so that a shorter date sorts first, as std::string compares.
-void appendBigEndian(std::string& out, std::size_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((value >> shift) & 0xff));
+// their texts do; big-endian, so that byte order is number order, in `width` bytes each (2 when
+// both lists are that short, else 4: the same for every key of a session), so that the sort's
+// 16-byte prefix (sorted_runs.h) reaches into the date; effective ("YYYY-MM-DD", never a NUL)
+// ends with a NUL so that a shorter date sorts first, as std::string compares.
+void appendBigEndian(std::string& out, std::size_t value, std::size_t width) {
+  for (std::size_t shift = 8 * width; shift > 0; shift -= 8)
+    out.push_back(static_cast<char>((value >> (shift - 8)) & 0xff));
 }
 
-void outputKey(std::size_t subject_rank, std::size_t analyte_rank, const OutcomeRecord& r, std::string& key) {
+std::size_t rankWidth(std::size_t subjects, std::size_t analytes) {
+  return std::max(subjects, analytes) <= 0x10000 ? 2 : 4;
+}
+
+void outputKey(std::size_t width, std::size_t subject_rank, std::size_t analyte_rank, const OutcomeRecord& r, std::string& key) {
   key.clear();
-  appendBigEndian(key, subject_rank);
-  appendBigEndian(key, analyte_rank);
+  appendBigEndian(key, subject_rank, width);
+  appendBigEndian(key, analyte_rank, width);
   if (r.effective) {
     key.push_back('\1');
     key += *r.effective;
@@ -40,8 +46,8 @@ void outputKey(std::size_t subject_rank, std::size_t analyte_rank, const Outcome
   key += r.observation;
 }
 
-std::string_view observationOf(std::string_view key) {
-  std::size_t at = 8;
+std::string_view observationOf(std::string_view key, std::size_t width) {
+  std::size_t at = 2 * width;
   if (key.size() > at && key[at] == '\1') at = key.find('\0', at);
   return key.substr(std::min(at + 1, key.size()));
 }
@@ -80,6 +86,7 @@ MappingSession::MappingSession(std::shared_ptr<const mapping::TrialConfig> confi
     analyteCodes.push_back(a.code);
   subject_rank_ = ranksOf(subjectIds);
   analyte_rank_ = ranksOf(analyteCodes);
+  rank_width_ = rankWidth(subjectIds.size(), analyteCodes.size());
   for (const core::VisitWindow& w : config_->visits.windows())
     windows_[w.name] = &w;
 }
@@ -299,7 +306,7 @@ void MappingSession::resolveId(std::string_view id, std::span<const std::string>
   scratch.payload.clear();
   ByteWriter w(scratch.payload);
   encodeRecord(w, r);
-  outputKey(subject_rank_[r.subject_index], analyte_rank_[r.analyte_index], r, scratch.key);
+  outputKey(rank_width_, subject_rank_[r.subject_index], analyte_rank_[r.analyte_index], r, scratch.key);
   resolved.add(scratch.key, scratch.payload);
 }
 
@@ -372,7 +379,7 @@ void MappingSession::finish(const RecordSink& sink) {
   resolved.forEach([&](std::string_view key, std::string_view payload) {
     ByteReader r(payload);
     decodeRecord(r, record);
-    record.observation.assign(observationOf(key));
+    record.observation.assign(observationOf(key, rank_width_));
     record.subject_id.assign(roster_->subject(record.subject_index).subject_id);
     const mapping::AnalyteDefinition& analyte = config_->analytes[record.analyte_index];
     record.analyte.assign(analyte.code);

@@ -44,9 +44,9 @@ void writeAll(int fd, const char* data, std::size_t n) {
   }
 }
 
-std::uint64_t prefixOf(std::string_view key) {
+std::uint64_t prefixOf(std::string_view key, std::size_t from) {
   std::uint64_t p = 0;
-  for (std::size_t i = 0; i < 8; ++i)
+  for (std::size_t i = from; i < from + 8; ++i)
     p = (p << 8) | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
   return p;
 }
@@ -118,7 +118,8 @@ void SortedRuns::add(std::string_view key, std::string_view payload) {
   char* at = reserve(size);
   std::memcpy(at, key.data(), key.size());
   std::memcpy(at + key.size(), payload.data(), payload.size());
-  held_.push_back({at, static_cast<std::uint32_t>(key.size()), static_cast<std::uint32_t>(payload.size()), prefixOf(key)});
+  held_.push_back({at, static_cast<std::uint32_t>(key.size()), static_cast<std::uint32_t>(payload.size()),
+                   {prefixOf(key, 0), prefixOf(key, 8)}});
   held_bytes_ += cost;
   ++count_;
 }
@@ -143,8 +144,11 @@ char* SortedRuns::reserve(std::size_t size) {
 
 void SortedRuns::sortHeld() {
   std::stable_sort(held_.begin(), held_.end(), [](const Held& a, const Held& b) {
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return std::string_view(a.data, a.key_size) < std::string_view(b.data, b.key_size);
+    if (a.prefix[0] != b.prefix[0]) return a.prefix[0] < b.prefix[0];
+    if (a.prefix[1] != b.prefix[1]) return a.prefix[1] < b.prefix[1];
+    // The first 16 bytes are equal (or one key is shorter and zero-padded): the rest decides.
+    const std::size_t skip = std::min<std::size_t>({16, a.key_size, b.key_size});
+    return std::string_view(a.data + skip, a.key_size - skip) < std::string_view(b.data + skip, b.key_size - skip);
   });
 }
 

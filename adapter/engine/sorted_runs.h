@@ -37,7 +37,7 @@ class SortedRuns {
   struct Held {
     const char* data;  // key, then payload
     std::uint32_t key_size, payload_size;
-    std::uint64_t prefix;  // the key's first 8 bytes, big-endian: most comparisons end here
+    std::uint64_t prefix[2];  // the key's first 16 bytes (zero-padded), big-endian: most comparisons end here
   };
   struct Block {
     std::unique_ptr<char[]> data;

@@ -35,14 +35,28 @@ TEST(SortedRuns, UnderTheBudgetNothingSpills) {
 }
 
 TEST(SortedRuns, OverTheBudgetSpillsAndMergesStably) {
-  // Each entry costs its 2 bytes plus a 24-byte slot: a 60-byte budget holds two, so seven
+  // Each entry costs its 2 bytes plus a 32-byte slot: a 70-byte budget holds two (68), so seven
   // entries make four runs: [c1 a1] [b1 a2] [c2 b2] [a3].
-  engine::SortedRuns runs(60, "");
+  engine::SortedRuns runs(70, "");
   for (const char* e : {"c1", "a1", "b1", "a2", "c2", "b2", "a3"})
     add(runs, e);
   EXPECT_EQ(runs.spilledRuns(), 3u);  // the fourth is still held until forEach
   EXPECT_EQ(drain(runs), (std::vector<std::string>{"a1", "a2", "a3", "b1", "b2", "c1", "c2"}));
   EXPECT_EQ(runs.spilledRuns(), 0u);  // consumed
+}
+
+// Keys that share their 16-byte prefix are ordered by the bytes after it; a key shorter than
+// 16 bytes, zero-padded to the same prefix as a longer one, sorts first.
+TEST(SortedRuns, KeysCompareAsStringsDoPastTheirFirstSixteenBytes) {
+  engine::SortedRuns runs(1 << 20, "");
+  const std::string base = "0123456789abcdef";  // 16 bytes
+  runs.add(base + "b", "");
+  runs.add(base + "a", "");
+  runs.add(std::string("0123456789abcde\0", 16), "");
+  runs.add("0123456789abcde", "");
+  std::vector<std::string> keys;
+  runs.forEach([&](std::string_view key, std::string_view) { keys.emplace_back(key); });
+  EXPECT_EQ(keys, (std::vector<std::string>{"0123456789abcde", std::string("0123456789abcde\0", 16), base + "a", base + "b"}));
 }
 
 TEST(SortedRuns, KeysCompareAsStringsDoPastTheirFirstEightBytes) {
@@ -71,7 +85,7 @@ TEST(SortedRuns, LargeEntries) {
 
 // After a spill the emptied blocks are filled again (engine/sorted_runs.h): entries written
 // into reused blocks, and one too large for any of them, still come out whole and in order.
-// Each 100-byte payload entry costs 1 + 100 + 24 = 125 bytes of a 300-byte budget: two per run.
+// Each 100-byte payload entry costs 1 + 100 + 32 = 133 bytes of a 300-byte budget: two per run.
 TEST(SortedRuns, BlocksReusedAfterASpillKeepEveryEntry) {
   engine::SortedRuns runs(300, "");
   std::vector<std::string> added;

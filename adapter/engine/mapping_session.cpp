@@ -150,17 +150,20 @@ void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::Res
     ++counts_.ignored;
     return;
   }
-  const std::string idText(fhir::stringMember(resource, "id").value_or(""));
-  const std::string name = idText.empty() ? std::string() : "Observation/" + idText;
+  // The resource's name, for a rejection only: built for every resource it cost two allocations.
+  auto name = [&resource] {
+    const std::string_view id = fhir::stringMember(resource, "id").value_or("");
+    return id.empty() ? std::string() : "Observation/" + std::string(id);
+  };
   fhir::ObservationParse parsed = fhir::parseObservation(resource);
   if (auto* error = std::get_if<fhir::FieldError>(&parsed)) {
-    reject(where, name, error->field + " " + error->message);
+    reject(where, name(), error->field + " " + error->message);
     return;
   }
   fhir::ObservationFacts& facts = std::get<fhir::ObservationFacts>(parsed);
   for (const std::string& url : facts.modifier_extensions) {
     if (!config_->acceptsModifierExtension(url)) {
-      reject(where, name, "unknown modifierExtension \"" + url + "\": FHIR forbids processing this resource");
+      reject(where, name(), "unknown modifierExtension \"" + url + "\": FHIR forbids processing this resource");
       return;
     }
   }
@@ -188,7 +191,7 @@ void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::Res
   OutcomeRecord record;
   auto failure = evaluationFailure([&](std::string_view& element) { record = evaluate(facts, *analyte, *subject, element); });
   if (failure) {
-    reject(where, name, *failure);
+    reject(where, name(), *failure);
     return;
   }
   keepVersion(facts.id, key, &record);

@@ -10,6 +10,7 @@ namespace {
 // Stricter than the full parse's limit (one level less): a line simdjson passes is never one the
 // full parse would refuse as too deep; the lines in between simply take the full parse.
 constexpr std::size_t kQuickDepth = common::kMaxJsonDepth - 1;
+static_assert(LineTriage::kReadAhead >= simdjson::SIMDJSON_PADDING);
 
 std::string_view stringAt(simdjson::dom::object object, std::string_view key) {
   std::string_view text;
@@ -27,12 +28,14 @@ struct LineTriage::Parser {
 LineTriage::LineTriage() : parser_(std::make_unique<Parser>()) {}
 LineTriage::~LineTriage() = default;
 
-std::optional<QuickResource> LineTriage::look(std::string_view line) {
+std::optional<QuickResource> LineTriage::look(std::string_view line, std::size_t readable_after) {
   if (!parser_->ready || line.size() > kMaxQuickLine) return std::nullopt;
   simdjson::dom::element root;
-  // realloc_if_needed: the line is copied into simdjson's padded buffer, so it stays as it was
-  // for the full parse (which works in place).
-  if (parser_->dom.parse(line.data(), line.size(), true).get(root) != simdjson::SUCCESS) return std::nullopt;
+  // simdjson only reads its input (strings are unescaped into its own buffer), so the line stays
+  // as it was for the full parse, which works in place. Without the read-ahead it is copied
+  // into simdjson's padded buffer (realloc_if_needed).
+  const bool copy = readable_after < kReadAhead;
+  if (parser_->dom.parse(line.data(), line.size(), copy).get(root) != simdjson::SUCCESS) return std::nullopt;
   simdjson::dom::object resource;
   if (root.get_object().get(resource) != simdjson::SUCCESS) return std::nullopt;
   // at_key, like findMember, takes the first member of that name.

@@ -37,9 +37,13 @@ class LineTriage {
 
   // nullopt when the line needs the full parse: not valid JSON to simdjson, not an object, no
   // string resourceType, a Bundle, longer than kMaxQuickLine. The line is not modified.
-  std::optional<QuickResource> look(std::string_view line);
+  // `readable_after`: how many initialised bytes after the line the caller's buffer holds; with
+  // at least kReadAhead of them simdjson reads the line where it is (it loads past the end of
+  // its input, ignoring what it finds there) instead of copying it first.
+  std::optional<QuickResource> look(std::string_view line, std::size_t readable_after = 0);
 
   static constexpr std::size_t kMaxQuickLine = 1u << 20;
+  static constexpr std::size_t kReadAhead = 64;
 
  private:
   struct Parser;

@@ -46,6 +46,8 @@ class InputBuffer {
   }
 
   char* current() { return buffer_.data() + pos_; }
+  // Initialised bytes of the buffer after a line of `length` at the current position.
+  std::size_t readableAfter(std::size_t length) const { return buffer_.size() - pos_ - length; }
   // Clamped: the last line of a file may end without '\n', and advancing past end_ would make
   // the next ensureLine() scan a wrapped-around length (a crash).
   void advance(std::size_t n) { pos_ = std::min(pos_ + n, end_); }
@@ -415,9 +417,10 @@ class QuickLookBudget {
 };
 
 // True when the sink took the line at a glance (fhir/line_triage.h).
-bool takenAtAGlance(std::optional<LineTriage>& triage, QuickLookBudget& budget, ResourceSink& sink, std::string_view line) {
+bool takenAtAGlance(std::optional<LineTriage>& triage, QuickLookBudget& budget, ResourceSink& sink, std::string_view line,
+                    std::size_t readable_after) {
   if (!triage || !budget.lookNow()) return false;
-  const std::optional<QuickResource> quick = triage->look(line);
+  const std::optional<QuickResource> quick = triage->look(line, readable_after);
   const bool taken = quick && sink.ignoredAtAGlance(*quick);
   budget.record(taken);
   return taken;
@@ -444,7 +447,7 @@ void readNdjson(InputBuffer& in, std::string_view label, ResourceSink& sink, std
     }
     char* line = in.current();
     line[*length] = '\0';  // insitu parsing needs a terminator; the buffer keeps a spare byte
-    if (!isBlank(line, *length) && !takenAtAGlance(triage, budget, sink, std::string_view(line, *length))) {
+    if (!isBlank(line, *length) && !takenAtAGlance(triage, budget, sink, std::string_view(line, *length), in.readableAfter(*length))) {
       const common::BoundedParse parsed = common::parseInsituBounded<kLineFlags>(doc, line);
       if (parsed.result.IsError()) {
         sink.onInputError(where,

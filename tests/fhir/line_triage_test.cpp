@@ -60,6 +60,25 @@ TEST(LineTriage, LeavesToTheFullParseWhatItCannotVouchFor) {
     EXPECT_FALSE(triage.look(line)) << line;
 }
 
+// With the read-ahead, simdjson reads the line inside the caller's buffer and loads bytes past
+// its end; what lies there (here the next line's opening, a quote, a closing brace) must not
+// change any answer: the same lines as above, each followed by 64 bytes of such text.
+TEST(LineTriage, ReadingInPlaceIgnoresTheBytesAfterTheLine) {
+  LineTriage triage;
+  const std::string after = R"("}]{"resourceType":"Bundle"},")" + std::string(64, '}');
+  const std::string valid = R"({"resourceType":"Observation","code":{"coding":[{"system":"s","code":"c"}]}})";
+  const std::string validBuffer = valid + after;
+  const auto r = triage.look(std::string_view(validBuffer.data(), valid.size()), after.size());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->resource_type, "Observation");
+  EXPECT_EQ(codingTexts(*r), (std::vector<std::string>{"s|c"}));
+  // A line cut short and one with a second value stay refused, whatever follows them.
+  for (const std::string line : {R"({"resourceType":"Observation",)", R"({"resourceType":"Observation"} {})"}) {
+    const std::string buffer = line + after;
+    EXPECT_FALSE(triage.look(std::string_view(buffer.data(), line.size()), after.size())) << line;
+  }
+}
+
 // A sink that ignores every resource it is shown at a glance, and records the rest.
 class GlancingSink : public ResourceSink {
  public:

@@ -155,7 +155,7 @@ ObservationParse parseObservation(const JsonValue& obs) {
     ObservationFacts f;
     auto id = optionalText(obs, "id", "Observation");
     if (!id || id->empty()) fail("Observation.id", "is missing");
-    f.id = *id;
+    f.id = std::move(*id);
     if (const JsonValue* meta = findMember(obs, "meta")) {
       if (!meta->IsObject()) fail("Observation.meta", "must be an object");
       f.version_id = optionalText(*meta, "versionId", "Observation.meta").value_or("");
@@ -171,7 +171,7 @@ ObservationParse parseObservation(const JsonValue& obs) {
     auto status = optionalText(obs, "status", "Observation");
     if (!status) fail("Observation.status", "is missing");
     if (!isKnownObservationStatus(*status)) fail("Observation.status", "is not an R4 ObservationStatus code");
-    f.status = *status;
+    f.status = std::move(*status);
 
     if (const JsonValue* subject = findMember(obs, "subject")) {
       if (!subject->IsObject()) fail("Observation.subject", "must be a Reference object");

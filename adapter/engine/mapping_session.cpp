@@ -296,32 +296,49 @@ void MappingSession::resolveId(std::string_view id, std::span<const std::string>
   decodeRecord(reader, r);
   r.observation.assign("Observation/").append(id);
   if (!keys[res.reference].version_id.empty()) r.observation.append("/_history/").append(keys[res.reference].version_id);
+  // Most ids have one version, which names itself: the record then leaves as the bytes it came
+  // in with (encoding it again would give the same bytes).
+  bool unchanged = false;
   if (res.state == Resolution::State::Retracted) {
     r.status = "retracted";
     r.usable_status = false;
     r.flag.reset();
     r.reason = "withdrawn: " + res.retraction;
   } else {
+    const bool usable = isUsableStatus(keys[res.reference].status);
+    unchanged = r.status == keys[res.reference].status && r.usable_status == usable;
     r.status = keys[res.reference].status;
-    r.usable_status = isUsableStatus(r.status);
+    r.usable_status = usable;
   }
-  considerForSelection(r, winners);
+  considerForSelection(r, winners, scratch.candidate);
+  outputKey(rank_width_, subject_rank_[r.subject_index], analyte_rank_[r.analyte_index], r, scratch.key);
+  if (unchanged) {
+    resolved.add(scratch.key, records[content]);
+    return;
+  }
   scratch.payload.clear();
   ByteWriter w(scratch.payload);
   encodeRecord(w, r);
-  outputKey(rank_width_, subject_rank_[r.subject_index], analyte_rank_[r.analyte_index], r, scratch.key);
   resolved.add(scratch.key, scratch.payload);
 }
 
-// Selection per subject, analyte and visit: the best eligible record so far.
-void MappingSession::considerForSelection(const OutcomeRecord& r, Winners& winners) const {
+// Selection per subject, analyte and visit: the best eligible record so far. `candidate` is
+// the caller's, reused: only a new or better winner copies the id.
+void MappingSession::considerForSelection(const OutcomeRecord& r, Winners& winners, core::SelectionCandidate& candidate) const {
   const bool eligible = r.usable_status && r.status != "retracted" && r.flag && *r.flag != core::Flag::Indeterminate &&
                         r.study_day && windows_.count(r.visit);
   if (!eligible) return;
-  Winner w{{*r.study_day, r.collected, r.last_updated, r.resource_id}, r.flag, r.value};
-  auto [it, inserted] = winners.emplace(WinnerKey{r.subject_index, r.analyte_index, r.visit}, w);
-  if (!inserted && core::representsVisitBetter(w.candidate, it->second.candidate, windows_.at(r.visit)->target_day))
-    it->second = std::move(w);
+  candidate.study_day = *r.study_day;
+  candidate.collected = r.collected;
+  candidate.last_updated = r.last_updated;
+  candidate.id.assign(r.resource_id);
+  WinnerKey key{r.subject_index, r.analyte_index, r.visit};
+  auto it = winners.find(key);
+  if (it == winners.end()) {
+    winners.emplace(std::move(key), Winner{candidate, r.flag, r.value});
+  } else if (core::representsVisitBetter(candidate, it->second.candidate, windows_.at(r.visit)->target_day)) {
+    it->second = Winner{candidate, r.flag, r.value};
+  }
 }
 
 void MappingSession::markAndGrade(OutcomeRecord& r, const Winners& winners,

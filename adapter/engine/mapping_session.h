@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/selection.h"
 #include "engine/outcome_record.h"
 #include "engine/sorted_runs.h"
 #include "engine/version_resolution.h"
@@ -105,12 +106,13 @@ class MappingSession : public fhir::ResourceSink {
     std::vector<VersionKey> keys;
     std::vector<std::string_view> records;  // "" for an off-roster marker
     OutcomeRecord record;
+    core::SelectionCandidate candidate;
     std::string key, payload;
   };
   // One id's entries (in arrival order) to its record, if it has one, into `resolved`.
   void resolveId(std::string_view id, std::span<const std::string> entries, SortedRuns& resolved, Winners& winners,
                  ResolveScratch& scratch) const;
-  void considerForSelection(const OutcomeRecord& r, Winners& winners) const;
+  void considerForSelection(const OutcomeRecord& r, Winners& winners, core::SelectionCandidate& candidate) const;
   void markAndGrade(OutcomeRecord& r, const Winners& winners,
                     const std::map<std::pair<std::size_t, std::size_t>, const Winner*>& baselines) const;
   std::shared_ptr<const mapping::TrialConfig> config_;

@@ -7,7 +7,8 @@
 //
 // Every map measurement runs in a forked child, so its peak RSS (wait4 ru_maxrss) is its own
 // and not the generator's or the baseline's; the real fhir-adapter binary is also run (fork +
-// exec) on the same file. Goals (issue): map >= 0.5 x the raw parse rate, peak RSS < 200 MB.
+// exec) on the same file. Goals (issue): map >= 0.5 x the raw parse rate on trial-only input and
+// >= 0.9 x on the mixed export, peak RSS < 200 MB.
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -43,7 +44,12 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr double kGoalRatio = 0.5;
+constexpr double kGoalRatio = 0.5;       // trial-only, and a file given with --input
+constexpr double kGoalRatioMixed = 0.9;  // the mixed export: most lines are ignored
+
+double goalRatioFor(const std::string& variant) {
+  return variant == "mixed" ? kGoalRatioMixed : kGoalRatio;
+}
 constexpr double kGoalRssMb = 200.0;
 constexpr double kMiB = 1024.0 * 1024.0;
 
@@ -406,12 +412,12 @@ int main(int argc, char** argv) {
       printRow("map (in-process)", v.map);
       printRow("fhir-adapter map", v.binary);
       std::printf("  ratio map/parse: %.2f in-process, %.2f binary (goal >= %.1f); peak RSS %.1f MB (goal < %.0f MB)\n", ratio,
-                  ratioBin, kGoalRatio, rss, kGoalRssMb);
+                  ratioBin, goalRatioFor(v.name), rss, kGoalRssMb);
       std::printf("  fhir-adapter: exit %d; %s\n", v.binary.exit_code, v.summary.c_str());
       if (v.binary.exit_code != 0 || v.map.rejected != 0 || v.baseline.rejected != 0)
         v.problems.push_back("input rejected (generator bug?)");
       if (v.binary.records != v.map.records) v.problems.push_back("binary and in-process record counts differ");
-      if (ratio < kGoalRatio) v.problems.push_back("ratio below goal");
+      if (ratio < goalRatioFor(v.name)) v.problems.push_back("ratio below goal");
       if (rss >= kGoalRssMb) v.problems.push_back("peak RSS above goal");
       v.pass = v.problems.empty();
     }

@@ -69,13 +69,17 @@ std::string formatIsoDate(DayNumber z) {
     return buf;
   }
   // The usual years without snprintf: this runs for every record written out.
-  const auto uy = static_cast<unsigned>(y);
-  const char text[10] = {static_cast<char>('0' + uy / 1000),     static_cast<char>('0' + uy / 100 % 10),
-                         static_cast<char>('0' + uy / 10 % 10), static_cast<char>('0' + uy % 10),
-                         '-',                                  static_cast<char>('0' + m / 10),
-                         static_cast<char>('0' + m % 10),      '-',
-                         static_cast<char>('0' + d / 10),      static_cast<char>('0' + d % 10)};
-  return std::string(text, sizeof text);
+  std::string text = "0000-00-00";
+  auto twoDigits = [&text](std::size_t at, unsigned value) {
+    text[at] = static_cast<char>('0' + value / 10);
+    text[at + 1] = static_cast<char>('0' + value % 10);
+  };
+  const auto year = static_cast<unsigned>(y);
+  twoDigits(0, year / 100);
+  twoDigits(2, year % 100);
+  twoDigits(5, m);
+  twoDigits(8, d);
+  return text;
 }
 
 std::optional<DayNumber> parseIsoDate(std::string_view text) {

@@ -270,8 +270,8 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
   return r;
 }
 
-void MappingSession::resolveId(std::string_view id, std::span<const std::string> entries, SortedRuns& resolved,
-                               Winners& winners, ResolveScratch& scratch) const {
+void MappingSession::resolveId(std::string_view id, std::span<const std::string> entries, SortedRuns& resolved, Winners& winners,
+                               ResolveScratch& scratch) const {
   std::vector<std::string_view>& records = scratch.records;
   records.clear();
   std::size_t kept = 0;

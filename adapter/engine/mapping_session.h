@@ -124,7 +124,7 @@ class MappingSession : public fhir::ResourceSink {
   std::unique_ptr<SortedRuns> by_id_;  // one entry per kept version, by Observation id
   std::unordered_map<std::string, std::vector<DeleteKey>> deletes_;
   std::vector<std::size_t> subject_rank_, analyte_rank_;  // output order of subject_id and analyte code
-  std::size_t rank_width_ = 4;                             // bytes of each rank in an output key
+  std::size_t rank_width_ = 4;                            // bytes of each rank in an output key
   std::map<std::string, const core::VisitWindow*> windows_;
   std::string coding_key_;  // "system|code" being looked up, reused
   std::string entry_;       // the version being encoded, reused

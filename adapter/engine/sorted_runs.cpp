@@ -118,7 +118,9 @@ void SortedRuns::add(std::string_view key, std::string_view payload) {
   char* at = reserve(size);
   std::memcpy(at, key.data(), key.size());
   std::memcpy(at + key.size(), payload.data(), payload.size());
-  held_.push_back({at, static_cast<std::uint32_t>(key.size()), static_cast<std::uint32_t>(payload.size()),
+  held_.push_back({at,
+                   static_cast<std::uint32_t>(key.size()),
+                   static_cast<std::uint32_t>(payload.size()),
                    {prefixOf(key, 0), prefixOf(key, 8)}});
   held_bytes_ += cost;
   ++count_;

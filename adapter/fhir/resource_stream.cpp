@@ -447,7 +447,8 @@ void readNdjson(InputBuffer& in, std::string_view label, ResourceSink& sink, std
     }
     char* line = in.current();
     line[*length] = '\0';  // insitu parsing needs a terminator; the buffer keeps a spare byte
-    if (!isBlank(line, *length) && !takenAtAGlance(triage, budget, sink, std::string_view(line, *length), in.readableAfter(*length))) {
+    if (!isBlank(line, *length) &&
+        !takenAtAGlance(triage, budget, sink, std::string_view(line, *length), in.readableAfter(*length))) {
       const common::BoundedParse parsed = common::parseInsituBounded<kLineFlags>(doc, line);
       if (parsed.result.IsError()) {
         sink.onInputError(where,

@@ -96,7 +96,7 @@ TEST(SortedRuns, BlocksReusedAfterASpillKeepEveryEntry) {
   const std::string big = "m" + std::string(2u << 20, 'm');  // past every spare block
   add(runs, big);
   add(runs, "n1");
-  EXPECT_EQ(runs.spilledRuns(), 5u);  // [h g] [f e] [d c] [b a] [m...]; "n1" still held
+  EXPECT_EQ(runs.spilledRuns(), 5u);                                // [h g] [f e] [d c] [b a] [m...]; "n1" still held
   std::vector<std::string> expected(added.rbegin(), added.rend());  // a..h
   expected.push_back(big);
   expected.emplace_back("n1");

@@ -108,11 +108,6 @@ std::string_view ByteReader::text() {
   return s;
 }
 
-std::optional<std::string> ByteReader::optionalText() {
-  if (!byte()) return std::nullopt;
-  return std::string(text());
-}
-
 void ByteReader::optionalTextInto(std::optional<std::string>& out) {
   if (!byte()) {
     out.reset();
@@ -145,12 +140,6 @@ void encodeVersionKey(ByteWriter& w, const VersionKey& key) {
   w.byte(key.bundle ? 1 : 0);
   if (key.bundle) w.u64(*key.bundle);
   w.u64(key.bundle_index);
-}
-
-VersionKey decodeVersionKey(ByteReader& r) {
-  VersionKey key;
-  decodeVersionKey(r, key);
-  return key;
 }
 
 void decodeVersionKey(ByteReader& r, VersionKey& key) {

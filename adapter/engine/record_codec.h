@@ -39,9 +39,8 @@ class ByteReader {
   std::int64_t i64();
   std::uint8_t byte();
   std::string_view text();
-  std::optional<std::string> optionalText();
-  // The same into existing strings: their capacity is reused, so decoding record after record
-  // into one scratch value allocates nothing once it has grown.
+  // Into existing strings: their capacity is reused, so decoding record after record into one
+  // scratch value allocates nothing once it has grown.
   void textInto(std::string& out) { out.assign(text()); }
   void optionalTextInto(std::optional<std::string>& out);
   std::optional<std::int64_t> optionalI64();
@@ -55,7 +54,6 @@ class ByteReader {
 };
 
 void encodeVersionKey(ByteWriter& w, const VersionKey& key);
-VersionKey decodeVersionKey(ByteReader& r);
 void decodeVersionKey(ByteReader& r, VersionKey& into);  // overwrites every field
 
 // Everything of the record except subject_id, analyte and unit (from the indexes) and

@@ -1,6 +1,7 @@
 #include "engine/record_writer.h"
 
 #include <array>
+#include <stdexcept>
 #include <vector>
 
 #include "common/csv_field.h"
@@ -118,6 +119,7 @@ namespace {
 // record, so written once.
 const std::vector<std::string>& ndjsonKeyPrefixes() {
   static const std::vector<std::string> prefixes = [] {
+    if (recordFieldNames().size() != kRecordFields) throw std::logic_error("record_writer: field names and cells differ");
     std::vector<std::string> out;
     for (const std::string& name : recordFieldNames()) {
       std::string p = out.empty() ? "" : ", ";

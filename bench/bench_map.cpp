@@ -3,7 +3,7 @@
 //
 //   bench_map [--size-mb N] [--variant mixed|trial-only|both] [--repeat N] [--input FILE
 //             --subjects FILE.csv] [--mappings DIR] [--adapter PATH] [--tmpdir DIR] [--keep]
-//             [--no-goals]
+//             [--no-goals] [--threads N]
 //
 // Every map measurement runs in a forked child, so its peak RSS (wait4 ru_maxrss) is its own
 // and not the generator's or the baseline's; the real fhir-adapter binary is also run (fork +
@@ -28,6 +28,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -63,13 +64,14 @@ struct Options {
   std::string tmpdir;
   bool keep = false;
   bool goals = true;
+  unsigned threads = 0;  // map --threads; 0: its default (one per core, at most 8)
 };
 
 [[noreturn]] void usage(const std::string& problem) {
   std::fprintf(stderr,
                "bench_map: %s\nusage: bench_map [--size-mb N] [--variant mixed|trial-only|both] [--repeat N]\n"
                "                 [--input FILE.ndjson --subjects FILE.csv] [--mappings DIR] [--adapter PATH]\n"
-               "                 [--tmpdir DIR] [--keep] [--no-goals]\n",
+               "                 [--tmpdir DIR] [--keep] [--no-goals] [--threads N]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -96,6 +98,8 @@ Options parseOptions(int argc, char** argv) {
       o.mappings = value();
     else if (a == "--adapter")
       o.adapter = value();
+    else if (a == "--threads")
+      o.threads = static_cast<unsigned>(std::strtoul(value().c_str(), nullptr, 10));
     else if (a == "--tmpdir")
       o.tmpdir = value();
     else if (a == "--keep")
@@ -132,6 +136,7 @@ long selfRssHighWaterKb() {
 
 struct Measurement {
   double seconds = 0;
+  double read_seconds = 0;  // in-process map: reading the input, before finish()
   std::uint64_t bytes = 0;
   std::uint64_t resources = 0;
   std::uint64_t records = 0;
@@ -204,8 +209,10 @@ Measurement mapInProcess(const Options& o, const std::string& path, const std::s
   std::FILE* in = std::fopen(path.c_str(), "rb");
   if (!in) throw std::runtime_error(path + ": " + std::strerror(errno));
   std::uint64_t bundles = 0;
-  fhir::readResources(in, path, session, bundles);
+  const unsigned threads = o.threads > 0 ? o.threads : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  fhir::readResources(in, path, session, bundles, {threads});
   std::fclose(in);
+  m.read_seconds = seconds(t0, Clock::now());
   std::FILE* out = std::fopen("/dev/null", "wb");
   std::string buffer;
   session.finish([&](engine::OutcomeRecord&& r) {
@@ -277,6 +284,7 @@ Measurement runAdapter(const Options& o, const std::string& path, const std::str
     dup2(err, 2);
     std::vector<std::string> args = {o.adapter, "map",      "--mappings", o.mappings, "--subjects",
                                      subjects,  "--output", "/dev/null",  path};
+    if (o.threads > 0) args.insert(args.end() - 1, {"--threads", std::to_string(o.threads)});
     std::vector<char*> argv;
     for (std::string& a : args)
       argv.push_back(a.data());
@@ -411,6 +419,8 @@ int main(int argc, char** argv) {
       printRow("rapidjson parse", v.baseline, true);
       printRow("map (in-process)", v.map);
       printRow("fhir-adapter map", v.binary);
+      std::printf("  map (in-process): reading %.3f s, finish() and output %.3f s\n", v.map.read_seconds,
+                  v.map.seconds - v.map.read_seconds);
       std::printf("  ratio map/parse: %.2f in-process, %.2f binary (goal >= %.1f); peak RSS %.1f MB (goal < %.0f MB)\n", ratio,
                   ratioBin, goalRatioFor(v.name), rss, kGoalRssMb);
       std::printf("  fhir-adapter: exit %d; %s\n", v.binary.exit_code, v.summary.c_str());

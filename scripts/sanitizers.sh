@@ -12,9 +12,10 @@
 #      10,000,000) or FA_FUZZ_MAX_SECONDS (default 3600), whichever comes first; FA_FUZZ_TARGETS
 #      picks targets (default all), FA_FUZZ_OUT keeps logs, new inputs and findings (default a
 #      temporary folder). scripts/fuzz-long.sh is the short way to call it.
-#   3. build-tsan: ThreadSanitizer over the concurrent parts (stage tsan): callback_tests (the
-#      receiver's io threads, the durable queue, the processor thread) and daemon_tests (the
-#      work loop, the audit outbox, signals, the health listener).
+#   3. build-tsan: ThreadSanitizer over the concurrent parts (stage tsan): parallel_tests (NDJSON
+#      read on worker threads), callback_tests (the receiver's io threads, the durable queue, the
+#      processor thread) and daemon_tests (the work loop, the audit outbox, signals, the health
+#      listener).
 # Any sanitizer report or fuzz finding fails the stage. Build dirs are separate from build/ and
 # ccache is used when installed, so repeated runs rebuild only what changed. The stages
 # build-asan and build-tsan only build; asan, fuzz and tsan build what is missing and run.
@@ -26,9 +27,9 @@ jobs=$(nproc 2>/dev/null || echo 2)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(asan fuzz tsan)
 
-asan_tests=(unit_tests fuzz_regression_tests callback_tests)
+asan_tests=(unit_tests parallel_tests fuzz_regression_tests callback_tests)
 [ "${FA_ASAN_DAEMON:-0}" = 1 ] && asan_tests+=(daemon_tests)
-tsan_tests=(callback_tests daemon_tests)
+tsan_tests=(parallel_tests callback_tests daemon_tests)
 fuzz_targets=(observation resource_stream notification callback_request mappings config roster decimal)
 [ -n "${FA_FUZZ_TARGETS:-}" ] && read -r -a fuzz_targets <<<"$FA_FUZZ_TARGETS"
 

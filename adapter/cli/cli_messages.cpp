@@ -131,7 +131,8 @@ std::string usageLine(const CLI::App& command, const std::string& command_path) 
       positional += " " + (opt->get_required() ? p : "[" + p + "]");
       continue;
     }
-    if (opt->get_lnames().empty()) continue;
+    // Tuning options (kTuningGroup) are documented but not part of the contract's usage line.
+    if (opt->get_lnames().empty() || opt->get_group() == kTuningGroup) continue;
     std::string o = "--" + opt->get_lnames()[0];
     if (opt->get_type_size_max() > 0) o += " " + typeName(opt);
     line += " " + (opt->get_required() ? o : "[" + o + "]");

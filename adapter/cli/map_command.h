@@ -15,6 +15,7 @@ struct MapArguments {
   std::string base;
   std::string format = "ndjson";
   std::string output;
+  unsigned threads = 0;  // 0: one per core (defaultReadingThreads)
   std::vector<std::string> inputs;
 };
 

@@ -105,104 +105,173 @@ void MappingSession::rejectInput(const std::string& where, const std::string& wh
   if (on_rejection_) on_rejection_({where, "", why});
 }
 
-std::optional<std::size_t> MappingSession::analyteOfCoding(std::string_view system, std::string_view code) {
+// What prepare() makes of one resource, for apply(). Reused from resource to resource.
+struct MappingSession::Prepared final : fhir::PreparedResource {
+  enum class Outcome { Ignored, Rejected, OffRoster, Record };
+  Outcome outcome = Outcome::Ignored;
+  std::string resource, why;  // Rejected: the resource's name ("" when it has no id) and why
+  bool arrived = false;       // Rejected after its version took an arrival number
+  std::string id;
+  VersionKey key;      // OffRoster and Record: all but the arrival number and Bundle position
+  std::string record;  // Record: the evaluated record's bytes (record_codec.h)
+};
+
+// A worker's share of the session: reads the session's constant parts only.
+class MappingSession::Preparer final : public fhir::ResourcePreparer {
+ public:
+  explicit Preparer(const MappingSession& session) : session_(session) {}
+  bool ignoredAtAGlance(const fhir::QuickResource& resource) override { return session_.ignorable(resource, coding_key_); }
+  void prepare(const fhir::JsonValue& resource, std::unique_ptr<fhir::PreparedResource>& slot) override {
+    if (!slot) slot = std::make_unique<Prepared>();
+    // The reader hands back only slots this preparer filled.
+    session_.prepare(resource, static_cast<Prepared&>(*slot), coding_key_);
+  }
+
+ private:
+  const MappingSession& session_;
+  std::string coding_key_;  // "system|code" being looked up, reused
+};
+
+MappingSession::~MappingSession() = default;
+
+std::unique_ptr<fhir::ResourcePreparer> MappingSession::makePreparer() const { return std::make_unique<Preparer>(*this); }
+
+std::optional<std::size_t> MappingSession::analyteOfCoding(std::string_view system, std::string_view code,
+                                                           std::string& coding_key) const {
   // The key "system|code" is built in a reused buffer: no allocation per coding.
-  coding_key_.assign(system);
-  coding_key_ += '|';
-  coding_key_.append(code);
-  auto it = config_->coding_index.find(coding_key_);
+  coding_key.assign(system);
+  coding_key += '|';
+  coding_key.append(code);
+  auto it = config_->coding_index.find(coding_key);
   if (it == config_->coding_index.end()) return std::nullopt;
   return it->second;
 }
 
-std::optional<std::size_t> MappingSession::matchAnalyte(const fhir::JsonValue& resource) {
+std::optional<std::size_t> MappingSession::matchAnalyte(const fhir::JsonValue& resource, std::string& coding_key) const {
   std::optional<std::size_t> analyte;
   fhir::forEachCodeCoding(resource, [&](std::string_view system, std::string_view code) {
-    analyte = analyteOfCoding(system, code);
+    analyte = analyteOfCoding(system, code, coding_key);
     return analyte.has_value();
   });
   return analyte;
 }
 
-// The same decision as the start of onResource, on what the quick look saw.
-bool MappingSession::ignoredAtAGlance(const fhir::QuickResource& resource) {
+// The same decision as the start of prepare(), on what the quick look saw.
+bool MappingSession::ignorable(const fhir::QuickResource& resource, std::string& coding_key) const {
   if (resource.resource_type == "Observation") {
     for (const fhir::CodingView& coding : *resource.codings) {
-      if (analyteOfCoding(coding.system, coding.code)) return false;
+      if (analyteOfCoding(coding.system, coding.code, coding_key)) return false;
     }
   }
+  return true;
+}
+
+bool MappingSession::ignoredAtAGlance(const fhir::QuickResource& resource) {
+  if (!ignorable(resource, coding_key_)) return false;
+  takenAtAGlance();
+  return true;
+}
+
+void MappingSession::takenAtAGlance() {
   ++counts_.resources_read;
   ++counts_.ignored;
-  return true;
 }
 
 void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::ResourceLocation& where,
                                 const std::optional<fhir::BundlePosition>& position) {
-  ++counts_.resources_read;
-  if (fhir::stringMember(resource, "resourceType").value_or("") != "Observation") {
-    ++counts_.ignored;
-    return;
-  }
+  if (!current_) current_ = std::make_unique<Prepared>();
+  prepare(resource, *current_, coding_key_);
+  apply(*current_, where, position);
+}
+
+void MappingSession::applyPrepared(fhir::PreparedResource& prepared, const fhir::ResourceLocation& where) {
+  // Only this session's preparers fill the slots the reader hands back.
+  apply(static_cast<Prepared&>(prepared), where, std::nullopt);
+}
+
+void MappingSession::prepare(const fhir::JsonValue& resource, Prepared& out, std::string& coding_key) const {
+  out.outcome = Prepared::Outcome::Ignored;
+  if (fhir::stringMember(resource, "resourceType").value_or("") != "Observation") return;
   // Match the code first: most of a hospital's Observations are not the trial's business and
   // are ignored without further checks (docs/contract.md).
-  const std::optional<std::size_t> analyte = matchAnalyte(resource);
-  if (!analyte) {
-    ++counts_.ignored;
-    return;
-  }
-  // The resource's name, for a rejection only: built for every resource it cost two allocations.
-  auto name = [&resource] {
+  const std::optional<std::size_t> analyte = matchAnalyte(resource, coding_key);
+  if (!analyte) return;
+  // The resource's name is built for a rejection only: for every resource it cost two allocations.
+  auto rejected = [&](std::string why, bool arrived) {
     const std::string_view id = fhir::stringMember(resource, "id").value_or("");
-    return id.empty() ? std::string() : "Observation/" + std::string(id);
+    out.outcome = Prepared::Outcome::Rejected;
+    out.resource = id.empty() ? std::string() : "Observation/" + std::string(id);
+    out.why = std::move(why);
+    out.arrived = arrived;
   };
   fhir::ObservationParse parsed = fhir::parseObservation(resource);
-  if (auto* error = std::get_if<fhir::FieldError>(&parsed)) {
-    reject(where, name(), error->field + " " + error->message);
-    return;
-  }
+  if (auto* error = std::get_if<fhir::FieldError>(&parsed)) return rejected(error->field + " " + error->message, false);
   fhir::ObservationFacts& facts = std::get<fhir::ObservationFacts>(parsed);
   for (const std::string& url : facts.modifier_extensions) {
-    if (!config_->acceptsModifierExtension(url)) {
-      reject(where, name(), "unknown modifierExtension \"" + url + "\": FHIR forbids processing this resource");
-      return;
-    }
+    if (!config_->acceptsModifierExtension(url))
+      return rejected("unknown modifierExtension \"" + url + "\": FHIR forbids processing this resource", false);
   }
   std::optional<std::size_t> subject;
   if (!facts.subject_reference.empty()) subject = roster_->matchReference(facts.subject_reference, options_.base_url);
   if (!subject && facts.subject_identifier)
     subject = roster_->matchIdentifier(facts.subject_identifier->first, facts.subject_identifier->second);
 
-  VersionKey key;
-  key.version_id = facts.version_id;
-  key.last_updated = facts.last_updated;
-  key.status = facts.status;
-  key.seen = ++seen_;
-  if (position) {
-    key.bundle = position->bundle;
-    key.bundle_index = position->index;
-  }
+  out.key.version_id = facts.version_id;
+  out.key.last_updated = facts.last_updated;
+  out.key.status = facts.status;
   if (!subject) {
-    ++counts_.skipped_not_on_roster;
-    // Kept as a marker: a newer version moved off the roster must hide an older one. finish()
-    // drops the markers that come before the id's first record.
-    keepVersion(facts.id, key, nullptr);
+    out.outcome = Prepared::Outcome::OffRoster;
+    out.id = std::move(facts.id);
     return;
   }
   OutcomeRecord record;
   auto failure = evaluationFailure([&](std::string_view& element) { record = evaluate(facts, *analyte, *subject, element); });
-  if (failure) {
-    reject(where, name(), *failure);
-    return;
-  }
-  keepVersion(facts.id, key, &record);
+  if (failure) return rejected(std::move(*failure), true);
+  out.outcome = Prepared::Outcome::Record;
+  out.id = std::move(facts.id);
+  out.record.clear();
+  ByteWriter w(out.record);
+  encodeRecord(w, record);
 }
 
-void MappingSession::keepVersion(const std::string& id, const VersionKey& key, const OutcomeRecord* record) {
+void MappingSession::apply(Prepared& p, const fhir::ResourceLocation& where, const std::optional<fhir::BundlePosition>& position) {
+  ++counts_.resources_read;
+  switch (p.outcome) {
+    case Prepared::Outcome::Ignored:
+      ++counts_.ignored;
+      return;
+    case Prepared::Outcome::Rejected:
+      if (p.arrived) ++seen_;  // as when the version was numbered before it failed
+      reject(where, p.resource, p.why);
+      return;
+    case Prepared::Outcome::OffRoster:
+    case Prepared::Outcome::Record:
+      break;
+  }
+  VersionKey& key = p.key;
+  key.seen = ++seen_;
+  key.bundle.reset();
+  key.bundle_index = 0;
+  if (position) {
+    key.bundle = position->bundle;
+    key.bundle_index = position->index;
+  }
+  if (p.outcome == Prepared::Outcome::OffRoster) {
+    ++counts_.skipped_not_on_roster;
+    // Kept as a marker: a newer version moved off the roster must hide an older one. finish()
+    // drops the markers that come before the id's first record.
+    keepVersion(p.id, key, nullptr);
+    return;
+  }
+  keepVersion(p.id, key, &p.record);
+}
+
+void MappingSession::keepVersion(const std::string& id, const VersionKey& key, const std::string* record) {
   entry_.clear();
   ByteWriter w(entry_);
   encodeVersionKey(w, key);
   w.byte(record ? 1 : 0);
-  if (record) encodeRecord(w, *record);
+  if (record) entry_ += *record;
   by_id_->add(id, entry_);
 }
 

@@ -5,7 +5,8 @@
 // Feed it resources (directly or as a fhir::ResourceSink behind readResources), then call
 // finish(). Resources are reduced at once to compact facts; only Observations that match an
 // analyte and a rostered subject are kept, so memory grows with the trial's records, not with
-// the input. Not thread-safe; one session per run.
+// the input. Not thread-safe; one session per run (its preparers may run on other threads while
+// the session's own calls stay on one).
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -65,6 +66,9 @@ class MappingSession : public fhir::ResourceSink {
 
   MappingSession(std::shared_ptr<const mapping::TrialConfig> config, std::shared_ptr<const mapping::Roster> roster,
                  SessionOptions options, RejectionHandler on_rejection);
+  ~MappingSession() override;
+  MappingSession(const MappingSession&) = delete;
+  MappingSession& operator=(const MappingSession&) = delete;
 
   void onResource(const fhir::JsonValue& resource, const fhir::ResourceLocation& where,
                   const std::optional<fhir::BundlePosition>& position) override;
@@ -73,6 +77,12 @@ class MappingSession : public fhir::ResourceSink {
   // Lines of other resource types and codes are taken at a glance (fhir/line_triage.h).
   bool wantsQuickLook() const override { return options_.quick_look; }
   bool ignoredAtAGlance(const fhir::QuickResource& resource) override;
+  // Parallel reading (fhir/resource_stream.h): prepare() runs on the reader's workers, apply()
+  // on the reader's thread in input order; onResource is the two in a row.
+  bool preparesInParallel() const override { return true; }
+  std::unique_ptr<fhir::ResourcePreparer> makePreparer() const override;
+  void applyPrepared(fhir::PreparedResource& prepared, const fhir::ResourceLocation& where) override;
+  void takenAtAGlance() override;
   // An input that could not be opened counts as rejected input.
   void rejectInput(const std::string& where, const std::string& why);
 
@@ -92,15 +102,25 @@ class MappingSession : public fhir::ResourceSink {
   using WinnerKey = std::tuple<std::size_t, std::size_t, std::string>;  // subject, analyte, visit
   using Winners = std::map<WinnerKey, Winner>;
 
-  // The analyte whose code one of the resource's code.coding matches.
-  std::optional<std::size_t> matchAnalyte(const fhir::JsonValue& resource);
-  std::optional<std::size_t> analyteOfCoding(std::string_view system, std::string_view code);
+  struct Prepared;
+  class Preparer;
+  // Everything about one resource that depends on it alone: parsed, matched and evaluated.
+  // Reads only the configuration and roster, so workers may call it at once.
+  void prepare(const fhir::JsonValue& resource, Prepared& out, std::string& coding_key) const;
+  // Counts, rejects or keeps what prepare() made, in input order.
+  void apply(Prepared& prepared, const fhir::ResourceLocation& where, const std::optional<fhir::BundlePosition>& position);
+  // The analyte whose code one of the resource's code.coding matches; `coding_key` is the
+  // caller's scratch.
+  std::optional<std::size_t> matchAnalyte(const fhir::JsonValue& resource, std::string& coding_key) const;
+  std::optional<std::size_t> analyteOfCoding(std::string_view system, std::string_view code, std::string& coding_key) const;
+  bool ignorable(const fhir::QuickResource& resource, std::string& coding_key) const;
   void reject(const fhir::ResourceLocation& where, const std::string& resource, const std::string& why);
   // `element` names the member being evaluated, for the rejection when a rule throws
   // (record_guard.h); it views static text or `facts`.
   OutcomeRecord evaluate(const fhir::ObservationFacts& facts, std::size_t analyte, std::size_t subject,
                          std::string_view& element) const;
-  void keepVersion(const std::string& id, const VersionKey& key, const OutcomeRecord* record);
+  // `record`: the encoded record, or null for an off-roster marker.
+  void keepVersion(const std::string& id, const VersionKey& key, const std::string* record);
   // What resolving reuses from one id to the next, so that it allocates nothing per id.
   struct ResolveScratch {
     std::vector<VersionKey> keys;
@@ -127,6 +147,7 @@ class MappingSession : public fhir::ResourceSink {
   std::size_t rank_width_ = 4;                            // bytes of each rank in an output key
   std::map<std::string, const core::VisitWindow*> windows_;
   std::string coding_key_;  // "system|code" being looked up, reused
+  std::unique_ptr<Prepared> current_;  // onResource's, reused
   std::string entry_;       // the version being encoded, reused
 };
 

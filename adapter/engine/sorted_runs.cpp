@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <queue>
 #include <stdexcept>
 
@@ -190,39 +191,57 @@ void SortedRuns::spill() {
 }
 
 void SortedRuns::forEach(const std::function<void(std::string_view, std::string_view)>& visit) {
+  sortHeld();
   if (runs_.empty()) {
-    sortHeld();
     for (const Held& h : held_)
       visit(std::string_view(h.data, h.key_size), std::string_view(h.data + h.key_size, h.payload_size));
     releaseHeld(false);
     return;
   }
-  if (!held_.empty()) spill();
-  releaseHeld(false);  // the memory goes to whoever runs next; the merge reads files only
-  std::vector<RunReader> readers;
-  std::vector<std::string> current(runs_.size());
-  std::vector<std::size_t> keySize(runs_.size());
-  for (int fd : runs_)
-    readers.emplace_back(fd);
-  auto key = [&](std::size_t i) { return std::string_view(current[i]).substr(0, keySize[i]); };
+  // The runs on file, then the entries still held as the last run: they were added last, and
+  // merging them from memory saves writing and reading back up to a budget's worth.
+  struct Source {
+    std::optional<RunReader> reader;  // empty: the held entries
+    std::string entry;                // a file run's current entry
+    std::size_t next_held = 0;
+    std::string_view key, payload;
+  };
+  std::vector<Source> sources(runs_.size() + (held_.empty() ? 0 : 1));
+  for (std::size_t i = 0; i < runs_.size(); ++i)
+    sources[i].reader.emplace(runs_[i]);
+  auto advance = [&](Source& s) {
+    if (s.reader) {
+      std::size_t keySize = 0;
+      if (!s.reader->next(s.entry, keySize)) return false;
+      s.key = std::string_view(s.entry).substr(0, keySize);
+      s.payload = std::string_view(s.entry).substr(keySize);
+      return true;
+    }
+    if (s.next_held == held_.size()) return false;
+    const Held& h = held_[s.next_held++];
+    s.key = std::string_view(h.data, h.key_size);
+    s.payload = std::string_view(h.data + h.key_size, h.payload_size);
+    return true;
+  };
   // Smallest key on top; between equal keys the earlier run first (stability).
   auto after = [&](std::size_t a, std::size_t b) {
-    const int c = key(a).compare(key(b));
+    const int c = sources[a].key.compare(sources[b].key);
     return c != 0 ? c > 0 : a > b;
   };
   std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(after)> heap(after);
-  for (std::size_t i = 0; i < readers.size(); ++i) {
-    if (readers[i].next(current[i], keySize[i])) heap.push(i);
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    if (advance(sources[i])) heap.push(i);
   }
   while (!heap.empty()) {
     const std::size_t i = heap.top();
     heap.pop();
-    visit(key(i), std::string_view(current[i]).substr(keySize[i]));
-    if (readers[i].next(current[i], keySize[i])) heap.push(i);
+    visit(sources[i].key, sources[i].payload);
+    if (advance(sources[i])) heap.push(i);
   }
   for (int fd : runs_)
     ::close(fd);
   runs_.clear();
+  releaseHeld(false);
 }
 
 }  // namespace fa::engine

@@ -26,7 +26,8 @@ class SortedRuns {
   SortedRuns& operator=(const SortedRuns&) = delete;
 
   void add(std::string_view key, std::string_view payload);
-  // Every entry in key order, once, as (key, payload); the runs are consumed. Throws
+  // Every entry in key order, once, as (key, payload); the runs are consumed. The entries still
+  // held are merged from memory (they stay until the end), the spilled runs from their files. Throws
   // std::runtime_error when a temporary file cannot be written or read back.
   void forEach(const std::function<void(std::string_view, std::string_view)>& visit);
 

@@ -9,135 +9,18 @@
 
 #include "common/json_bounded_parse.h"
 #include "common/json_depth.h"
+#include "fhir/input_buffer.h"
+#include "fhir/ndjson_line.h"
+#include "fhir/parallel_ndjson.h"
 
 namespace fa::fhir {
 namespace {
 
-constexpr unsigned kLineFlags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseInsituFlag;
+using detail::InputBuffer;
+using detail::isBlank;
+using detail::kMaxLine;
+
 constexpr unsigned kStreamFlags = rapidjson::kParseNumbersAsStringsFlag;
-// Reads go in chunks of at least half of kChunk once the input proves longer than the first
-// read of kFirstChunk: a notification or one page (a few KB) then never maps a megabyte.
-constexpr std::size_t kFirstChunk = 64 << 10;
-constexpr std::size_t kChunk = 1 << 20;
-constexpr std::size_t kMaxLine = 256u << 20;   // one NDJSON resource; anything longer is rejected
-constexpr std::size_t kPoolBlock = 64 * 1024;  // first block of the per-line value pool
-
-// A read buffer over a FILE*, used both for line splitting and as a RapidJSON input stream.
-class InputBuffer {
- public:
-  explicit InputBuffer(std::FILE* f) : file_(f) { buffer_.resize(kFirstChunk + 1); }
-
-  // Makes sure [pos_, end_) holds a full line (or the rest of the input, or kMaxLine bytes).
-  // Returns the line's length, excluding '\n'; nullopt at end of input.
-  std::optional<std::size_t> ensureLine(bool& too_long) {
-    too_long = false;
-    std::size_t scanned = 0;
-    while (true) {
-      char* start = buffer_.data() + pos_;
-      void* nl = std::memchr(start + scanned, '\n', end_ - pos_ - scanned);
-      if (nl) return static_cast<std::size_t>(static_cast<char*>(nl) - start);
-      scanned = end_ - pos_;
-      if (scanned >= kMaxLine) {
-        too_long = true;
-        return scanned;
-      }
-      if (!fill()) return end_ > pos_ ? std::optional<std::size_t>(end_ - pos_) : std::nullopt;
-    }
-  }
-
-  char* current() { return buffer_.data() + pos_; }
-  // Initialised bytes of the buffer after a line of `length` at the current position.
-  std::size_t readableAfter(std::size_t length) const { return buffer_.size() - pos_ - length; }
-  // Clamped: the last line of a file may end without '\n', and advancing past end_ would make
-  // the next ensureLine() scan a wrapped-around length (a crash).
-  void advance(std::size_t n) { pos_ = std::min(pos_ + n, end_); }
-  // The line that starts `offset` bytes after the current position (without its '\n'), read
-  // ahead without consuming anything; nullopt at end of input. Valid until the next read.
-  std::optional<std::string_view> peekLine(std::size_t offset) {
-    std::size_t scanned = 0;
-    while (true) {
-      const std::size_t available = end_ - pos_;
-      if (offset < available) {
-        char* start = buffer_.data() + pos_ + offset;
-        if (void* nl = std::memchr(start + scanned, '\n', available - offset - scanned))
-          return std::string_view(start, static_cast<std::size_t>(static_cast<char*>(nl) - start));
-        scanned = available - offset;
-        if (scanned >= kMaxLine) return std::string_view(start, scanned);
-      }
-      if (!fill()) {
-        if (offset >= end_ - pos_) return std::nullopt;
-        return std::string_view(buffer_.data() + pos_ + offset, end_ - pos_ - offset);
-      }
-    }
-  }
-  // Skips to after the next newline (used after an over-long line).
-  void skipLine() {
-    bool tooLong = false;
-    while (auto n = ensureLine(tooLong)) {
-      bool hadNewline = pos_ + *n < end_;
-      pos_ += *n + (hadNewline ? 1 : 0);
-      if (hadNewline || !tooLong) return;
-    }
-  }
-
-  // RapidJSON stream concept (read-only).
-  using Ch = char;
-  Ch Peek() {
-    if (pos_ == end_ && !fill()) return '\0';
-    return buffer_[pos_];
-  }
-  Ch Take() {
-    if (pos_ == end_ && !fill()) return '\0';
-    char c = buffer_[pos_++];
-    ++consumed_;
-    if (c == '\n') ++line_;
-    return c;
-  }
-  std::size_t Tell() const { return consumed_; }
-  Ch* PutBegin() { return nullptr; }
-  void Put(Ch) {}
-  void Flush() {}
-  std::size_t PutEnd(Ch*) { return 0; }
-  std::size_t line() const { return line_; }
-  // Lines consumed outside Take() (blank lines skipped before the content).
-  void countLines(std::size_t n) { line_ += n; }
-
- private:
-  // Appends more input after end_, compacting or growing the buffer; false at end of input.
-  bool fill() {
-    if (eof_) return false;
-    if (pos_ > 0) {
-      std::memmove(buffer_.data(), buffer_.data() + pos_, end_ - pos_);
-      end_ -= pos_;
-      pos_ = 0;
-    }
-    if (filled_ && buffer_.size() - 1 - end_ < kChunk / 2) buffer_.resize(buffer_.size() * 2);
-    filled_ = true;
-    std::size_t n = std::fread(buffer_.data() + end_, 1, buffer_.size() - 1 - end_, file_);
-    if (n == 0) {
-      eof_ = true;
-      return false;
-    }
-    end_ += n;
-    return true;
-  }
-
-  std::FILE* file_;
-  std::vector<char> buffer_;
-  std::size_t pos_ = 0, end_ = 0;
-  std::size_t consumed_ = 0;
-  std::size_t line_ = 1;
-  bool eof_ = false;
-  bool filled_ = false;  // a first read happened (the buffer starts at kFirstChunk)
-};
-
-bool isBlank(const char* s, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return false;
-  }
-  return true;
-}
-
 // "Observation/123", "Observation/123/_history/2" or an absolute URL ending so.
 std::pair<std::string, std::string> typeAndId(std::string_view url) {
   if (auto q = url.find('?'); q != std::string_view::npos) url = url.substr(0, q);
@@ -356,7 +239,9 @@ class StreamingHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
   bool tooDeep_ = false;
 };
 
-void deliver(const JsonValue& resource, const ResourceLocation& where, ResourceSink& sink, std::uint64_t& counter) {
+}  // namespace
+
+void deliverResource(const JsonValue& resource, const ResourceLocation& where, ResourceSink& sink, std::uint64_t& counter) {
   if (!resource.IsObject()) {
     sink.onInputError(where, "not a JSON object (a FHIR resource or Bundle)");
     return;
@@ -372,6 +257,8 @@ void deliver(const JsonValue& resource, const ResourceLocation& where, ResourceS
     sink.onResource(resource, where, std::nullopt);
   }
 }
+
+namespace {
 
 // The first line is an unfinished JSON value. A pretty-printed document goes on like that, but
 // so does NDJSON whose first line was cut short (a truncated export). The next non-blank line
@@ -392,75 +279,32 @@ bool nextLineIsResource(InputBuffer& in, std::size_t offset) {
   return false;
 }
 
-// The quick look pays when most lines are ignored (a hospital export) and costs a second parse
-// of every line when they are not (a filtered trial export): it is paused for a while when
-// fewer than half of a window's lines were taken at a glance, then tried again.
-class QuickLookBudget {
- public:
-  bool lookNow() {
-    if (paused_ == 0) return true;
-    --paused_;
-    return false;
-  }
-  void record(bool paid_off) {
-    ++looked_;
-    paid_ += paid_off ? 1 : 0;
-    if (looked_ < kWindow) return;
-    if (paid_ * 2 < looked_) paused_ = kPause;
-    looked_ = paid_ = 0;
-  }
-
- private:
-  static constexpr std::size_t kWindow = 512;
-  static constexpr std::size_t kPause = 16384;
-  std::size_t looked_ = 0, paid_ = 0, paused_ = 0;
-};
-
-// True when the sink took the line at a glance (fhir/line_triage.h).
-bool takenAtAGlance(std::optional<LineTriage>& triage, QuickLookBudget& budget, ResourceSink& sink, std::string_view line,
-                    std::size_t readable_after) {
-  if (!triage || !budget.lookNow()) return false;
-  const std::optional<QuickResource> quick = triage->look(line, readable_after);
-  const bool taken = quick && sink.ignoredAtAGlance(*quick);
-  budget.record(taken);
-  return taken;
-}
-
 void readNdjson(InputBuffer& in, std::string_view label, ResourceSink& sink, std::uint64_t& counter, std::size_t lines_before) {
-  // One pool for every line, over a fixed first block: values are freed in bulk after each
-  // line and a typical resource (a few KB of values) costs no malloc at all. One Document for
-  // every line too, so its parse stack is allocated once.
-  std::unique_ptr<char[]> poolBlock(new char[kPoolBlock]);
-  rapidjson::MemoryPoolAllocator<> pool(poolBlock.get(), kPoolBlock);
-  rapidjson::Document doc(&pool);
+  detail::NdjsonLineReader reader(sink.wantsQuickLook());
+  const detail::NdjsonLineReader::Glance ignored = [&sink](const QuickResource& r) { return sink.ignoredAtAGlance(r); };
   ResourceLocation where{label, lines_before, {}};
-  std::optional<LineTriage> triage;
-  if (sink.wantsQuickLook()) triage.emplace();
-  QuickLookBudget budget;
+  std::string error;
   bool tooLong = false;
   while (auto length = in.ensureLine(tooLong)) {
     ++where.line;
     if (tooLong) {
-      sink.onInputError(where, "line longer than " + std::to_string(kMaxLine >> 20) + " MB");
+      sink.onInputError(where, detail::tooLongLineMessage());
       in.skipLine();
       continue;
     }
     char* line = in.current();
     line[*length] = '\0';  // insitu parsing needs a terminator; the buffer keeps a spare byte
-    if (!isBlank(line, *length) &&
-        !takenAtAGlance(triage, budget, sink, std::string_view(line, *length), in.readableAfter(*length))) {
-      const common::BoundedParse parsed = common::parseInsituBounded<kLineFlags>(doc, line);
-      if (parsed.result.IsError()) {
-        sink.onInputError(where,
-                          "invalid JSON at column " + std::to_string(parsed.column()) + ": " +
-                              (parsed.too_deep ? common::tooDeepMessage() : rapidjson::GetParseError_En(parsed.result.Code())));
-      } else {
-        deliver(doc, where, sink, counter);
-      }
+    switch (reader.read(line, *length, in.readableAfter(*length), ignored, error)) {
+      case detail::NdjsonLineReader::Outcome::Invalid:
+        sink.onInputError(where, error);
+        break;
+      case detail::NdjsonLineReader::Outcome::Parsed:
+        deliverResource(reader.document(), where, sink, counter);
+        break;
+      default:
+        break;
     }
     in.advance(*length + 1);
-    doc.SetNull();  // drops the values before their memory goes back to the pool
-    pool.Clear();
   }
 }
 
@@ -509,7 +353,8 @@ void readBundle(const JsonValue& bundle, const ResourceLocation& where, Resource
   context.finish(stringMember(bundle, "type").value_or(""));
 }
 
-void readResources(std::FILE* input, std::string_view label, ResourceSink& sink, std::uint64_t& bundle_counter) {
+void readResources(std::FILE* input, std::string_view label, ResourceSink& sink, std::uint64_t& bundle_counter,
+                   const ReadOptions& options) {
   InputBuffer in(input);
   // Skip a byte order mark and blank lines, then look at the first line.
   bool tooLong = false;
@@ -540,7 +385,9 @@ void readResources(std::FILE* input, std::string_view label, ResourceSink& sink,
     ndjson = !probe.HasParseError() || probe.GetErrorOffset() < content || nextLineIsResource(in, *length + 1);
   }
   in.countLines(blankLines);
-  if (ndjson)
+  if (ndjson && options.threads > 1 && sink.preparesInParallel())
+    detail::readNdjsonInParallel(in, label, sink, bundle_counter, blankLines, options.threads);
+  else if (ndjson)
     readNdjson(in, label, sink, bundle_counter, blankLines);
   else
     readDocument(in, label, sink, bundle_counter);

@@ -10,6 +10,7 @@
 // Numbers are kept as exact text. Not thread-safe; one reader per input.
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,26 @@ struct DeleteNotice {
   ResourceLocation location;
 };
 
+// What a sink makes of one resource before anything shared is touched (parallel reading).
+class PreparedResource {
+ public:
+  virtual ~PreparedResource() = default;
+};
+
+// The part of a sink's work on a resource that reads only what never changes during a read
+// (configuration, roster), so that it may run on a worker thread. One per worker, not shared.
+class ResourcePreparer {
+ public:
+  virtual ~ResourcePreparer() = default;
+  // As ResourceSink::ignoredAtAGlance, but counting nothing: the reader's thread tells the
+  // sink afterwards (ResourceSink::takenAtAGlance).
+  virtual bool ignoredAtAGlance(const QuickResource& resource) = 0;
+  // `resource` is an object with a string resourceType other than Bundle (anything else goes
+  // to the sink on the reader's thread). `slot` is this line's: empty, or what this preparer
+  // made for an earlier line, to be reused.
+  virtual void prepare(const JsonValue& resource, std::unique_ptr<PreparedResource>& slot) = 0;
+};
+
 class ResourceSink {
  public:
   virtual ~ResourceSink() = default;
@@ -62,10 +83,32 @@ class ResourceSink {
   // must not depend on it.
   virtual bool wantsQuickLook() const { return false; }
   virtual bool ignoredAtAGlance(const QuickResource& /*resource*/) { return false; }
+
+  // Parallel reading of NDJSON (ReadOptions::threads > 1, docs/architecture.md): a sink that
+  // can split onResource in two returns true and a preparer per worker. The workers parse and
+  // prepare lines; the reader's thread then hands every outcome to the sink in input order, so
+  // counts, messages and arrival order are those of a sequential read: applyPrepared(p, where)
+  // must do what onResource(resource, where, std::nullopt) would have done, and
+  // takenAtAGlance() what ignoredAtAGlance() counts when it returns true.
+  virtual bool preparesInParallel() const { return false; }
+  virtual std::unique_ptr<ResourcePreparer> makePreparer() const { return nullptr; }
+  virtual void applyPrepared(PreparedResource& /*prepared*/, const ResourceLocation& /*where*/) {}
+  virtual void takenAtAGlance() {}
+};
+
+struct ReadOptions {
+  // Threads that parse NDJSON lines when the sink prepares in parallel; 1 reads on the
+  // caller's thread alone. Output is the same for any number.
+  unsigned threads = 1;
 };
 
 // Reads one input to its end. `bundle_counter` numbers Bundles across all inputs of a run.
-void readResources(std::FILE* input, std::string_view label, ResourceSink& sink, std::uint64_t& bundle_counter);
+void readResources(std::FILE* input, std::string_view label, ResourceSink& sink, std::uint64_t& bundle_counter,
+                   const ReadOptions& options = {});
+
+// A value parsed from the top of an input (an NDJSON line): a Bundle is opened, another
+// resource goes to onResource, anything else is an input error.
+void deliverResource(const JsonValue& value, const ResourceLocation& where, ResourceSink& sink, std::uint64_t& bundle_counter);
 
 // Opens the entries of a Bundle already in memory (an NDJSON line, a nested Bundle).
 void readBundle(const JsonValue& bundle, const ResourceLocation& where, ResourceSink& sink, std::uint64_t& bundle_counter);

@@ -293,6 +293,12 @@ void expectUsageError(const CommandResult& r) {
   EXPECT_FALSE(r.err.empty()) << "standard error should say what is wrong";
 }
 
+TEST(MapUsage, ThreadsOutOfRange) {
+  CommandResult r = runAdapter(mapArgs(data("roster.csv"), {"--threads", "0", data("clean.ndjson")}));
+  expectUsageError(r);
+  EXPECT_NE(r.err.find("--threads: Value 0 not in range 1 to 8"), std::string::npos) << r.err;
+}
+
 TEST(MapUsage, MissingMappings) {
   CommandResult r = runAdapter({"map", "--subjects", data("roster.csv"), data("clean.ndjson")});
   expectUsageError(r);

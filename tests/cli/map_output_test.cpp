@@ -95,6 +95,17 @@ TEST(MapOutput, SameInputTwiceGivesTheSameRecordsOnce) {
   expectSummary(twice, 40, 16, 0, 2, 4);
 }
 
+// --threads (docs/contract.md) tunes how many threads parse NDJSON lines, never the output.
+TEST(MapOutput, ThreadsChangeNothingButTheSpeed) {
+  CommandResult one = runAdapter(mapArgs(data("roster.csv"), {"--threads", "1", data("clean.ndjson")}));
+  CommandResult three = runAdapter(mapArgs(data("roster.csv"), {"--threads", "3", data("clean.ndjson")}));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  ASSERT_EQ(three.exit_code, 0) << three.err;
+  EXPECT_EQ(three.out, one.out);
+  EXPECT_EQ(three.err, one.err);
+  expectSummary(three, 20, 16, 0, 1, 2);
+}
+
 // CSV: the header in contract order, then the same values as NDJSON (null -> empty cell).
 TEST(MapOutput, CsvHasTheContractHeaderAndTheSameValuesAsNdjson) {
   CommandResult ndjson = runAdapter(mapArgs(data("roster.csv"), {data("clean.ndjson")}));

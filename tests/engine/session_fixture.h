@@ -173,10 +173,11 @@ inline std::shared_ptr<const mapping::Roster> rosterFrom(const std::string& csv)
   return std::make_shared<const mapping::Roster>(mapping::Roster::parse(csv, "subjects.csv"));
 }
 
-// Feeds several inputs (each a whole file's text) through one session.
+// Feeds several inputs (each a whole file's text) through one session; `threads` > 1 reads
+// NDJSON on that many worker threads (fhir/parallel_ndjson.h).
 inline RunResult runInputs(const std::vector<std::string>& inputs, const std::string& roster = kDefaultRoster,
                            std::shared_ptr<const mapping::TrialConfig> config = defaultConfig(), std::string base = "",
-                           bool quick_look = true) {
+                           bool quick_look = true, unsigned threads = 1) {
   RunResult out;
   engine::SessionOptions options{std::move(base)};
   options.quick_look = quick_look;
@@ -188,7 +189,7 @@ inline RunResult runInputs(const std::vector<std::string>& inputs, const std::st
     std::FILE* f = fmemopen(copy.data(), copy.size(), "r");
     EXPECT_NE(f, nullptr);
     if (!f) return out;
-    fhir::readResources(f, "test-input", session, bundles);
+    fhir::readResources(f, "test-input", session, bundles, {threads});
     std::fclose(f);
   }
   out.records = session.finish();

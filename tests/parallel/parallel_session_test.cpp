@@ -1,0 +1,116 @@
+// Reading NDJSON on several threads (adapter/fhir/parallel_ndjson.h) changes how fast `map`
+// reads, never what comes out: the same file mapped on 1, 2 and 3 threads gives the same
+// records, counts and rejections, the rejections in input order.
+#include <gtest/gtest.h>
+
+#include "engine/record_writer.h"
+#include "engine/session_fixture.h"
+
+namespace fa::test {
+namespace {
+
+std::string ndjsonOf(const RunResult& run) {
+  std::string out;
+  for (const engine::OutcomeRecord& r : run.records)
+    engine::appendNdjson(out, r);
+  return out;
+}
+
+std::vector<std::string> rejectionTexts(const RunResult& run) {
+  std::vector<std::string> out;
+  for (const engine::Rejection& r : run.rejections)
+    out.push_back(r.where + " | " + r.resource + " | " + r.why);
+  return out;
+}
+
+Obs albumin(const std::string& id) { return Obs(id).analyte("ALB").effective("2026-01-29").value(qty("42", "g/L")); }
+
+// 3,000 lines, ten kinds in turn (line i, 0-based, is of kind i % 10): enough for several
+// batches (at most 1,024 lines each) on every worker.
+std::string mixedInput() {
+  std::string text;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string n = std::to_string(i);
+    switch (i % 10) {
+      case 0:  // a record's first version
+        text += albumin("a" + n).version("1").updated("2026-01-29T10:00:00Z").json();
+        break;
+      case 1:  // off the roster
+        text += albumin("off" + n).subject("Patient/elsewhere").json();
+        break;
+      case 2:  // another code: ignored (CRLF line end)
+        text += Obs("glu" + n).loinc("2345-7").value(qty("5", "mmol/L")).json() + "\r";
+        break;
+      case 3:  // another resource type: ignored
+        text += R"({"resourceType": "Patient", "id": "p)" + n + "\"}";
+        break;
+      case 4:  // blank
+        text += "   ";
+        break;
+      case 5:  // broken JSON: rejected
+        text += R"({"resourceType": "Observation", "id": )";
+        break;
+      case 6:  // an invalid status: rejected
+        text += albumin("bad" + n).status("done").json();
+        break;
+      case 7:  // the second version of the record 7 lines up, in another batch at times
+        text += Obs("a" + std::to_string(i - 7))
+                    .analyte("ALB")
+                    .version("2")
+                    .updated("2026-01-30T10:00:00Z")
+                    .effective("2026-01-29")
+                    .value(qty("40", "g/L"))
+                    .json();
+        break;
+      case 8:  // a Bundle on a line: its entry is a record
+        text += R"({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": )" + albumin("b" + n).json() + "}]}";
+        break;
+      case 9:  // not an object: rejected
+        text += "[1, 2]";
+        break;
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+TEST(ParallelRead, SameRecordsCountsAndRejectionsOnOneTwoAndThreeThreads) {
+  const std::string text = mixedInput();
+  const RunResult one = runInputs({text}, kDefaultRoster, defaultConfig(), "", true, 1);
+  const RunResult two = runInputs({text}, kDefaultRoster, defaultConfig(), "", true, 2);
+  const RunResult three = runInputs({text}, kDefaultRoster, defaultConfig(), "", true, 3);
+
+  // By hand, 300 lines of each kind: resources are kinds 0, 1, 2, 3, 6, 7 and the Bundle's
+  // entry (7 x 300 = 2,100); records a<n> (in their second version) and b<n> (600); 300 off
+  // the roster; kinds 2 and 3 ignored (600); kinds 5, 6 and 9 rejected (900).
+  for (const RunResult* run : {&one, &two, &three}) {
+    EXPECT_EQ(run->counts.resources_read, 2100u);
+    EXPECT_EQ(run->counts.records_written, 600u);
+    EXPECT_EQ(run->counts.skipped_not_on_roster, 300u);
+    EXPECT_EQ(run->counts.ignored, 600u);
+    EXPECT_EQ(run->counts.rejected, 900u);
+    ASSERT_NE(run->find("a2990"), nullptr);
+    EXPECT_EQ(run->get("a2990").observation, "Observation/a2990/_history/2");
+    EXPECT_EQ(run->get("a2990").source_value, "40");
+  }
+  EXPECT_EQ(ndjsonOf(two), ndjsonOf(one));
+  EXPECT_EQ(ndjsonOf(three), ndjsonOf(one));
+  EXPECT_EQ(rejectionTexts(two), rejectionTexts(one));
+  EXPECT_EQ(rejectionTexts(three), rejectionTexts(one));
+}
+
+TEST(ParallelRead, RejectionsComeInInputOrder) {
+  const RunResult two = runInputs({mixedInput()}, kDefaultRoster, defaultConfig(), "", true, 2);
+  ASSERT_EQ(two.rejections.size(), 900u);
+  // Lines are numbered from 1: kind 5 is line 6, kind 6 line 7, kind 9 line 10, then line 16.
+  EXPECT_EQ(two.rejections[0].where, "test-input line 6");
+  EXPECT_EQ(two.rejections[1].where, "test-input line 7");
+  EXPECT_EQ(two.rejections[1].resource, "Observation/bad6");
+  EXPECT_EQ(two.rejections[2].where, "test-input line 10");
+  EXPECT_EQ(two.rejections[2].why, "not a JSON object (a FHIR resource or Bundle)");
+  EXPECT_EQ(two.rejections[3].where, "test-input line 16");
+  EXPECT_EQ(two.rejections[899].where, "test-input line 3000");
+}
+
+}  // namespace
+}  // namespace fa::test

@@ -196,8 +196,8 @@ Measurement baselineParse(const std::string& path) {
 
 // ---------------------------------------------------------------------------------------------
 // The map path in-process, exactly what `fhir-adapter map --output /dev/null FILE` does after
-// loading the configuration: readResources into a MappingSession, finish(), NDJSON records
-// written in 1 MB blocks.
+// loading the configuration: readResources into a MappingSession on the same threads, finish()
+// formatting NDJSON records on them, the text written in order.
 
 Measurement mapInProcess(const Options& o, const std::string& path, const std::string& subjects) {
   using namespace fa;
@@ -214,15 +214,8 @@ Measurement mapInProcess(const Options& o, const std::string& path, const std::s
   std::fclose(in);
   m.read_seconds = seconds(t0, Clock::now());
   std::FILE* out = std::fopen("/dev/null", "wb");
-  std::string buffer;
-  session.finish([&](engine::OutcomeRecord&& r) {
-    engine::appendNdjson(buffer, r);
-    if (buffer.size() > (1 << 20)) {
-      std::fwrite(buffer.data(), 1, buffer.size(), out);
-      buffer.clear();
-    }
-  });
-  std::fwrite(buffer.data(), 1, buffer.size(), out);
+  session.finish([](const engine::OutcomeRecord& r, std::string& text) { engine::appendNdjson(text, r); },
+                 [&](std::string_view text) { std::fwrite(text.data(), 1, text.size(), out); }, threads);
   std::fclose(out);
   m.seconds = seconds(t0, Clock::now());
   m.bytes = fs::file_size(path);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <thread>
 
 #include "cli/cli_messages.h"
@@ -22,7 +23,7 @@ bool looksLikeBaseUrl(const std::string& url) {
 
 // Writes in large blocks; the output is only opened once every input has been read, so a usage
 // or configuration error never leaves a half-written file behind.
-bool writeAll(std::FILE* out, const std::string& text) {
+bool writeAll(std::FILE* out, std::string_view text) {
   return std::fwrite(text.data(), 1, text.size(), out) == text.size();
 }
 
@@ -117,22 +118,18 @@ int runMap(const MapArguments& args) {
       return kExitUsage;
     }
   }
-  std::string buffer;
   const bool csv = args.format == "csv";
-  if (csv) buffer = engine::csvHeader();
-  bool ok = true;
+  bool ok = !csv || writeAll(out, engine::csvHeader());
   // Records stream out of the session in output order: they are never all in memory at once.
-  session.finish([&](engine::OutcomeRecord&& r) {
-    if (csv)
-      engine::appendCsv(buffer, r);
-    else
-      engine::appendNdjson(buffer, r);
-    if (buffer.size() > (1 << 20)) {
-      ok = ok && writeAll(out, buffer);
-      buffer.clear();
-    }
-  });
-  ok = ok && writeAll(out, buffer);
+  // They are formatted on the reading threads; the text comes back here in order.
+  session.finish(
+      [csv](const engine::OutcomeRecord& r, std::string& text) {
+        if (csv)
+          engine::appendCsv(text, r);
+        else
+          engine::appendNdjson(text, r);
+      },
+      [&](std::string_view text) { ok = ok && writeAll(out, text); }, reading.threads);
   ok = (std::fflush(out) == 0) && ok;
   if (out != stdout) ok = (std::fclose(out) == 0) && ok;
   if (!ok) {

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "core/ctcae.h"
+#include "common/ordered_batches.h"
 #include "core/selection.h"
 #include "engine/range_selection.h"
 #include "engine/record_codec.h"
@@ -435,11 +436,19 @@ void MappingSession::markAndGrade(OutcomeRecord& r, const Winners& winners,
   r.ctcae_grade = core::gradeInterval(core::intervalFor(*r.value, r.comparator), *scale, refs);
 }
 
-void MappingSession::finish(const RecordSink& sink) {
-  // 1. Versions by id (arrival order within an id) -> one resolved record per id, sorted for
-  //    output; the selection winners are known once every id is resolved.
-  SortedRuns resolved(options_.memory_budget / 2, options_.spill_directory);
+// What resolving leaves for the output: the records in output order, and what marks them.
+struct MappingSession::Resolved {
+  Resolved(std::size_t budget, const std::string& directory) : records(budget, directory) {}
+  SortedRuns records;
   Winners winners;
+  // With several baseline windows the last in key order counts, as a map assignment does.
+  std::map<std::pair<std::size_t, std::size_t>, const Winner*> baselines;
+};
+
+// Versions by id (arrival order within an id) -> one resolved record per id, sorted for
+// output; the selection winners are known once every id is resolved.
+std::unique_ptr<MappingSession::Resolved> MappingSession::resolveAll() {
+  auto resolved = std::make_unique<Resolved>(options_.memory_budget / 2, options_.spill_directory);
   ResolveScratch scratch;
   std::string id;
   // An id's versions; the strings are reused from id to id (no allocation per version).
@@ -447,36 +456,111 @@ void MappingSession::finish(const RecordSink& sink) {
   std::size_t versions = 0;
   by_id_->forEach([&](std::string_view entryId, std::string_view payload) {
     if (versions > 0 && entryId != id) {
-      resolveId(id, std::span(group.data(), versions), resolved, winners, scratch);
+      resolveId(id, std::span(group.data(), versions), resolved->records, resolved->winners, scratch);
       versions = 0;
     }
     if (versions == 0) id.assign(entryId);
     if (versions == group.size()) group.emplace_back();
     group[versions++].assign(payload);
   });
-  if (versions > 0) resolveId(id, std::span(group.data(), versions), resolved, winners, scratch);
+  if (versions > 0) resolveId(id, std::span(group.data(), versions), resolved->records, resolved->winners, scratch);
   by_id_.reset();
-  // With several baseline windows the last in key order counts, as a map assignment does.
-  std::map<std::pair<std::size_t, std::size_t>, const Winner*> baselines;
-  for (const auto& [key, winner] : winners) {
-    if (windows_.at(std::get<2>(key))->baseline) baselines[{std::get<0>(key), std::get<1>(key)}] = &winner;
+  for (const auto& [key, winner] : resolved->winners) {
+    if (windows_.at(std::get<2>(key))->baseline) resolved->baselines[{std::get<0>(key), std::get<1>(key)}] = &winner;
   }
-  // 2. Records in output order, marked and graded as they go out. One record is decoded into
-  // again and again (decodeRecord overwrites every field): a sink that only reads it leaves
-  // its strings' capacity for the next.
+  return resolved;
+}
+
+// One resolved entry to its output record, marked and graded. `record` is decoded into again
+// and again (decodeRecord overwrites every field), so its strings keep their capacity.
+void MappingSession::outputRecord(std::string_view key, std::string_view payload, const Resolved& resolved,
+                                  OutcomeRecord& record) const {
+  ByteReader r(payload);
+  decodeRecord(r, record);
+  record.observation.assign(observationOf(key, rank_width_));
+  record.subject_id.assign(roster_->subject(record.subject_index).subject_id);
+  const mapping::AnalyteDefinition& analyte = config_->analytes[record.analyte_index];
+  record.analyte.assign(analyte.code);
+  record.unit.assign(analyte.standard_unit);
+  markAndGrade(record, resolved.winners, resolved.baselines);
+}
+
+void MappingSession::finish(const RecordSink& sink) {
+  std::unique_ptr<Resolved> resolved = resolveAll();
   OutcomeRecord record;
-  resolved.forEach([&](std::string_view key, std::string_view payload) {
-    ByteReader r(payload);
-    decodeRecord(r, record);
-    record.observation.assign(observationOf(key, rank_width_));
-    record.subject_id.assign(roster_->subject(record.subject_index).subject_id);
-    const mapping::AnalyteDefinition& analyte = config_->analytes[record.analyte_index];
-    record.analyte.assign(analyte.code);
-    record.unit.assign(analyte.standard_unit);
-    markAndGrade(record, winners, baselines);
+  resolved->records.forEach([&](std::string_view key, std::string_view payload) {
+    outputRecord(key, payload, *resolved, record);
     ++counts_.records_written;
     sink(std::move(record));
   });
+}
+
+namespace {
+
+// Resolved entries on their way to a worker, and the text it made of them.
+struct OutputBatch {
+  std::string entries;                                     // keys and payloads, back to back
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> sizes;  // each entry's key and payload size
+  std::string text;
+  void clear() {
+    entries.clear();
+    sizes.clear();
+  }
+};
+
+// Output is handed to the writer in blocks of about this size.
+constexpr std::size_t kTextBlock = 1 << 20;
+// Entries per batch: enough that handing a batch over costs little against formatting it.
+constexpr std::size_t kOutputBatchBytes = 256 << 10;
+
+}  // namespace
+
+void MappingSession::finish(const RecordFormatter& format, const TextSink& write, unsigned threads) {
+  std::unique_ptr<Resolved> resolved = resolveAll();
+  if (threads <= 1) {
+    std::string text;
+    OutcomeRecord record;
+    resolved->records.forEach([&](std::string_view key, std::string_view payload) {
+      outputRecord(key, payload, *resolved, record);
+      ++counts_.records_written;
+      format(record, text);
+      if (text.size() >= kTextBlock) {
+        write(text);
+        text.clear();
+      }
+    });
+    if (!text.empty()) write(text);
+    return;
+  }
+  // The merge stays on this thread (it is one ordered stream); decoding, marking, grading and
+  // formatting go to the workers, and their text comes back in output order.
+  std::vector<OutcomeRecord> records(threads);  // one per worker, reused
+  common::OrderedBatches<OutputBatch> batches(threads, [&](OutputBatch& b, std::size_t w) {
+    b.text.clear();
+    std::size_t at = 0;
+    for (const auto& [keySize, payloadSize] : b.sizes) {
+      const std::string_view entry(b.entries.data() + at, std::size_t{keySize} + payloadSize);
+      outputRecord(entry.substr(0, keySize), entry.substr(keySize), *resolved, records[w]);
+      format(records[w], b.text);
+      at += entry.size();
+    }
+  });
+  const auto take = [&](OutputBatch& b) {
+    if (!b.text.empty()) write(b.text);
+  };
+  OutputBatch* current = &batches.next(take);
+  current->clear();
+  resolved->records.forEach([&](std::string_view key, std::string_view payload) {
+    ++counts_.records_written;
+    current->entries.append(key).append(payload);
+    current->sizes.emplace_back(static_cast<std::uint32_t>(key.size()), static_cast<std::uint32_t>(payload.size()));
+    if (current->entries.size() < kOutputBatchBytes) return;
+    batches.submit();
+    current = &batches.next(take);
+    current->clear();
+  });
+  if (!current->sizes.empty()) batches.submit();
+  batches.drain(take);
 }
 
 OutcomeRecords MappingSession::finish() {

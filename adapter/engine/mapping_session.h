@@ -92,6 +92,12 @@ class MappingSession : public fhir::ResourceSink {
   void finish(const RecordSink& sink);
   // The same, collected.
   OutcomeRecords finish();
+  // The same, each record formatted by `format` (appending to its text) and the text handed to
+  // `write` in output order, in blocks. With threads > 1 the records are decoded, graded and
+  // formatted on that many workers: `format` must then touch nothing shared.
+  using RecordFormatter = std::function<void(const OutcomeRecord&, std::string& text)>;
+  using TextSink = std::function<void(std::string_view text)>;
+  void finish(const RecordFormatter& format, const TextSink& write, unsigned threads);
   const MapCounts& counts() const { return counts_; }
 
  private:
@@ -121,6 +127,9 @@ class MappingSession : public fhir::ResourceSink {
                          std::string_view& element) const;
   // `record`: the encoded record, or null for an off-roster marker.
   void keepVersion(const std::string& id, const VersionKey& key, const std::string* record);
+  struct Resolved;
+  std::unique_ptr<Resolved> resolveAll();
+  void outputRecord(std::string_view key, std::string_view payload, const Resolved& resolved, OutcomeRecord& record) const;
   // What resolving reuses from one id to the next, so that it allocates nothing per id.
   struct ResolveScratch {
     std::vector<VersionKey> keys;

@@ -1,14 +1,11 @@
 #include "fhir/parallel_ndjson.h"
 
-#include <condition_variable>
-#include <deque>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "common/ordered_batches.h"
 #include "fhir/json_text.h"
 #include "fhir/ndjson_line.h"
 
@@ -36,52 +33,15 @@ struct Batch {
   std::vector<char> text;  // the lines, each followed by '\0', then LineTriage::kReadAhead zeros
   std::vector<LineSlot> slots;
   std::size_t lines = 0;
-  bool done = false;  // guarded by WorkQueue's mutex
 };
 
-// Batches waiting for a worker, and a signal when one is done. Workers stop at stop().
-class WorkQueue {
- public:
-  void push(Batch& b) {
-    {
-      std::lock_guard lock(mutex_);
-      b.done = false;
-      pending_.push_back(&b);
-    }
-    work_.notify_one();
-  }
-  Batch* pop() {
-    std::unique_lock lock(mutex_);
-    work_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
-    if (stopping_) return nullptr;
-    Batch* b = pending_.front();
-    pending_.pop_front();
-    return b;
-  }
-  void markDone(Batch& b) {
-    {
-      std::lock_guard lock(mutex_);
-      b.done = true;
-    }
-    done_.notify_all();
-  }
-  void waitDone(const Batch& b) {
-    std::unique_lock lock(mutex_);
-    done_.wait(lock, [&] { return b.done; });
-  }
-  void stop() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    work_.notify_all();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable work_, done_;
-  std::deque<Batch*> pending_;
-  bool stopping_ = false;
+// What each worker keeps from batch to batch.
+struct Worker {
+  Worker(std::unique_ptr<ResourcePreparer> p, bool quick_look)
+      : preparer(std::move(p)), reader(quick_look), ignored([this](const QuickResource& r) { return preparer->ignoredAtAGlance(r); }) {}
+  std::unique_ptr<ResourcePreparer> preparer;
+  NdjsonLineReader reader;
+  NdjsonLineReader::Glance ignored;
 };
 
 bool isPlainResource(const JsonValue& v) {
@@ -122,16 +82,6 @@ void prepareLine(Batch& b, LineSlot& s, NdjsonLineReader& reader, const NdjsonLi
   } catch (...) {
     s.failure = std::current_exception();
     s.kind = LineSlot::Kind::Failed;
-  }
-}
-
-void work(WorkQueue& queue, ResourcePreparer& preparer, bool quick_look) {
-  NdjsonLineReader reader(quick_look);
-  const NdjsonLineReader::Glance ignored = [&preparer](const QuickResource& r) { return preparer.ignoredAtAGlance(r); };
-  while (Batch* b = queue.pop()) {
-    for (std::size_t i = 0; i < b->lines; ++i)
-      prepareLine(*b, b->slots[i], reader, ignored, preparer);
-    queue.markDone(*b);
   }
 }
 
@@ -203,58 +153,28 @@ void applyBatch(Batch& b, ResourceSink& sink, ResourceLocation& where, std::uint
   }
 }
 
-// Stops and joins the workers however the read ends (an exception from the sink included).
-class Workers {
- public:
-  Workers(WorkQueue& queue, std::vector<std::unique_ptr<ResourcePreparer>>& preparers, bool quick_look) : queue_(queue) {
-    for (auto& p : preparers)
-      threads_.emplace_back(work, std::ref(queue), std::ref(*p), quick_look);
-  }
-  ~Workers() {
-    queue_.stop();
-    for (std::thread& t : threads_)
-      t.join();
-  }
-  Workers(const Workers&) = delete;
-  Workers& operator=(const Workers&) = delete;
-
- private:
-  WorkQueue& queue_;
-  std::vector<std::thread> threads_;
-};
-
 }  // namespace
 
 void readNdjsonInParallel(InputBuffer& in, std::string_view label, ResourceSink& sink, std::uint64_t& bundle_counter,
                           std::size_t lines_before, unsigned threads) {
-  std::vector<std::unique_ptr<ResourcePreparer>> preparers;
+  std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned t = 0; t < threads; ++t)
-    preparers.push_back(sink.makePreparer());
-  // Two batches per worker: one being worked on, one waiting; and the one being applied.
-  const std::size_t inFlight = 2 * std::size_t{threads} + 1;
-  std::vector<Batch> batches(inFlight);
-  WorkQueue queue;
-  Workers workers(queue, preparers, sink.wantsQuickLook());
+    workers.push_back(std::make_unique<Worker>(sink.makePreparer(), sink.wantsQuickLook()));
+  common::OrderedBatches<Batch> batches(threads, [&workers](Batch& b, std::size_t w) {
+    Worker& worker = *workers[w];
+    for (std::size_t i = 0; i < b.lines; ++i)
+      prepareLine(b, b.slots[i], worker.reader, worker.ignored, *worker.preparer);
+  });
   ResourceLocation where{label, lines_before, {}};
+  const auto apply = [&](Batch& b) { applyBatch(b, sink, where, bundle_counter); };
   std::size_t lineNumber = lines_before;
-  std::size_t oldest = 0, queued = 0;
   bool more = true;
-  while (more || queued > 0) {
-    if (more && queued < inFlight) {
-      Batch& b = batches[(oldest + queued) % inFlight];
-      more = fillBatch(in, b, lineNumber);
-      if (b.lines > 0) {
-        queue.push(b);
-        ++queued;
-      }
-      continue;
-    }
-    Batch& b = batches[oldest];
-    queue.waitDone(b);
-    applyBatch(b, sink, where, bundle_counter);
-    oldest = (oldest + 1) % inFlight;
-    --queued;
+  while (more) {
+    Batch& b = batches.next(apply);
+    more = fillBatch(in, b, lineNumber);
+    if (b.lines > 0) batches.submit();
   }
+  batches.drain(apply);
 }
 
 }  // namespace fa::fhir::detail

@@ -112,5 +112,57 @@ TEST(ParallelRead, RejectionsComeInInputOrder) {
   EXPECT_EQ(two.rejections[899].where, "test-input line 3000");
 }
 
+// finish() formatting on workers: 6,000 records of three subjects, two analytes and dates over
+// a year (so several visits, selections and baselines), well past one 256 KB output batch.
+TEST(ParallelRead, FormattedOnWorkersTheTextIsTheSequentialRecordsInOrder) {
+  std::string text;
+  for (int i = 0; i < 6000; ++i) {
+    const std::string day = std::to_string(10 + i % 19);
+    const std::string month = (i % 12 < 9 ? "0" : "") + std::to_string(1 + i % 12);
+    Obs o = Obs("r" + std::to_string(i)).effective("2026-" + month + "-" + day);
+    if (i % 2 == 0)
+      o.analyte("ALB").value(qty(std::to_string(30 + i % 15), "g/L"));
+    else
+      o.analyte("BILI").value(qty(std::to_string(10 + i % 40), "umol/L"));
+    if (i % 3 == 1) o.subject("Patient/p2");
+    if (i % 3 == 2) o.subjectRaw(R"({"identifier": {"system": "urn:oid:1.2.156.1", "value": "MRN-3"}})");
+    text += o.json() + "\n";
+  }
+  auto mapped = [&](unsigned threads, bool formatted) {
+    engine::MappingSession session(defaultConfig(), rosterFrom(kDefaultRoster), engine::SessionOptions{""}, {});
+    std::string copy = text;
+    std::FILE* f = fmemopen(copy.data(), copy.size(), "r");
+    std::uint64_t bundles = 0;
+    fhir::readResources(f, "test-input", session, bundles, {threads});
+    std::fclose(f);
+    std::string out;
+    std::size_t blocks = 0;
+    if (formatted) {
+      session.finish([](const engine::OutcomeRecord& r, std::string& t) { engine::appendNdjson(t, r); },
+                     [&](std::string_view t) {
+                       out += t;
+                       ++blocks;
+                     },
+                     threads);
+    } else {
+      for (const engine::OutcomeRecord& r : session.finish())
+        engine::appendNdjson(out, r);
+    }
+    EXPECT_EQ(session.counts().records_written, 6000u);
+    return std::make_pair(out, blocks);
+  };
+  const auto [sequential, unused] = mapped(1, false);
+  const auto [one, oneBlocks] = mapped(1, true);
+  const auto [two, twoBlocks] = mapped(2, true);
+  const auto [three, threeBlocks] = mapped(3, true);
+  // 6,000 lines of about 500 bytes: more than one 256 KB batch, more than one 1 MB block.
+  ASSERT_GT(sequential.size(), std::size_t{2} << 20);
+  EXPECT_GT(oneBlocks, 1u);
+  EXPECT_GT(twoBlocks, 1u);
+  EXPECT_EQ(one, sequential);
+  EXPECT_EQ(two, sequential);
+  EXPECT_EQ(three, sequential);
+}
+
 }  // namespace
 }  // namespace fa::test

@@ -30,7 +30,9 @@ bool writeAll(std::FILE* out, std::string_view text) {
 // One parsing thread per core, at most kMaxThreads: past that the thread that applies the
 // results in order is the limit (docs/architecture.md, "Parallel reading").
 constexpr unsigned kMaxThreads = 8;
-unsigned defaultReadingThreads() { return std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads); }
+unsigned defaultReadingThreads() {
+  return std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
+}
 
 }  // namespace
 

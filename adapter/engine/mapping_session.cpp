@@ -4,8 +4,8 @@
 #include <map>
 #include <tuple>
 
-#include "core/ctcae.h"
 #include "common/ordered_batches.h"
+#include "core/ctcae.h"
 #include "core/selection.h"
 #include "engine/range_selection.h"
 #include "engine/record_codec.h"
@@ -135,7 +135,9 @@ class MappingSession::Preparer final : public fhir::ResourcePreparer {
 
 MappingSession::~MappingSession() = default;
 
-std::unique_ptr<fhir::ResourcePreparer> MappingSession::makePreparer() const { return std::make_unique<Preparer>(*this); }
+std::unique_ptr<fhir::ResourcePreparer> MappingSession::makePreparer() const {
+  return std::make_unique<Preparer>(*this);
+}
 
 std::optional<std::size_t> MappingSession::analyteOfCoding(std::string_view system, std::string_view code,
                                                            std::string& coding_key) const {
@@ -235,7 +237,8 @@ void MappingSession::prepare(const fhir::JsonValue& resource, Prepared& out, std
   encodeRecord(w, record);
 }
 
-void MappingSession::apply(Prepared& p, const fhir::ResourceLocation& where, const std::optional<fhir::BundlePosition>& position) {
+void MappingSession::apply(Prepared& p, const fhir::ResourceLocation& where,
+                           const std::optional<fhir::BundlePosition>& position) {
   ++counts_.resources_read;
   switch (p.outcome) {
     case Prepared::Outcome::Ignored:
@@ -340,12 +343,20 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
   return r;
 }
 
-void MappingSession::resolveId(std::string_view id, std::span<const std::string> entries, SortedRuns& resolved, Winners& winners,
-                               ResolveScratch& scratch) const {
+// One id's record as resolving leaves it: its output entry and its bid for selection.
+struct MappingSession::ResolvedId {
+  std::string key, payload;
+  bool contends = false;  // eligible for selection
+  WinnerKey winner_key;
+  Winner bid;
+};
+
+bool MappingSession::resolveId(std::string_view id, std::span<const std::string_view> entries, ResolveScratch& scratch,
+                               ResolvedId& out) const {
   std::vector<std::string_view>& records = scratch.records;
   records.clear();
   std::size_t kept = 0;
-  for (const std::string& e : entries) {
+  for (const std::string_view e : entries) {
     ByteReader r(e);
     if (kept == scratch.keys.size()) scratch.keys.emplace_back();
     decodeVersionKey(r, scratch.keys[kept]);
@@ -354,12 +365,12 @@ void MappingSession::resolveId(std::string_view id, std::span<const std::string>
     ++kept;
     records.push_back(has ? r.rest() : std::string_view());
   }
-  if (kept == 0) return;
+  if (kept == 0) return false;
   const std::span<const VersionKey> keys(scratch.keys.data(), kept);
   static const std::vector<DeleteKey> kNoDeletes;
   auto d = deletes_.empty() ? deletes_.end() : deletes_.find(std::string(id));
   Resolution res = resolveVersions(keys, d == deletes_.end() ? kNoDeletes : d->second);
-  if (res.state == Resolution::State::Hidden || records[res.reference].empty()) return;
+  if (res.state == Resolution::State::Hidden || records[res.reference].empty()) return false;
   const std::size_t content = !records[res.content].empty() ? res.content : res.reference;
   OutcomeRecord& r = scratch.record;
   ByteReader reader(records[content]);
@@ -380,34 +391,42 @@ void MappingSession::resolveId(std::string_view id, std::span<const std::string>
     r.status = keys[res.reference].status;
     r.usable_status = usable;
   }
-  considerForSelection(r, winners, scratch.candidate);
-  outputKey(rank_width_, subject_rank_[r.subject_index], analyte_rank_[r.analyte_index], r, scratch.key);
+  bidForSelection(r, out);
+  outputKey(rank_width_, subject_rank_[r.subject_index], analyte_rank_[r.analyte_index], r, out.key);
   if (unchanged) {
-    resolved.add(scratch.key, records[content]);
-    return;
+    out.payload.assign(records[content]);
+  } else {
+    out.payload.clear();
+    ByteWriter w(out.payload);
+    encodeRecord(w, r);
   }
-  scratch.payload.clear();
-  ByteWriter w(scratch.payload);
-  encodeRecord(w, r);
-  resolved.add(scratch.key, scratch.payload);
+  return true;
 }
 
-// Selection per subject, analyte and visit: the best eligible record so far. `candidate` is
-// the caller's, reused: only a new or better winner copies the id.
-void MappingSession::considerForSelection(const OutcomeRecord& r, Winners& winners, core::SelectionCandidate& candidate) const {
-  const bool eligible = r.usable_status && r.status != "retracted" && r.flag && *r.flag != core::Flag::Indeterminate &&
-                        r.study_day && windows_.count(r.visit);
-  if (!eligible) return;
+// Selection per subject, analyte and visit: a record's bid, when it is eligible.
+void MappingSession::bidForSelection(const OutcomeRecord& r, ResolvedId& out) const {
+  out.contends = r.usable_status && r.status != "retracted" && r.flag && *r.flag != core::Flag::Indeterminate && r.study_day &&
+                 windows_.count(r.visit);
+  if (!out.contends) return;
+  core::SelectionCandidate& candidate = out.bid.candidate;
   candidate.study_day = *r.study_day;
   candidate.collected = r.collected;
   candidate.last_updated = r.last_updated;
   candidate.id.assign(r.resource_id);
-  WinnerKey key{r.subject_index, r.analyte_index, r.visit};
-  auto it = winners.find(key);
+  out.bid.flag = r.flag;
+  out.bid.value = r.value;
+  out.winner_key = WinnerKey{r.subject_index, r.analyte_index, r.visit};
+}
+
+// The best eligible record so far, ids taken in order: only a new or better winner is copied.
+void MappingSession::considerForSelection(const ResolvedId& r, Winners& winners) const {
+  if (!r.contends) return;
+  auto it = winners.find(r.winner_key);
   if (it == winners.end()) {
-    winners.emplace(std::move(key), Winner{candidate, r.flag, r.value});
-  } else if (core::representsVisitBetter(candidate, it->second.candidate, windows_.at(r.visit)->target_day)) {
-    it->second = Winner{candidate, r.flag, r.value};
+    winners.emplace(r.winner_key, r.bid);
+  } else if (core::representsVisitBetter(r.bid.candidate, it->second.candidate,
+                                         windows_.at(std::get<2>(r.winner_key))->target_day)) {
+    it->second = r.bid;
   }
 }
 
@@ -445,30 +464,116 @@ struct MappingSession::Resolved {
   std::map<std::pair<std::size_t, std::size_t>, const Winner*> baselines;
 };
 
+namespace {
+
+// Whole ids (each with its versions) on their way to a resolving worker.
+struct IdBatch {
+  std::string bytes;  // ids and versions, back to back
+  struct Id {
+    std::size_t at = 0;                // the id's offset in bytes
+    std::uint32_t size = 0;            // the id's length
+    std::size_t first = 0, count = 0;  // its versions in `versions`
+  };
+  std::vector<Id> ids;
+  std::vector<std::pair<std::size_t, std::size_t>> versions;  // offset and length in bytes
+  void clear() {
+    bytes.clear();
+    ids.clear();
+    versions.clear();
+  }
+};
+
+constexpr std::size_t kIdBatchBytes = 256 << 10;
+
+}  // namespace
+
+// What each resolving worker reuses from batch to batch.
+struct MappingSession::IdBatchWork {
+  IdBatch batch;
+  std::vector<MappingSession::ResolvedId> resolved;  // per id of the batch
+  std::vector<char> has;                             // whether that id has a record
+};
+
 // Versions by id (arrival order within an id) -> one resolved record per id, sorted for
-// output; the selection winners are known once every id is resolved.
-std::unique_ptr<MappingSession::Resolved> MappingSession::resolveAll() {
+// output; the selection winners are known once every id is resolved. With threads > 1 the
+// merge and the selection stay on this thread (both go in id order) and workers resolve.
+std::unique_ptr<MappingSession::Resolved> MappingSession::resolveAll(unsigned threads) {
   auto resolved = std::make_unique<Resolved>(options_.memory_budget / 2, options_.spill_directory);
-  ResolveScratch scratch;
-  std::string id;
-  // An id's versions; the strings are reused from id to id (no allocation per version).
-  std::vector<std::string> group;
-  std::size_t versions = 0;
-  by_id_->forEach([&](std::string_view entryId, std::string_view payload) {
-    if (versions > 0 && entryId != id) {
-      resolveId(id, std::span(group.data(), versions), resolved->records, resolved->winners, scratch);
+  const auto keep = [&](const ResolvedId& r) {
+    considerForSelection(r, resolved->winners);
+    resolved->records.add(r.key, r.payload);
+  };
+  if (threads <= 1) {
+    ResolveScratch scratch;
+    ResolvedId out;
+    std::string id;
+    // An id's versions; the strings are reused from id to id (no allocation per version).
+    std::vector<std::string> group;
+    std::size_t versions = 0;
+    std::vector<std::string_view> views;
+    const auto resolveGroup = [&] {
+      views.assign(group.begin(), group.begin() + static_cast<std::ptrdiff_t>(versions));
+      if (resolveId(id, views, scratch, out)) keep(out);
       versions = 0;
-    }
-    if (versions == 0) id.assign(entryId);
-    if (versions == group.size()) group.emplace_back();
-    group[versions++].assign(payload);
-  });
-  if (versions > 0) resolveId(id, std::span(group.data(), versions), resolved->records, resolved->winners, scratch);
+    };
+    by_id_->forEach([&](std::string_view entryId, std::string_view payload) {
+      if (versions > 0 && entryId != id) resolveGroup();
+      if (versions == 0) id.assign(entryId);
+      if (versions == group.size()) group.emplace_back();
+      group[versions++].assign(payload);
+    });
+    if (versions > 0) resolveGroup();
+  } else {
+    resolveInParallel(threads, keep);
+  }
   by_id_.reset();
   for (const auto& [key, winner] : resolved->winners) {
     if (windows_.at(std::get<2>(key))->baseline) resolved->baselines[{std::get<0>(key), std::get<1>(key)}] = &winner;
   }
   return resolved;
+}
+
+void MappingSession::resolveInParallel(unsigned threads, const std::function<void(const ResolvedId&)>& keep) {
+  std::vector<ResolveScratch> scratch(threads);
+  std::vector<std::vector<std::string_view>> views(threads);
+  common::OrderedBatches<IdBatchWork> batches(threads, [&](IdBatchWork& work, std::size_t w) {
+    const IdBatch& b = work.batch;
+    if (work.resolved.size() < b.ids.size()) work.resolved.resize(b.ids.size());
+    work.has.assign(b.ids.size(), 0);
+    for (std::size_t i = 0; i < b.ids.size(); ++i) {
+      const IdBatch::Id& id = b.ids[i];
+      views[w].clear();
+      for (std::size_t v = id.first; v < id.first + id.count; ++v)
+        views[w].emplace_back(b.bytes.data() + b.versions[v].first, b.versions[v].second);
+      work.has[i] = resolveId(std::string_view(b.bytes.data() + id.at, id.size), views[w], scratch[w], work.resolved[i]);
+    }
+  });
+  const auto take = [&](IdBatchWork& work) {
+    for (std::size_t i = 0; i < work.batch.ids.size(); ++i) {
+      if (work.has[i]) keep(work.resolved[i]);
+    }
+  };
+  IdBatch* current = &batches.next(take).batch;
+  current->clear();
+  std::string id;  // the id being gathered
+  by_id_->forEach([&](std::string_view entryId, std::string_view payload) {
+    if (current->ids.empty() || entryId != id) {
+      // A batch ends between ids only: each id's versions are resolved together.
+      if (current->bytes.size() >= kIdBatchBytes) {
+        batches.submit();
+        current = &batches.next(take).batch;
+        current->clear();
+      }
+      id.assign(entryId);
+      current->ids.push_back({current->bytes.size(), static_cast<std::uint32_t>(entryId.size()), current->versions.size(), 0});
+      current->bytes.append(entryId);
+    }
+    current->versions.emplace_back(current->bytes.size(), payload.size());
+    current->bytes.append(payload);
+    ++current->ids.back().count;
+  });
+  if (!current->ids.empty()) batches.submit();
+  batches.drain(take);
 }
 
 // One resolved entry to its output record, marked and graded. `record` is decoded into again
@@ -486,7 +591,7 @@ void MappingSession::outputRecord(std::string_view key, std::string_view payload
 }
 
 void MappingSession::finish(const RecordSink& sink) {
-  std::unique_ptr<Resolved> resolved = resolveAll();
+  std::unique_ptr<Resolved> resolved = resolveAll(1);
   OutcomeRecord record;
   resolved->records.forEach([&](std::string_view key, std::string_view payload) {
     outputRecord(key, payload, *resolved, record);
@@ -499,7 +604,7 @@ namespace {
 
 // Resolved entries on their way to a worker, and the text it made of them.
 struct OutputBatch {
-  std::string entries;                                     // keys and payloads, back to back
+  std::string entries;                                         // keys and payloads, back to back
   std::vector<std::pair<std::uint32_t, std::uint32_t>> sizes;  // each entry's key and payload size
   std::string text;
   void clear() {
@@ -516,7 +621,7 @@ constexpr std::size_t kOutputBatchBytes = 256 << 10;
 }  // namespace
 
 void MappingSession::finish(const RecordFormatter& format, const TextSink& write, unsigned threads) {
-  std::unique_ptr<Resolved> resolved = resolveAll();
+  std::unique_ptr<Resolved> resolved = resolveAll(threads);
   if (threads <= 1) {
     std::string text;
     OutcomeRecord record;

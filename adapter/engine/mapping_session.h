@@ -128,20 +128,22 @@ class MappingSession : public fhir::ResourceSink {
   // `record`: the encoded record, or null for an off-roster marker.
   void keepVersion(const std::string& id, const VersionKey& key, const std::string* record);
   struct Resolved;
-  std::unique_ptr<Resolved> resolveAll();
+  struct ResolvedId;
+  struct IdBatchWork;
+  std::unique_ptr<Resolved> resolveAll(unsigned threads);
+  void resolveInParallel(unsigned threads, const std::function<void(const ResolvedId&)>& keep);
   void outputRecord(std::string_view key, std::string_view payload, const Resolved& resolved, OutcomeRecord& record) const;
   // What resolving reuses from one id to the next, so that it allocates nothing per id.
   struct ResolveScratch {
     std::vector<VersionKey> keys;
     std::vector<std::string_view> records;  // "" for an off-roster marker
     OutcomeRecord record;
-    core::SelectionCandidate candidate;
-    std::string key, payload;
   };
-  // One id's entries (in arrival order) to its record, if it has one, into `resolved`.
-  void resolveId(std::string_view id, std::span<const std::string> entries, SortedRuns& resolved, Winners& winners,
-                 ResolveScratch& scratch) const;
-  void considerForSelection(const OutcomeRecord& r, Winners& winners, core::SelectionCandidate& candidate) const;
+  // One id's entries (in arrival order) to its output entry and selection bid in `out`; false
+  // when the id has no record. Reads only what stays constant while resolving.
+  bool resolveId(std::string_view id, std::span<const std::string_view> entries, ResolveScratch& scratch, ResolvedId& out) const;
+  void bidForSelection(const OutcomeRecord& r, ResolvedId& out) const;
+  void considerForSelection(const ResolvedId& r, Winners& winners) const;
   void markAndGrade(OutcomeRecord& r, const Winners& winners,
                     const std::map<std::pair<std::size_t, std::size_t>, const Winner*>& baselines) const;
   std::shared_ptr<const mapping::TrialConfig> config_;
@@ -155,9 +157,9 @@ class MappingSession : public fhir::ResourceSink {
   std::vector<std::size_t> subject_rank_, analyte_rank_;  // output order of subject_id and analyte code
   std::size_t rank_width_ = 4;                            // bytes of each rank in an output key
   std::map<std::string, const core::VisitWindow*> windows_;
-  std::string coding_key_;  // "system|code" being looked up, reused
+  std::string coding_key_;             // "system|code" being looked up, reused
   std::unique_ptr<Prepared> current_;  // onResource's, reused
-  std::string entry_;       // the version being encoded, reused
+  std::string entry_;                  // the version being encoded, reused
 };
 
 }  // namespace fa::engine

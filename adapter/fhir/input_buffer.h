@@ -15,7 +15,7 @@ namespace fa::fhir::detail {
 // read of kFirstChunk: a notification or one page (a few KB) then never maps a megabyte.
 inline constexpr std::size_t kFirstChunk = 64 << 10;
 inline constexpr std::size_t kChunk = 1 << 20;
-inline constexpr std::size_t kMaxLine = 256u << 20;   // one NDJSON resource; anything longer is rejected
+inline constexpr std::size_t kMaxLine = 256u << 20;  // one NDJSON resource; anything longer is rejected
 
 // A read buffer over a FILE*, used both for line splitting and as a RapidJSON input stream.
 class InputBuffer {
@@ -133,6 +133,8 @@ inline bool isBlank(const char* s, std::size_t n) {
   return true;
 }
 
-inline std::string tooLongLineMessage() { return "line longer than " + std::to_string(kMaxLine >> 20) + " MB"; }
+inline std::string tooLongLineMessage() {
+  return "line longer than " + std::to_string(kMaxLine >> 20) + " MB";
+}
 
 }  // namespace fa::fhir::detail

@@ -21,12 +21,12 @@ constexpr std::size_t kBatchLines = 1024;
 struct LineSlot {
   enum class Kind { Pending, TooLong, Blank, TakenAtAGlance, Invalid, Prepared, Deferred, Failed };
   Kind kind = Kind::Pending;
-  std::size_t number = 0;             // line number in the input
-  std::size_t offset = 0, length = 0;  // the line's bytes in Batch::text
-  std::string error;                   // Invalid: the message
-  std::unique_ptr<PreparedResource> prepared;        // Prepared; kept for reuse by the next batch
-  std::unique_ptr<rapidjson::Document> deferred;     // Deferred: a Bundle or a non-resource, for the reader
-  std::exception_ptr failure;                        // Failed: rethrown on the reader's thread, in order
+  std::size_t number = 0;                         // line number in the input
+  std::size_t offset = 0, length = 0;             // the line's bytes in Batch::text
+  std::string error;                              // Invalid: the message
+  std::unique_ptr<PreparedResource> prepared;     // Prepared; kept for reuse by the next batch
+  std::unique_ptr<rapidjson::Document> deferred;  // Deferred: a Bundle or a non-resource, for the reader
+  std::exception_ptr failure;                     // Failed: rethrown on the reader's thread, in order
 };
 
 struct Batch {
@@ -38,7 +38,9 @@ struct Batch {
 // What each worker keeps from batch to batch.
 struct Worker {
   Worker(std::unique_ptr<ResourcePreparer> p, bool quick_look)
-      : preparer(std::move(p)), reader(quick_look), ignored([this](const QuickResource& r) { return preparer->ignoredAtAGlance(r); }) {}
+      : preparer(std::move(p)),
+        reader(quick_look),
+        ignored([this](const QuickResource& r) { return preparer->ignoredAtAGlance(r); }) {}
   std::unique_ptr<ResourcePreparer> preparer;
   NdjsonLineReader reader;
   NdjsonLineReader::Glance ignored;

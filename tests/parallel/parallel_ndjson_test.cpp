@@ -81,8 +81,9 @@ std::string input() {
   for (int i = 0; i < 5000; ++i) {
     const std::string n = std::to_string(i);
     if (i % 500 == 499)
-      text += R"({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "Observation", "id": "e)" +
-              n + R"(a"}}, {"resource": {"resourceType": "Observation", "id": "e)" + n + R"(b"}}]})";
+      text +=
+          R"({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "Observation", "id": "e)" +
+          n + R"(a"}}, {"resource": {"resourceType": "Observation", "id": "e)" + n + R"(b"}}]})";
     else if (i % 3 == 2)
       text += R"({"resourceType": "Patient", "id": "p)" + n + "\"}";
     else

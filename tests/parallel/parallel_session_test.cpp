@@ -23,7 +23,9 @@ std::vector<std::string> rejectionTexts(const RunResult& run) {
   return out;
 }
 
-Obs albumin(const std::string& id) { return Obs(id).analyte("ALB").effective("2026-01-29").value(qty("42", "g/L")); }
+Obs albumin(const std::string& id) {
+  return Obs(id).analyte("ALB").effective("2026-01-29").value(qty("42", "g/L"));
+}
 
 // 3,000 lines, ten kinds in turn (line i, 0-based, is of kind i % 10): enough for several
 // batches (at most 1,024 lines each) on every worker.

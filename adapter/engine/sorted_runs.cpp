@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <optional>
 #include <queue>
 #include <stdexcept>
+#include <thread>
 
 namespace fa::engine {
 namespace {
@@ -103,10 +105,20 @@ class RunReader {
 
 }  // namespace
 
+// A run being sorted and written on a thread of its own, with the blocks its entries live in.
+struct SortedRuns::Spill {
+  std::vector<Held> held;
+  std::vector<Block> blocks;
+  int fd = -1;
+  std::exception_ptr failure;
+  std::thread writer;
+};
+
 SortedRuns::SortedRuns(std::size_t budget_bytes, std::string directory)
     : budget_(std::max<std::size_t>(budget_bytes, 1)), directory_(std::move(directory)) {}
 
 SortedRuns::~SortedRuns() {
+  if (spilling_) spilling_->writer.join();  // its failure no longer matters: nothing will be read
   for (int fd : runs_)
     ::close(fd);
 }
@@ -145,8 +157,8 @@ char* SortedRuns::reserve(std::size_t size) {
   return at;
 }
 
-void SortedRuns::sortHeld() {
-  std::stable_sort(held_.begin(), held_.end(), [](const Held& a, const Held& b) {
+void SortedRuns::sortEntries(std::vector<Held>& held) {
+  std::stable_sort(held.begin(), held.end(), [](const Held& a, const Held& b) {
     if (a.prefix[0] != b.prefix[0]) return a.prefix[0] < b.prefix[0];
     if (a.prefix[1] != b.prefix[1]) return a.prefix[1] < b.prefix[1];
     // The first 16 bytes are equal (or one key is shorter and zero-padded): the rest decides.
@@ -155,29 +167,19 @@ void SortedRuns::sortHeld() {
   });
 }
 
-void SortedRuns::releaseHeld(bool keep_blocks) {
+void SortedRuns::releaseHeld() {
   held_.clear();
-  if (keep_blocks) {
-    // Largest last: reserve() takes from the back. The first blocks are small, so they go first.
-    for (Block& b : blocks_)
-      spare_.push_back(std::move(b));
-    std::sort(spare_.begin(), spare_.end(), [](const Block& a, const Block& b) { return a.size < b.size; });
-  } else {
-    held_.shrink_to_fit();
-    spare_.clear();
-  }
+  held_.shrink_to_fit();
+  spare_.clear();
   blocks_.clear();
   block_used_ = block_size_ = 0;
   held_bytes_ = 0;
 }
 
-void SortedRuns::spill() {
-  sortHeld();
-  const int fd = openUnlinkedFile(directory_);
-  runs_.push_back(fd);
+void SortedRuns::writeRun(int fd, const std::vector<Held>& held) {
   std::string out;
   out.reserve(kIoBuffer + 8);
-  for (const Held& h : held_) {
+  for (const Held& h : held) {
     const std::uint32_t sizes[2] = {h.key_size, h.payload_size};
     out.append(reinterpret_cast<const char*>(sizes), sizeof sizes);
     out.append(h.data, std::size_t{h.key_size} + h.payload_size);
@@ -187,15 +189,52 @@ void SortedRuns::spill() {
     }
   }
   writeAll(fd, out.data(), out.size());
-  releaseHeld(true);
+}
+
+// The held entries go to a writer thread, so that adding goes on while they are sorted and
+// written: the thread that adds (the engine's only one at that point) is what the whole run
+// waits for. One spill at a time: the one before is waited for first.
+void SortedRuns::spill() {
+  awaitSpill();
+  auto job = std::make_unique<Spill>();
+  job->fd = openUnlinkedFile(directory_);
+  runs_.push_back(job->fd);  // runs stay in the order they were spilled (stability)
+  job->held.swap(held_);
+  job->blocks.swap(blocks_);
+  held_.reserve(job->held.size());
+  block_used_ = block_size_ = 0;
+  held_bytes_ = 0;
+  Spill* j = job.get();
+  j->writer = std::thread([j] {
+    try {
+      sortEntries(j->held);
+      writeRun(j->fd, j->held);
+    } catch (...) {
+      j->failure = std::current_exception();
+    }
+  });
+  spilling_ = std::move(job);
+}
+
+void SortedRuns::awaitSpill() {
+  if (!spilling_) return;
+  spilling_->writer.join();
+  const std::unique_ptr<Spill> done = std::move(spilling_);
+  // Its blocks are filled again before any new one is allocated. Largest last: reserve()
+  // takes from the back.
+  for (Block& b : done->blocks)
+    spare_.push_back(std::move(b));
+  std::sort(spare_.begin(), spare_.end(), [](const Block& a, const Block& b) { return a.size < b.size; });
+  if (done->failure) std::rethrow_exception(done->failure);
 }
 
 void SortedRuns::forEach(const std::function<void(std::string_view, std::string_view)>& visit) {
-  sortHeld();
+  awaitSpill();
+  sortEntries(held_);
   if (runs_.empty()) {
     for (const Held& h : held_)
       visit(std::string_view(h.data, h.key_size), std::string_view(h.data + h.key_size, h.payload_size));
-    releaseHeld(false);
+    releaseHeld();
     return;
   }
   // The runs on file, then the entries still held as the last run: they were added last, and
@@ -241,7 +280,7 @@ void SortedRuns::forEach(const std::function<void(std::string_view, std::string_
   for (int fd : runs_)
     ::close(fd);
   runs_.clear();
-  releaseHeld(false);
+  releaseHeld();
 }
 
 }  // namespace fa::engine

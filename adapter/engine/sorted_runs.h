@@ -5,7 +5,9 @@
 // bytes (as std::string compares them); equal keys keep the order in which they were added
 // (a stable sort, runs merged in order). Past the budget the entries held are sorted and written to an
 // unlinked temporary file (a "run"), and forEach() merges every run (k-way) into one sorted
-// stream. Below the budget nothing touches the disk. This is the engine's only I/O, and it is
+// stream. A run is sorted and written on a thread of its own while adding goes on, so memory
+// peaks at twice the budget (the run being written and the entries held). Below the budget
+// nothing touches the disk. This is the engine's only I/O, and it is
 // private to one session: the files have no name (unlinked at once), so nothing is left behind.
 #include <cstdint>
 #include <functional>
@@ -44,9 +46,12 @@ class SortedRuns {
     std::unique_ptr<char[]> data;
     std::size_t size;
   };
+  struct Spill;
   void spill();
-  void sortHeld();
-  void releaseHeld(bool keep_blocks);
+  void awaitSpill();  // rethrows the writer's failure
+  static void sortEntries(std::vector<Held>& held);
+  static void writeRun(int fd, const std::vector<Held>& held);
+  void releaseHeld();
   char* reserve(std::size_t size);
 
   std::size_t budget_;
@@ -58,7 +63,8 @@ class SortedRuns {
   std::size_t block_used_ = 0, block_size_ = 0;
   std::vector<Held> held_;
   std::size_t held_bytes_ = 0;
-  std::vector<int> runs_;  // file descriptors of the spilled runs
+  std::vector<int> runs_;            // file descriptors of the spilled runs
+  std::unique_ptr<Spill> spilling_;  // the run being written, if any
   std::size_t count_ = 0;
 };
 

@@ -101,6 +101,29 @@ TEST(ParallelRead, SameRecordsCountsAndRejectionsOnOneTwoAndThreeThreads) {
   EXPECT_EQ(rejectionTexts(three), rejectionTexts(one));
 }
 
+// Past a small memory budget both sorted runs spill, each run written on a thread of its own
+// while reading and resolving go on (engine/sorted_runs.h): still the same text.
+TEST(ParallelRead, SpilledOnWorkersTheRecordsAreTheSame) {
+  auto mapped = [](std::size_t budget, unsigned threads) {
+    engine::SessionOptions options{""};
+    options.memory_budget = budget;
+    engine::MappingSession session(defaultConfig(), rosterFrom(kDefaultRoster), options, {});
+    std::string copy = mixedInput();
+    std::FILE* f = fmemopen(copy.data(), copy.size(), "r");
+    std::uint64_t bundles = 0;
+    fhir::readResources(f, "test-input", session, bundles, {threads});
+    std::fclose(f);
+    std::string out;
+    session.finish([](const engine::OutcomeRecord& r, std::string& t) { engine::appendNdjson(t, r); },
+                   [&](std::string_view t) { out += t; }, threads);
+    return out;
+  };
+  const std::string inMemory = mapped(std::size_t{64} << 20, 1);
+  // 16 KB: each sorted run gets 8 KB, a few dozen entries, so there are dozens of runs.
+  EXPECT_EQ(mapped(16 << 10, 2), inMemory);
+  EXPECT_EQ(mapped(16 << 10, 1), inMemory);
+}
+
 TEST(ParallelRead, RejectionsComeInInputOrder) {
   const RunResult two = runInputs({mixedInput()}, kDefaultRoster, defaultConfig(), "", true, 2);
   ASSERT_EQ(two.rejections.size(), 900u);

@@ -79,7 +79,8 @@ MappingSession::MappingSession(std::shared_ptr<const mapping::TrialConfig> confi
       roster_(std::move(roster)),
       options_(std::move(options)),
       on_rejection_(std::move(on_rejection)),
-      by_id_(std::make_unique<SortedRuns>(options_.memory_budget / 2, options_.spill_directory)) {
+      // A quarter each for the two sorted runs, which may hold twice that while spilling.
+      by_id_(std::make_unique<SortedRuns>(options_.memory_budget / 4, options_.spill_directory)) {
   std::vector<std::string> subjectIds, analyteCodes;
   for (const mapping::Subject& s : roster_->subjects())
     subjectIds.push_back(s.subject_id);
@@ -498,7 +499,7 @@ struct MappingSession::IdBatchWork {
 // output; the selection winners are known once every id is resolved. With threads > 1 the
 // merge and the selection stay on this thread (both go in id order) and workers resolve.
 std::unique_ptr<MappingSession::Resolved> MappingSession::resolveAll(unsigned threads) {
-  auto resolved = std::make_unique<Resolved>(options_.memory_budget / 2, options_.spill_directory);
+  auto resolved = std::make_unique<Resolved>(options_.memory_budget / 4, options_.spill_directory);
   const auto keep = [&](const ResolvedId& r) {
     considerForSelection(r, resolved->winners);
     resolved->records.add(r.key, r.payload);

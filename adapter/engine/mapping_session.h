@@ -52,7 +52,8 @@ struct SessionOptions {
   std::string base_url;  // restricts absolute subject references to this server ("" = any)
   // What the versions and records held between reading and output may take; past it they are
   // spilled as sorted runs to unlinked temporary files in spill_directory ("" = $TMPDIR or
-  // /tmp) and merged back, so memory stays flat whatever the input size.
+  // /tmp) and merged back, so memory stays flat whatever the input size. Each of the two
+  // sorted runs gets a quarter: a run being written holds its entries too (sorted_runs.h).
   std::size_t memory_budget = std::size_t{64} << 20;
   std::string spill_directory;
   // Take NDJSON lines of other resource types and codes at a glance (fhir/line_triage.h). Off

@@ -3,25 +3,10 @@
 // without it gives the same records, counts and rejections.
 #include <gtest/gtest.h>
 
-#include "engine/record_writer.h"
 #include "engine/session_fixture.h"
 
 namespace fa::test {
 namespace {
-
-std::string ndjsonOf(const RunResult& run) {
-  std::string out;
-  for (const engine::OutcomeRecord& r : run.records)
-    engine::appendNdjson(out, r);
-  return out;
-}
-
-std::vector<std::string> rejectionTexts(const RunResult& run) {
-  std::vector<std::string> out;
-  for (const engine::Rejection& r : run.rejections)
-    out.push_back(r.where + " | " + r.resource + " | " + r.why);
-  return out;
-}
 
 Obs albumin(const char* id) {
   return Obs(id).analyte("ALB").effective("2026-01-29").value(qty("42", "g/L"));

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/mapping_session.h"
+#include "engine/record_writer.h"
 #include "fhir/resource_stream.h"
 #include "mapping/roster.h"
 #include "support/default_config.h"
@@ -194,6 +195,22 @@ inline RunResult runInputs(const std::vector<std::string>& inputs, const std::st
   }
   out.records = session.finish();
   out.counts = session.counts();
+  return out;
+}
+
+// A run's records as `map` writes them, and its rejections as one line each: for comparing
+// two runs of the same input that must agree.
+inline std::string ndjsonOf(const RunResult& run) {
+  std::string out;
+  for (const engine::OutcomeRecord& r : run.records)
+    engine::appendNdjson(out, r);
+  return out;
+}
+
+inline std::vector<std::string> rejectionTexts(const RunResult& run) {
+  std::vector<std::string> out;
+  for (const engine::Rejection& r : run.rejections)
+    out.push_back(r.where + " | " + r.resource + " | " + r.why);
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,7 +13,7 @@ namespace fa::common {
 namespace {
 
 struct Numbers {
-  std::vector<int> in, out;
+  std::vector<std::int64_t> in, out;  // squares reach 49,999^2, past int
   std::size_t worker = 0;
 };
 
@@ -21,11 +22,11 @@ TEST(OrderedBatches, BatchesComeBackInSubmissionOrder) {
   // slots (2 workers x 2 + 1), so every slot is reused many times.
   OrderedBatches<Numbers> batches(2, [](Numbers& b, std::size_t worker) {
     b.out.clear();
-    for (int v : b.in)
+    for (std::int64_t v : b.in)
       b.out.push_back(v * v);
     b.worker = worker;
   });
-  std::vector<int> results;
+  std::vector<std::int64_t> results;
   std::vector<std::size_t> workersSeen(2, 0);
   auto take = [&](Numbers& b) {
     results.insert(results.end(), b.out.begin(), b.out.end());
@@ -40,8 +41,8 @@ TEST(OrderedBatches, BatchesComeBackInSubmissionOrder) {
   }
   batches.drain(take);
   ASSERT_EQ(results.size(), 50000u);
-  for (int i = 0; i < 50000; ++i)
-    ASSERT_EQ(results[i], i * i) << "at " << i;
+  for (std::int64_t i = 0; i < 50000; ++i)
+    ASSERT_EQ(results[static_cast<std::size_t>(i)], i * i) << "at " << i;
   EXPECT_EQ(workersSeen[0] + workersSeen[1], 500u);
 }
 
@@ -50,7 +51,7 @@ TEST(OrderedBatches, AFailureComesBackInItsBatchsPlace) {
     if (b.in.at(0) == 7) throw std::runtime_error("batch 7 failed");
     b.out = b.in;
   });
-  std::vector<int> taken;
+  std::vector<std::int64_t> taken;
   auto take = [&](Numbers& b) { taken.push_back(b.out.at(0)); };
   try {
     for (int batch = 0; batch < 20; ++batch) {
@@ -63,7 +64,7 @@ TEST(OrderedBatches, AFailureComesBackInItsBatchsPlace) {
   } catch (const std::runtime_error& e) {
     EXPECT_STREQ(e.what(), "batch 7 failed");
   }
-  EXPECT_EQ(taken, (std::vector<int>{0, 1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(taken, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6}));
 }
 
 }  // namespace

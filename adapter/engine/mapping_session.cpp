@@ -622,13 +622,9 @@ constexpr std::size_t kOutputBatchBytes = 256 << 10;
 }  // namespace
 
 void MappingSession::finish(const RecordFormatter& format, const TextSink& write, unsigned threads) {
-  std::unique_ptr<Resolved> resolved = resolveAll(threads);
   if (threads <= 1) {
     std::string text;
-    OutcomeRecord record;
-    resolved->records.forEach([&](std::string_view key, std::string_view payload) {
-      outputRecord(key, payload, *resolved, record);
-      ++counts_.records_written;
+    finish([&](OutcomeRecord&& record) {
       format(record, text);
       if (text.size() >= kTextBlock) {
         write(text);
@@ -638,6 +634,7 @@ void MappingSession::finish(const RecordFormatter& format, const TextSink& write
     if (!text.empty()) write(text);
     return;
   }
+  std::unique_ptr<Resolved> resolved = resolveAll(threads);
   // The merge stays on this thread (it is one ordered stream); decoding, marking, grading and
   // formatting go to the workers, and their text comes back in output order.
   std::vector<OutcomeRecord> records(threads);  // one per worker, reused

@@ -74,6 +74,11 @@ core::FhirDateTime readDateTime(const JsonValue& object, std::string_view name, 
 }
 
 // modifierExtension anywhere: FHIR forbids processing an element whose modifier is unknown.
+// Only objects and arrays are descended into: a call per string or number was most of the walk.
+bool mayHoldMembers(const JsonValue& v) {
+  return v.IsObject() || v.IsArray();
+}
+
 void collectModifierExtensions(const JsonValue& v, std::vector<std::string>& out) {
   if (v.IsObject()) {
     for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
@@ -82,13 +87,14 @@ void collectModifierExtensions(const JsonValue& v, std::vector<std::string>& out
           auto url = ext.IsObject() ? stringMember(ext, "url") : std::nullopt;
           out.emplace_back(url.value_or(""));
         }
-      } else {
+      } else if (mayHoldMembers(it->value)) {
         collectModifierExtensions(it->value, out);
       }
     }
   } else if (v.IsArray()) {
-    for (const JsonValue& item : v.GetArray())
-      collectModifierExtensions(item, out);
+    for (const JsonValue& item : v.GetArray()) {
+      if (mayHoldMembers(item)) collectModifierExtensions(item, out);
+    }
   }
 }
 

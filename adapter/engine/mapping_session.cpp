@@ -79,8 +79,10 @@ MappingSession::MappingSession(std::shared_ptr<const mapping::TrialConfig> confi
       roster_(std::move(roster)),
       options_(std::move(options)),
       on_rejection_(std::move(on_rejection)),
-      // A quarter each for the two sorted runs, which may hold twice that while spilling.
-      by_id_(std::make_unique<SortedRuns>(options_.memory_budget / 4, options_.spill_directory)) {
+      // A quarter each for the two sorted runs, which may hold twice that while spilling; the
+      // pool keeps no more than one run's share.
+      blocks_(std::make_shared<RunBlockPool>(options_.memory_budget / 2)),
+      by_id_(std::make_unique<SortedRuns>(options_.memory_budget / 4, options_.spill_directory, blocks_)) {
   std::vector<std::string> subjectIds, analyteCodes;
   for (const mapping::Subject& s : roster_->subjects())
     subjectIds.push_back(s.subject_id);
@@ -458,7 +460,8 @@ void MappingSession::markAndGrade(OutcomeRecord& r, const Winners& winners,
 
 // What resolving leaves for the output: the records in output order, and what marks them.
 struct MappingSession::Resolved {
-  Resolved(std::size_t budget, const std::string& directory) : records(budget, directory) {}
+  Resolved(std::size_t budget, const std::string& directory, std::shared_ptr<RunBlockPool> pool)
+      : records(budget, directory, std::move(pool)) {}
   SortedRuns records;
   Winners winners;
   // With several baseline windows the last in key order counts, as a map assignment does.
@@ -499,7 +502,7 @@ struct MappingSession::IdBatchWork {
 // output; the selection winners are known once every id is resolved. With threads > 1 the
 // merge and the selection stay on this thread (both go in id order) and workers resolve.
 std::unique_ptr<MappingSession::Resolved> MappingSession::resolveAll(unsigned threads) {
-  auto resolved = std::make_unique<Resolved>(options_.memory_budget / 4, options_.spill_directory);
+  auto resolved = std::make_unique<Resolved>(options_.memory_budget / 4, options_.spill_directory, blocks_);
   const auto keep = [&](const ResolvedId& r) {
     considerForSelection(r, resolved->winners);
     resolved->records.add(r.key, r.payload);

@@ -153,6 +153,8 @@ class MappingSession : public fhir::ResourceSink {
   RejectionHandler on_rejection_;
   MapCounts counts_;
   std::uint64_t seen_ = 0;
+  // Blocks the versions by id are done with, filled again by the records in output order.
+  std::shared_ptr<RunBlockPool> blocks_;
   std::unique_ptr<SortedRuns> by_id_;  // one entry per kept version, by Observation id
   std::unordered_map<std::string, std::vector<DeleteKey>> deletes_;
   std::vector<std::size_t> subject_rank_, analyte_rank_;  // output order of subject_id and analyte code

@@ -114,8 +114,32 @@ struct SortedRuns::Spill {
   std::thread writer;
 };
 
-SortedRuns::SortedRuns(std::size_t budget_bytes, std::string directory)
-    : budget_(std::max<std::size_t>(budget_bytes, 1)), directory_(std::move(directory)) {}
+void RunBlockPool::give(RunBlock block) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  if (bytes_ + block.size > limit_) return;  // freed here
+  bytes_ += block.size;
+  blocks_.push_back(std::move(block));
+}
+
+RunBlock RunBlockPool::take(std::size_t size) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  for (std::size_t i = blocks_.size(); i-- > 0;) {
+    if (blocks_[i].size < size) continue;
+    RunBlock b = std::move(blocks_[i]);
+    blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(i));
+    bytes_ -= b.size;
+    return b;
+  }
+  return {};
+}
+
+std::size_t RunBlockPool::bytes() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return bytes_;
+}
+
+SortedRuns::SortedRuns(std::size_t budget_bytes, std::string directory, std::shared_ptr<RunBlockPool> pool)
+    : budget_(std::max<std::size_t>(budget_bytes, 1)), directory_(std::move(directory)), pool_(std::move(pool)) {}
 
 SortedRuns::~SortedRuns() {
   if (spilling_) spilling_->writer.join();  // its failure no longer matters: nothing will be read
@@ -144,6 +168,8 @@ char* SortedRuns::reserve(std::size_t size) {
     if (!spare_.empty() && spare_.back().size >= size) {
       blocks_.push_back(std::move(spare_.back()));
       spare_.pop_back();
+    } else if (RunBlock pooled = pool_ ? pool_->take(size) : RunBlock{}; pooled.data) {
+      blocks_.push_back(std::move(pooled));
     } else {
       const std::size_t grown = block_size_ == 0 ? kFirstBlock : std::min(block_size_ * 2, kBlock);
       const std::size_t want = std::max(spare_.empty() ? grown : kBlock, size);
@@ -167,11 +193,19 @@ void SortedRuns::sortEntries(std::vector<Held>& held) {
   });
 }
 
+void SortedRuns::returnToPool(std::vector<Block>& blocks) {
+  if (pool_) {
+    for (Block& b : blocks)
+      pool_->give(std::move(b));
+  }
+  blocks.clear();
+}
+
 void SortedRuns::releaseHeld() {
   held_.clear();
   held_.shrink_to_fit();
-  spare_.clear();
-  blocks_.clear();
+  returnToPool(spare_);
+  returnToPool(blocks_);
   block_used_ = block_size_ = 0;
   held_bytes_ = 0;
 }
@@ -230,6 +264,7 @@ void SortedRuns::awaitSpill() {
 
 void SortedRuns::forEach(const std::function<void(std::string_view, std::string_view)>& visit) {
   awaitSpill();
+  returnToPool(spare_);  // nothing is added while the runs are merged: another run may fill them
   sortEntries(held_);
   if (runs_.empty()) {
     for (const Held& h : held_)

@@ -12,17 +12,44 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace fa::engine {
 
+// A block that held entries, kept for filling again: the first write to a fresh block's pages
+// costs a page fault per 4 KB, which on a virtual machine took more than a third of the thread
+// that fills the output run (bench/README.md).
+struct RunBlock {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;
+};
+
+// Blocks that one sorted run is done with, for another run of the same session (the records in
+// output order fill what the versions by id left). Thread-safe; holds at most `limit` bytes and
+// frees the rest.
+class RunBlockPool {
+ public:
+  explicit RunBlockPool(std::size_t limit) : limit_(limit) {}
+  void give(RunBlock block);
+  // A block of at least `size` bytes, or one with no data when the pool has none that large.
+  RunBlock take(std::size_t size);
+  std::size_t bytes() const;  // what the pool holds now
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<RunBlock> blocks_;
+  std::size_t bytes_ = 0, limit_;
+};
+
 class SortedRuns {
  public:
   // `budget_bytes`: what the held entries may take before they are spilled; `directory`: where
-  // the temporary files go ("" = $TMPDIR, else /tmp).
-  SortedRuns(std::size_t budget_bytes, std::string directory);
+  // the temporary files go ("" = $TMPDIR, else /tmp); `pool`, when given, is where blocks come
+  // from before any is allocated and where they go once forEach() no longer needs them.
+  SortedRuns(std::size_t budget_bytes, std::string directory, std::shared_ptr<RunBlockPool> pool = nullptr);
   ~SortedRuns();
   SortedRuns(const SortedRuns&) = delete;
   SortedRuns& operator=(const SortedRuns&) = delete;
@@ -42,20 +69,19 @@ class SortedRuns {
     std::uint32_t key_size, payload_size;
     std::uint64_t prefix[2];  // the key's first 16 bytes (zero-padded), big-endian: most comparisons end here
   };
-  struct Block {
-    std::unique_ptr<char[]> data;
-    std::size_t size;
-  };
+  using Block = RunBlock;
   struct Spill;
   void spill();
   void awaitSpill();  // rethrows the writer's failure
   static void sortEntries(std::vector<Held>& held);
   static void writeRun(int fd, const std::vector<Held>& held);
   void releaseHeld();
+  void returnToPool(std::vector<Block>& blocks);
   char* reserve(std::size_t size);
 
   std::size_t budget_;
   std::string directory_;
+  std::shared_ptr<RunBlockPool> pool_;
   std::vector<Block> blocks_;  // held entries live here and never move
   // Blocks emptied by a spill, filled again before any new one is allocated: a fresh block
   // costs a page fault per 4 KB (glibc maps blocks this large afresh on every allocation).

@@ -3,6 +3,7 @@
 // when everything fits in memory. The budgets here are forced tiny so that every test spills.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,37 @@ TEST(SortedRuns, BlocksReusedAfterASpillKeepEveryEntry) {
   expected.push_back(big);
   expected.emplace_back("n1");
   EXPECT_EQ(drain(runs), expected);
+}
+
+// A run done with its blocks leaves them in the session's pool, and the next run fills them
+// before allocating any: the first block of a run is 16 KB (sorted_runs.cpp, kFirstBlock).
+TEST(SortedRuns, ASecondRunFillsTheBlocksTheFirstLeftInThePool) {
+  auto pool = std::make_shared<engine::RunBlockPool>(1 << 20);
+  engine::SortedRuns first(1 << 20, "", pool), second(1 << 20, "", pool);
+  add(first, "b1");
+  add(first, "a1");
+  EXPECT_EQ(pool->bytes(), 0u);
+  EXPECT_EQ(drain(first), (std::vector<std::string>{"a1", "b1"}));
+  EXPECT_EQ(pool->bytes(), std::size_t{16} << 10);  // its one block, now free
+  add(second, "z9");
+  add(second, "y8");
+  EXPECT_EQ(pool->bytes(), 0u);  // taken, not allocated afresh
+  EXPECT_EQ(drain(second), (std::vector<std::string>{"y8", "z9"}));
+}
+
+// The pool keeps what fits under its limit and frees the rest; it hands out only a block large
+// enough for what is asked.
+TEST(RunBlockPool, KeepsUpToItsLimitAndGivesOnlyLargeEnoughBlocks) {
+  engine::RunBlockPool pool(300);
+  pool.give({std::make_unique<char[]>(200), 200});
+  pool.give({std::make_unique<char[]>(200), 200});  // 400 > 300: freed
+  EXPECT_EQ(pool.bytes(), 200u);
+  EXPECT_EQ(pool.take(201).data, nullptr);
+  EXPECT_EQ(pool.bytes(), 200u);
+  const engine::RunBlock taken = pool.take(150);
+  EXPECT_NE(taken.data, nullptr);
+  EXPECT_EQ(taken.size, 200u);
+  EXPECT_EQ(pool.bytes(), 0u);
 }
 
 TEST(SortedRuns, UnwritableDirectoryIsAnError) {

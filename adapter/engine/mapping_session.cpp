@@ -79,8 +79,8 @@ MappingSession::MappingSession(std::shared_ptr<const mapping::TrialConfig> confi
       roster_(std::move(roster)),
       options_(std::move(options)),
       on_rejection_(std::move(on_rejection)),
-      // A quarter each for the two sorted runs, which may hold twice that while spilling; the
-      // pool keeps no more than one run's share.
+      // A quarter each for the two sorted runs, which may hold twice that while spilling; their
+      // pool keeps at most what one of them holds then.
       blocks_(std::make_shared<RunBlockPool>(options_.memory_budget / 2)),
       by_id_(std::make_unique<SortedRuns>(options_.memory_budget / 4, options_.spill_directory, blocks_)) {
   std::vector<std::string> subjectIds, analyteCodes;

@@ -139,7 +139,10 @@ std::size_t RunBlockPool::bytes() const {
 }
 
 SortedRuns::SortedRuns(std::size_t budget_bytes, std::string directory, std::shared_ptr<RunBlockPool> pool)
-    : budget_(std::max<std::size_t>(budget_bytes, 1)), directory_(std::move(directory)), pool_(std::move(pool)) {}
+    : budget_(std::max<std::size_t>(budget_bytes, 1)),
+      directory_(std::move(directory)),
+      // A run of its own keeps what its spills empty, as much as it holds while spilling.
+      pool_(pool ? std::move(pool) : std::make_shared<RunBlockPool>(2 * budget_ + 2 * kBlock)) {}
 
 SortedRuns::~SortedRuns() {
   if (spilling_) spilling_->writer.join();  // its failure no longer matters: nothing will be read
@@ -165,14 +168,12 @@ void SortedRuns::add(std::string_view key, std::string_view payload) {
 
 char* SortedRuns::reserve(std::size_t size) {
   if (block_used_ + size > block_size_) {
-    if (!spare_.empty() && spare_.back().size >= size) {
-      blocks_.push_back(std::move(spare_.back()));
-      spare_.pop_back();
-    } else if (RunBlock pooled = pool_ ? pool_->take(size) : RunBlock{}; pooled.data) {
+    if (RunBlock pooled = pool_->take(size); pooled.data) {
       blocks_.push_back(std::move(pooled));
     } else {
+      // Small blocks first, unless this run has spilled already: then it is a large one.
       const std::size_t grown = block_size_ == 0 ? kFirstBlock : std::min(block_size_ * 2, kBlock);
-      const std::size_t want = std::max(spare_.empty() ? grown : kBlock, size);
+      const std::size_t want = std::max(runs_.empty() ? grown : kBlock, size);
       blocks_.push_back({std::unique_ptr<char[]>(new char[want]), want});  // not make_unique: that would zero it
     }
     block_size_ = blocks_.back().size;
@@ -194,17 +195,14 @@ void SortedRuns::sortEntries(std::vector<Held>& held) {
 }
 
 void SortedRuns::returnToPool(std::vector<Block>& blocks) {
-  if (pool_) {
-    for (Block& b : blocks)
-      pool_->give(std::move(b));
-  }
+  for (Block& b : blocks)
+    pool_->give(std::move(b));
   blocks.clear();
 }
 
 void SortedRuns::releaseHeld() {
   held_.clear();
   held_.shrink_to_fit();
-  returnToPool(spare_);
   returnToPool(blocks_);
   block_used_ = block_size_ = 0;
   held_bytes_ = 0;
@@ -254,17 +252,12 @@ void SortedRuns::awaitSpill() {
   if (!spilling_) return;
   spilling_->writer.join();
   const std::unique_ptr<Spill> done = std::move(spilling_);
-  // Its blocks are filled again before any new one is allocated. Largest last: reserve()
-  // takes from the back.
-  for (Block& b : done->blocks)
-    spare_.push_back(std::move(b));
-  std::sort(spare_.begin(), spare_.end(), [](const Block& a, const Block& b) { return a.size < b.size; });
+  returnToPool(done->blocks);  // filled again before any new block is allocated
   if (done->failure) std::rethrow_exception(done->failure);
 }
 
 void SortedRuns::forEach(const std::function<void(std::string_view, std::string_view)>& visit) {
   awaitSpill();
-  returnToPool(spare_);  // nothing is added while the runs are merged: another run may fill them
   sortEntries(held_);
   if (runs_.empty()) {
     for (const Held& h : held_)

@@ -20,16 +20,17 @@
 namespace fa::engine {
 
 // A block that held entries, kept for filling again: the first write to a fresh block's pages
-// costs a page fault per 4 KB, which on a virtual machine took more than a third of the thread
-// that fills the output run (bench/README.md).
+// costs a page fault per 4 KB (glibc maps blocks this large afresh on every allocation), which
+// on a virtual machine took more than a third of the thread that fills the output run
+// (bench/README.md).
 struct RunBlock {
   std::unique_ptr<char[]> data;
   std::size_t size = 0;
 };
 
-// Blocks that one sorted run is done with, for another run of the same session (the records in
-// output order fill what the versions by id left). Thread-safe; holds at most `limit` bytes and
-// frees the rest.
+// Blocks that a sorted run is done with (those a spill has written, all of them after forEach),
+// for the same run or another of the same session (the records in output order fill what the
+// versions by id left). Thread-safe; holds at most `limit` bytes and frees the rest.
 class RunBlockPool {
  public:
   explicit RunBlockPool(std::size_t limit) : limit_(limit) {}
@@ -47,8 +48,9 @@ class RunBlockPool {
 class SortedRuns {
  public:
   // `budget_bytes`: what the held entries may take before they are spilled; `directory`: where
-  // the temporary files go ("" = $TMPDIR, else /tmp); `pool`, when given, is where blocks come
-  // from before any is allocated and where they go once forEach() no longer needs them.
+  // the temporary files go ("" = $TMPDIR, else /tmp); `pool` is where blocks come from before
+  // any is allocated, and where they go once a spill has written them or forEach() is done with
+  // them (none given: a pool of the run's own).
   SortedRuns(std::size_t budget_bytes, std::string directory, std::shared_ptr<RunBlockPool> pool = nullptr);
   ~SortedRuns();
   SortedRuns(const SortedRuns&) = delete;
@@ -83,9 +85,6 @@ class SortedRuns {
   std::string directory_;
   std::shared_ptr<RunBlockPool> pool_;
   std::vector<Block> blocks_;  // held entries live here and never move
-  // Blocks emptied by a spill, filled again before any new one is allocated: a fresh block
-  // costs a page fault per 4 KB (glibc maps blocks this large afresh on every allocation).
-  std::vector<Block> spare_;
   std::size_t block_used_ = 0, block_size_ = 0;
   std::vector<Held> held_;
   std::size_t held_bytes_ = 0;

@@ -153,7 +153,8 @@ class MappingSession : public fhir::ResourceSink {
   RejectionHandler on_rejection_;
   MapCounts counts_;
   std::uint64_t seen_ = 0;
-  // Blocks the versions by id are done with, filled again by the records in output order.
+  // Blocks the sorted runs are done with (spilled or merged), filled again before any new one is
+  // allocated: mostly, the records in output order fill what the versions by id left.
   std::shared_ptr<RunBlockPool> blocks_;
   std::unique_ptr<SortedRuns> by_id_;  // one entry per kept version, by Observation id
   std::unordered_map<std::string, std::vector<DeleteKey>> deletes_;

@@ -29,13 +29,16 @@ class ReadingSink final : public fhir::ResourceSink {
   void onResource(const fhir::JsonValue& resource, const fhir::ResourceLocation& where,
                   const std::optional<fhir::BundlePosition>&) override {
     (void)where.describe();
-    if (fhir::stringMember(resource, "resourceType") == "Observation") (void)fhir::parseObservation(resource);
+    if (fhir::stringMember(resource, "resourceType") == "Observation") (void)fhir::parseObservation(resource, facts_);
   }
   void onDelete(const fhir::DeleteNotice& notice) override { (void)notice.location.describe(); }
   void onInputError(const fhir::ResourceLocation& where, const std::string& message) override {
     check(!message.empty());
     (void)where.describe();
   }
+
+ private:
+  fhir::ObservationFacts facts_;  // reused, as a MappingSession's preparer does
 };
 
 // A line is "ignored" unless it is an Observation with a coding whose code is "1975-2"; each

@@ -5,6 +5,7 @@
 // UCUM codes case-sensitively, display units leniently (trim, case, micro sign). Never guess a
 // unit, and never let a UCUM {annotation} act as a factor: spellings are looked up whole.
 // A UnitTable is built once from fhir-mappings/ and then only read (thread-safe).
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,11 +24,13 @@ struct UnitConversion {
   bool log10 = false;
 };
 
-// How a quantity names its unit, as sent.
+// How a quantity names its unit, as sent: views into text the caller keeps alive while it looks
+// the unit up (the parsed resource, on the hot path: copying three strings per quantity was a
+// good part of reading an Observation).
 struct QuantityUnit {
-  std::optional<std::string> unit;    // valueQuantity.unit (display)
-  std::optional<std::string> system;  // valueQuantity.system
-  std::optional<std::string> code;    // valueQuantity.code
+  std::optional<std::string_view> unit;    // valueQuantity.unit (display)
+  std::optional<std::string_view> system;  // valueQuantity.system
+  std::optional<std::string_view> code;    // valueQuantity.code
 };
 
 // Lower-cased, trimmed, with the micro sign and Greek mu read as "u".
@@ -41,15 +44,21 @@ class UnitTable {
   // Outcome of looking a quantity's unit up.
   struct Lookup {
     std::optional<UnitConversion> conversion;  // absent: not convertible
-    std::string unit_used;                     // the spelling that was looked up ("" = none)
+    std::string_view unit_used;                // the spelling that was looked up ("" = none), a view into the unit
     bool unit_missing = false;
   };
   Lookup find(const QuantityUnit& unit) const;
   std::optional<UnitConversion> findSpelling(std::string_view spelling) const;  // lenient
 
  private:
-  std::unordered_map<std::string, UnitConversion> exact_;
-  std::unordered_map<std::string, UnitConversion> lenient_;
+  // Looked up by string_view without building a key string (C++20 heterogeneous lookup).
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Spellings = std::unordered_map<std::string, UnitConversion, TextHash, std::equal_to<>>;
+  Spellings exact_;
+  Spellings lenient_;
   std::optional<UnitConversion> missing_unit_;
 };
 

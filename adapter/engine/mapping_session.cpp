@@ -124,16 +124,18 @@ struct MappingSession::Prepared final : fhir::PreparedResource {
 class MappingSession::Preparer final : public fhir::ResourcePreparer {
  public:
   explicit Preparer(const MappingSession& session) : session_(session) {}
-  bool ignoredAtAGlance(const fhir::QuickResource& resource) override { return session_.ignorable(resource, coding_key_); }
+  bool ignoredAtAGlance(const fhir::QuickResource& resource) override {
+    return session_.ignorable(resource, scratch_.coding_key);
+  }
   void prepare(const fhir::JsonValue& resource, std::unique_ptr<fhir::PreparedResource>& slot) override {
     if (!slot) slot = std::make_unique<Prepared>();
     // The reader hands back only slots this preparer filled.
-    session_.prepare(resource, static_cast<Prepared&>(*slot), coding_key_);
+    session_.prepare(resource, static_cast<Prepared&>(*slot), scratch_);
   }
 
  private:
   const MappingSession& session_;
-  std::string coding_key_;  // "system|code" being looked up, reused
+  PrepareScratch scratch_;
 };
 
 MappingSession::~MappingSession() = default;
@@ -173,7 +175,8 @@ bool MappingSession::ignorable(const fhir::QuickResource& resource, std::string&
 }
 
 bool MappingSession::ignoredAtAGlance(const fhir::QuickResource& resource) {
-  if (!ignorable(resource, coding_key_)) return false;
+  if (!scratch_) scratch_ = std::make_unique<PrepareScratch>();
+  if (!ignorable(resource, scratch_->coding_key)) return false;
   takenAtAGlance();
   return true;
 }
@@ -186,7 +189,8 @@ void MappingSession::takenAtAGlance() {
 void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::ResourceLocation& where,
                                 const std::optional<fhir::BundlePosition>& position) {
   if (!current_) current_ = std::make_unique<Prepared>();
-  prepare(resource, *current_, coding_key_);
+  if (!scratch_) scratch_ = std::make_unique<PrepareScratch>();
+  prepare(resource, *current_, *scratch_);
   apply(*current_, where, position);
 }
 
@@ -195,12 +199,12 @@ void MappingSession::applyPrepared(fhir::PreparedResource& prepared, const fhir:
   apply(static_cast<Prepared&>(prepared), where, std::nullopt);
 }
 
-void MappingSession::prepare(const fhir::JsonValue& resource, Prepared& out, std::string& coding_key) const {
+void MappingSession::prepare(const fhir::JsonValue& resource, Prepared& out, PrepareScratch& scratch) const {
   out.outcome = Prepared::Outcome::Ignored;
   if (fhir::stringMember(resource, "resourceType").value_or("") != "Observation") return;
   // Match the code first: most of a hospital's Observations are not the trial's business and
   // are ignored without further checks (docs/contract.md).
-  const std::optional<std::size_t> analyte = matchAnalyte(resource, coding_key);
+  const std::optional<std::size_t> analyte = matchAnalyte(resource, scratch.coding_key);
   if (!analyte) return;
   // The resource's name is built for a rejection only: for every resource it cost two allocations.
   auto rejected = [&](std::string why, bool arrived) {
@@ -210,31 +214,29 @@ void MappingSession::prepare(const fhir::JsonValue& resource, Prepared& out, std
     out.why = std::move(why);
     out.arrived = arrived;
   };
-  fhir::ObservationParse parsed = fhir::parseObservation(resource);
-  if (auto* error = std::get_if<fhir::FieldError>(&parsed)) return rejected(error->field + " " + error->message, false);
-  fhir::ObservationFacts& facts = std::get<fhir::ObservationFacts>(parsed);
-  for (const std::string& url : facts.modifier_extensions) {
+  fhir::ObservationFacts& facts = scratch.facts;  // views into `resource`
+  if (auto error = fhir::parseObservation(resource, facts)) return rejected(error->field + " " + error->message, false);
+  for (const std::string_view url : facts.modifier_extensions) {
     if (!config_->acceptsModifierExtension(url))
-      return rejected("unknown modifierExtension \"" + url + "\": FHIR forbids processing this resource", false);
+      return rejected("unknown modifierExtension \"" + std::string(url) + "\": FHIR forbids processing this resource", false);
   }
   std::optional<std::size_t> subject;
   if (!facts.subject_reference.empty()) subject = roster_->matchReference(facts.subject_reference, options_.base_url);
   if (!subject && facts.subject_identifier)
     subject = roster_->matchIdentifier(facts.subject_identifier->first, facts.subject_identifier->second);
 
-  out.key.version_id = facts.version_id;
+  out.key.version_id.assign(facts.version_id);
   out.key.last_updated = facts.last_updated;
-  out.key.status = facts.status;
+  out.key.status.assign(facts.status);
+  out.id.assign(facts.id);
   if (!subject) {
     out.outcome = Prepared::Outcome::OffRoster;
-    out.id = std::move(facts.id);
     return;
   }
-  OutcomeRecord record;
-  auto failure = evaluationFailure([&](std::string_view& element) { record = evaluate(facts, *analyte, *subject, element); });
+  OutcomeRecord& record = scratch.record;
+  auto failure = evaluationFailure([&](std::string_view& element) { evaluate(facts, *analyte, *subject, element, record); });
   if (failure) return rejected(std::move(*failure), true);
   out.outcome = Prepared::Outcome::Record;
-  out.id = std::move(facts.id);
   out.record.clear();
   ByteWriter w(out.record);
   encodeRecord(w, record);
@@ -291,17 +293,36 @@ void MappingSession::onDelete(const fhir::DeleteNotice& notice) {
   deletes_[notice.id].push_back(key);
 }
 
-OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::size_t analyte_index, std::size_t subject_index,
-                                       std::string_view& element) const {
+namespace {
+
+void assignText(std::optional<std::string>& out, const std::optional<std::string_view>& text) {
+  if (!text)
+    out.reset();
+  else if (out)
+    out->assign(*text);
+  else
+    out.emplace(*text);
+}
+
+}  // namespace
+
+void MappingSession::evaluate(const fhir::ObservationFacts& f, std::size_t analyte_index, std::size_t subject_index,
+                              std::string_view& element, OutcomeRecord& r) const {
   const mapping::AnalyteDefinition& analyte = config_->analytes[analyte_index];
   const mapping::Subject& subject = roster_->subject(subject_index);
-  OutcomeRecord r;  // subject_id, analyte and unit are not kept (record_codec.h): finish() sets them
-  r.resource_id = f.id;
+  // subject_id, analyte and unit are not kept (record_codec.h): finish() sets them. What is
+  // set only on some paths below starts out empty.
+  r.resource_id.assign(f.id);
   r.last_updated = f.last_updated;
   r.subject_index = subject_index;
   r.analyte_index = analyte_index;
-  r.status = f.status;
-  r.usable_status = isUsableStatus(f.status);
+  r.status.assign(f.status);
+  r.usable_status = isUsableStatus(r.status);
+  r.collected.reset();
+  r.effective.reset();
+  r.study_day.reset();
+  r.ctcae_grade.reset();
+  r.selected = r.baseline = false;
 
   element = "effective[x]";
   if (f.effective) {
@@ -313,16 +334,19 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
     }
   }
   const core::VisitWindow* window = r.study_day ? config_->visits.windowFor(*r.study_day) : nullptr;
-  r.visit = window ? window->name : core::kUnscheduledVisit;
+  if (window)
+    r.visit.assign(window->name);
+  else
+    r.visit.assign(core::kUnscheduledVisit);
 
   const std::string_view valueElement = f.value_type.empty() ? std::string_view("value[x]") : std::string_view(f.value_type);
   element = valueElement;
   EvaluatedValue value = evaluateValue(f, analyte);
   r.value = value.value;
   r.comparator = value.comparator;
-  r.source_value = value.source_value;
-  r.source_unit = value.source_unit;
-  r.reason = value.reason;
+  assignText(r.source_value, value.source_value);
+  assignText(r.source_unit, value.source_unit);
+  r.reason = std::move(value.reason);
 
   element = "referenceRange";
   SelectedRange range = selectRange(f, value, analyte, subject);
@@ -330,6 +354,7 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
   r.ref_source = range.source;
   element = valueElement;
 
+  r.flag.reset();
   if (value.known_flag) {
     r.flag = *value.known_flag;
   } else if (!value.value) {
@@ -343,7 +368,6 @@ OutcomeRecord MappingSession::evaluate(const fhir::ObservationFacts& f, std::siz
       r.reason = "interval " + std::string(core::toString(value.comparator)) + value.value->toString() + " spans a range limit";
     }
   }
-  return r;
 }
 
 // One id's record as resolving leaves it: its output entry and its bid for selection.

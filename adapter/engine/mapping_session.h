@@ -111,9 +111,16 @@ class MappingSession : public fhir::ResourceSink {
 
   struct Prepared;
   class Preparer;
+  // What prepare() reuses from one resource to the next, so that it allocates next to nothing:
+  // one per preparer (and one for onResource).
+  struct PrepareScratch {
+    std::string coding_key;  // "system|code" being looked up
+    fhir::ObservationFacts facts;
+    OutcomeRecord record;
+  };
   // Everything about one resource that depends on it alone: parsed, matched and evaluated.
   // Reads only the configuration and roster, so workers may call it at once.
-  void prepare(const fhir::JsonValue& resource, Prepared& out, std::string& coding_key) const;
+  void prepare(const fhir::JsonValue& resource, Prepared& out, PrepareScratch& scratch) const;
   // Counts, rejects or keeps what prepare() made, in input order.
   void apply(Prepared& prepared, const fhir::ResourceLocation& where, const std::optional<fhir::BundlePosition>& position);
   // The analyte whose code one of the resource's code.coding matches; `coding_key` is the
@@ -122,10 +129,11 @@ class MappingSession : public fhir::ResourceSink {
   std::optional<std::size_t> analyteOfCoding(std::string_view system, std::string_view code, std::string& coding_key) const;
   bool ignorable(const fhir::QuickResource& resource, std::string& coding_key) const;
   void reject(const fhir::ResourceLocation& where, const std::string& resource, const std::string& why);
-  // `element` names the member being evaluated, for the rejection when a rule throws
-  // (record_guard.h); it views static text or `facts`.
-  OutcomeRecord evaluate(const fhir::ObservationFacts& facts, std::size_t analyte, std::size_t subject,
-                         std::string_view& element) const;
+  // Evaluates into `r`, setting every field record_codec.h keeps (`r` is reused). `element`
+  // names the member being evaluated, for the rejection when a rule throws (record_guard.h);
+  // it views static text or `facts`.
+  void evaluate(const fhir::ObservationFacts& facts, std::size_t analyte, std::size_t subject, std::string_view& element,
+                OutcomeRecord& r) const;
   // `record`: the encoded record, or null for an off-roster marker.
   void keepVersion(const std::string& id, const VersionKey& key, const std::string* record);
   struct Resolved;
@@ -161,8 +169,8 @@ class MappingSession : public fhir::ResourceSink {
   std::vector<std::size_t> subject_rank_, analyte_rank_;  // output order of subject_id and analyte code
   std::size_t rank_width_ = 4;                            // bytes of each rank in an output key
   std::map<std::string, const core::VisitWindow*> windows_;
-  std::string coding_key_;             // "system|code" being looked up, reused
-  std::unique_ptr<Prepared> current_;  // onResource's, reused
+  std::unique_ptr<PrepareScratch> scratch_;  // onResource's and ignoredAtAGlance's, reused
+  std::unique_ptr<Prepared> current_;        // onResource's, reused
   std::string entry_;                  // the version being encoded, reused
 };
 

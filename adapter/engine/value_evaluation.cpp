@@ -10,7 +10,7 @@ void convert(const core::Decimal& number, const core::QuantityUnit& unit, const 
              EvaluatedValue& out) {
   auto lookup = analyte.units.find(unit);
   if (!lookup.conversion) {
-    out.reason = lookup.unit_missing ? "no unit given" : "unit \"" + lookup.unit_used + "\" is not accepted for " + analyte.code;
+    out.reason = lookup.unit_missing ? "no unit given" : "unit \"" + std::string(lookup.unit_used) + "\" is not accepted for " + analyte.code;
     return;
   }
   out.conversion = lookup.conversion;
@@ -46,7 +46,7 @@ EvaluatedValue evaluateValue(const fhir::ObservationFacts& facts, const mapping:
       out.source_unit = q.unit.unit ? q.unit.unit : q.unit.code;
       out.comparator = q.comparator;
       if (!q.value) {
-        out.reason = facts.data_absent_code ? "data absent: " + *facts.data_absent_code : "valueQuantity has no value";
+        out.reason = facts.data_absent_code ? "data absent: " + std::string(*facts.data_absent_code) : "valueQuantity has no value";
         return out;
       }
       convert(*q.value, q.unit, analyte, out);
@@ -90,10 +90,10 @@ EvaluatedValue evaluateValue(const fhir::ObservationFacts& facts, const mapping:
       return out;
     }
     case fhir::ValueKind::Unsupported:
-      out.reason = "unsupported value type " + facts.value_type;
+      out.reason = "unsupported value type " + std::string(facts.value_type);
       return out;
     case fhir::ValueKind::None:
-      out.reason = facts.data_absent_code ? "data absent: " + *facts.data_absent_code : "no value";
+      out.reason = facts.data_absent_code ? "data absent: " + std::string(*facts.data_absent_code) : "no value";
       return out;
   }
   return out;

@@ -4,6 +4,7 @@
 // Pure function of the facts and the analyte definition.
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/units.h"
 #include "core/value_interval.h"
@@ -15,8 +16,8 @@ namespace fa::engine {
 struct EvaluatedValue {
   std::optional<core::Decimal> value;  // standard unit, 4 decimals
   core::Comparator comparator = core::Comparator::None;
-  std::optional<std::string> source_value;
-  std::optional<std::string> source_unit;
+  std::optional<std::string_view> source_value;  // views into the facts
+  std::optional<std::string_view> source_unit;
   std::optional<core::Flag> known_flag;  // set for "not detected" results
   std::optional<std::string> reason;     // why there is no usable number
   // The value's own unit, for reference range quantities written without one.

@@ -23,11 +23,14 @@ struct Invalid {
   fail(field, std::move(message));
 }
 
-std::optional<std::string> optionalText(const JsonValue& object, std::string_view name, std::string_view path) {
-  const JsonValue* v = findMember(object, name);
+std::optional<std::string_view> optionalText(const JsonValue* v, std::string_view path, std::string_view name) {
   if (!v || v->IsNull()) return std::nullopt;
   if (!v->IsString()) fail(path, name, "must be a string");
-  return std::string(v->GetString(), v->GetStringLength());
+  return textOf(*v);
+}
+
+std::optional<std::string_view> optionalText(const JsonValue& object, std::string_view name, std::string_view path) {
+  return optionalText(findMember(object, name), path, name);
 }
 
 void readCodings(const JsonValue& codeable, std::string_view path, std::vector<CodingFacts>& out) {
@@ -36,8 +39,8 @@ void readCodings(const JsonValue& codeable, std::string_view path, std::vector<C
   if (!codings->IsArray()) fail(path, "coding", "must be an array");
   for (const JsonValue& c : codings->GetArray()) {
     if (!c.IsObject()) fail(path, "coding", "entries must be objects");
-    out.push_back({std::string(stringMember(c, "system").value_or("")), std::string(stringMember(c, "code").value_or("")),
-                   std::string(stringMember(c, "display").value_or(""))});
+    out.push_back({stringMember(c, "system").value_or(""), stringMember(c, "code").value_or(""),
+                   stringMember(c, "display").value_or("")});
   }
 }
 
@@ -48,7 +51,7 @@ QuantityFacts readQuantity(const JsonValue& q, std::string_view path) {
     // Numbers arrive as their text; a JSON string holding a number is tolerated, anything
     // else is not a decimal.
     if (!v->IsString()) fail(path, "value", "is not a decimal");
-    std::string text(v->GetString(), v->GetStringLength());
+    const std::string_view text = textOf(*v);
     core::Decimal::Parsed d = core::Decimal::read(text);
     if (!d.value) fail(path, "value", std::string(core::Decimal::describe(d.error)));
     out.number_text = text;
@@ -65,10 +68,9 @@ QuantityFacts readQuantity(const JsonValue& q, std::string_view path) {
   return out;
 }
 
-core::FhirDateTime readDateTime(const JsonValue& object, std::string_view name, std::string_view path) {
-  const JsonValue* v = findMember(object, name);
-  if (!v->IsString()) fail(path, name, "must be a string");
-  auto parsed = core::parseFhirDateTime(textOf(*v));
+core::FhirDateTime readDateTime(const JsonValue& v, std::string_view path, std::string_view name) {
+  if (!v.IsString()) fail(path, name, "must be a string");
+  auto parsed = core::parseFhirDateTime(textOf(v));
   if (!parsed) fail(path, name, "is not a valid FHIR dateTime");
   return *parsed;
 }
@@ -79,18 +81,24 @@ bool mayHoldMembers(const JsonValue& v) {
   return v.IsObject() || v.IsArray();
 }
 
-void collectModifierExtensions(const JsonValue& v, std::vector<std::string>& out) {
-  if (v.IsObject()) {
-    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-      if (std::string_view(it->name.GetString(), it->name.GetStringLength()) == "modifierExtension" && it->value.IsArray()) {
-        for (const JsonValue& ext : it->value.GetArray()) {
-          auto url = ext.IsObject() ? stringMember(ext, "url") : std::nullopt;
-          out.emplace_back(url.value_or(""));
-        }
-      } else if (mayHoldMembers(it->value)) {
-        collectModifierExtensions(it->value, out);
-      }
+void collectModifierExtensions(const JsonValue& v, std::vector<std::string_view>& out);
+
+// One member of an object, in document order.
+void collectModifierExtensions(std::string_view name, const JsonValue& value, std::vector<std::string_view>& out) {
+  if (name == "modifierExtension" && value.IsArray()) {
+    for (const JsonValue& ext : value.GetArray()) {
+      auto url = ext.IsObject() ? stringMember(ext, "url") : std::nullopt;
+      out.push_back(url.value_or(""));
     }
+  } else if (mayHoldMembers(value)) {
+    collectModifierExtensions(value, out);
+  }
+}
+
+void collectModifierExtensions(const JsonValue& v, std::vector<std::string_view>& out) {
+  if (v.IsObject()) {
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it)
+      collectModifierExtensions(textOf(it->name), it->value, out);
   } else if (v.IsArray()) {
     for (const JsonValue& item : v.GetArray()) {
       if (mayHoldMembers(item)) collectModifierExtensions(item, out);
@@ -98,38 +106,156 @@ void collectModifierExtensions(const JsonValue& v, std::vector<std::string>& out
   }
 }
 
-void readValue(const JsonValue& obs, ObservationFacts& f) {
-  for (auto it = obs.MemberBegin(); it != obs.MemberEnd(); ++it) {
-    std::string_view name(it->name.GetString(), it->name.GetStringLength());
-    if (name.size() <= 5 || name.substr(0, 5) != "value") continue;
-    f.value_type = std::string(name);
-    const JsonValue& v = it->value;
-    if (name == "valueQuantity") {
-      f.value_kind = ValueKind::Quantity;
-      f.quantity = readQuantity(v, "Observation.valueQuantity");
-      return;
+// The top-level members parseObservation reads, found in one pass over the resource (which
+// also collects its modifier extensions): a findMember per name scanned the members a dozen
+// times. With a name given twice the first counts, as findMember has it.
+struct TopLevel {
+  const JsonValue *id = nullptr, *meta = nullptr, *status = nullptr, *subject = nullptr;
+  const JsonValue *effective_date_time = nullptr, *effective_period = nullptr, *effective_instant = nullptr;
+  const JsonValue *issued = nullptr, *data_absent_reason = nullptr, *reference_range = nullptr;
+  const JsonValue* value = nullptr;  // the first value[x]
+  std::string_view value_name;
+};
+
+void take(const JsonValue*& slot, const JsonValue& value) {
+  if (!slot) slot = &value;
+}
+
+void index(std::string_view name, const JsonValue& value, TopLevel& top) {
+  if (name.size() > 5 && name.substr(0, 5) == "value") {
+    if (!top.value) {
+      top.value = &value;
+      top.value_name = name;
     }
-    const std::string path = "Observation." + f.value_type;  // the rarer choices
-    if (name == "valueString") {
-      if (!v.IsString()) fail(path, "must be a string");
-      f.value_kind = ValueKind::String;
-      f.value_string = std::string(v.GetString(), v.GetStringLength());
-    } else if (name == "valueCodeableConcept") {
-      if (!v.IsObject()) fail(path, "must be an object");
-      f.value_kind = ValueKind::CodeableConcept;
-      readCodings(v, path, f.value_codings);
-    } else if (name == "valueInteger") {
-      if (!v.IsString()) fail(path, "must be an integer");
-      auto d = core::Decimal::parse(textOf(v));
-      if (!d || !d->isWhole()) fail(path, "must be an integer");
-      f.value_kind = ValueKind::Integer;
-      f.quantity.number_text = std::string(textOf(v));
-      f.quantity.value = d;
-    } else {
-      f.value_kind = ValueKind::Unsupported;
-    }
-    return;  // value[x] has one choice only
+  } else if (name == "id") {
+    take(top.id, value);
+  } else if (name == "meta") {
+    take(top.meta, value);
+  } else if (name == "status") {
+    take(top.status, value);
+  } else if (name == "subject") {
+    take(top.subject, value);
+  } else if (name == "effectiveDateTime") {
+    take(top.effective_date_time, value);
+  } else if (name == "effectivePeriod") {
+    take(top.effective_period, value);
+  } else if (name == "effectiveInstant") {
+    take(top.effective_instant, value);
+  } else if (name == "issued") {
+    take(top.issued, value);
+  } else if (name == "dataAbsentReason") {
+    take(top.data_absent_reason, value);
+  } else if (name == "referenceRange") {
+    take(top.reference_range, value);
   }
+}
+
+TopLevel indexTopLevel(const JsonValue& obs, std::vector<std::string_view>& modifier_extensions) {
+  TopLevel top;
+  for (auto it = obs.MemberBegin(); it != obs.MemberEnd(); ++it) {
+    const std::string_view name = textOf(it->name);
+    index(name, it->value, top);
+    collectModifierExtensions(name, it->value, modifier_extensions);
+  }
+  return top;
+}
+
+void readValue(std::string_view name, const JsonValue& v, ObservationFacts& f) {
+  f.value_type = name;
+  if (name == "valueQuantity") {
+    f.value_kind = ValueKind::Quantity;
+    f.quantity = readQuantity(v, "Observation.valueQuantity");
+    return;
+  }
+  const std::string path = "Observation." + std::string(name);  // the rarer choices
+  if (name == "valueString") {
+    if (!v.IsString()) fail(path, "must be a string");
+    f.value_kind = ValueKind::String;
+    f.value_string = textOf(v);
+  } else if (name == "valueCodeableConcept") {
+    if (!v.IsObject()) fail(path, "must be an object");
+    f.value_kind = ValueKind::CodeableConcept;
+    readCodings(v, path, f.value_codings);
+  } else if (name == "valueInteger") {
+    if (!v.IsString()) fail(path, "must be an integer");
+    auto d = core::Decimal::parse(textOf(v));
+    if (!d || !d->isWhole()) fail(path, "must be an integer");
+    f.value_kind = ValueKind::Integer;
+    f.quantity.number_text = textOf(v);
+    f.quantity.value = d;
+  } else {
+    f.value_kind = ValueKind::Unsupported;
+  }
+}
+
+void readMeta(const JsonValue& meta, ObservationFacts& f) {
+  if (!meta.IsObject()) fail("Observation.meta", "must be an object");
+  f.version_id = optionalText(meta, "versionId", "Observation.meta").value_or("");
+  if (const JsonValue* updated = findMember(meta, "lastUpdated")) {
+    const core::FhirDateTime at = readDateTime(*updated, "Observation.meta", "lastUpdated");
+    // An instant has a time; a bare date is still taken (as 00:00 UTC) rather than losing
+    // the result over a sloppy timestamp.
+    if (at.precision != core::FhirDateTime::Precision::Time && at.precision != core::FhirDateTime::Precision::Day)
+      fail("Observation.meta.lastUpdated", "is not an instant");
+    f.last_updated = core::toSiteTime(at, 0).instant;
+  }
+}
+
+void readSubject(const JsonValue& subject, ObservationFacts& f) {
+  if (!subject.IsObject()) fail("Observation.subject", "must be a Reference object");
+  f.subject_reference = optionalText(subject, "reference", "Observation.subject").value_or("");
+  if (const JsonValue* identifier = findMember(subject, "identifier")) {
+    if (!identifier->IsObject()) fail("Observation.subject.identifier", "must be an object");
+    f.subject_identifier = std::make_pair(optionalText(*identifier, "system", "Observation.subject.identifier").value_or(""),
+                                          optionalText(*identifier, "value", "Observation.subject.identifier").value_or(""));
+  }
+}
+
+// effectiveDateTime, else effectivePeriod.start, else effectiveInstant, else issued.
+void readEffective(const TopLevel& top, ObservationFacts& f) {
+  const JsonValue* start = top.effective_period ? findMember(*top.effective_period, "start") : nullptr;
+  if (top.effective_date_time) {
+    f.effective = readDateTime(*top.effective_date_time, "Observation", "effectiveDateTime");
+  } else if (start) {
+    f.effective = readDateTime(*start, "Observation.effectivePeriod", "start");
+  } else if (top.effective_instant) {
+    f.effective = readDateTime(*top.effective_instant, "Observation", "effectiveInstant");
+  } else if (top.issued) {
+    f.effective = readDateTime(*top.issued, "Observation", "issued");
+  }
+}
+
+void readDataAbsentReason(const JsonValue& dar, ObservationFacts& f) {
+  if (!dar.IsObject()) fail("Observation.dataAbsentReason", "must be a CodeableConcept");
+  std::vector<CodingFacts> codings;
+  readCodings(dar, "Observation.dataAbsentReason", codings);
+  const std::string_view code = codings.empty() ? stringMember(dar, "text").value_or("unknown") : codings.front().code;
+  f.data_absent_code = code.empty() ? std::string_view("unknown") : code;
+}
+
+void readReferenceRanges(const JsonValue& ranges, ObservationFacts& f) {
+  if (!ranges.IsArray()) fail("Observation.referenceRange", "must be an array");
+  for (const JsonValue& r : ranges.GetArray()) {
+    if (!r.IsObject()) fail("Observation.referenceRange", "entries must be objects");
+    RangeFacts& range = f.reference_ranges.emplace_back();
+    if (const JsonValue* low = findMember(r, "low")) range.low = readQuantity(*low, "Observation.referenceRange.low");
+    if (const JsonValue* high = findMember(r, "high")) range.high = readQuantity(*high, "Observation.referenceRange.high");
+    range.text = optionalText(r, "text", "Observation.referenceRange");
+  }
+}
+
+// Back to an empty ObservationFacts, keeping what its vectors hold.
+void clear(ObservationFacts& f) {
+  std::vector<CodingFacts> codings = std::move(f.value_codings);
+  std::vector<RangeFacts> ranges = std::move(f.reference_ranges);
+  std::vector<std::string_view> modifiers = std::move(f.modifier_extensions);
+  codings.clear();
+  ranges.clear();
+  modifiers.clear();
+  f = ObservationFacts{};
+  f.value_codings = std::move(codings);
+  f.reference_ranges = std::move(ranges);
+  f.modifier_extensions = std::move(modifiers);
 }
 
 constexpr std::array<std::string_view, 8> kStatuses = {"registered", "preliminary",      "final",  "amended", "corrected",
@@ -151,76 +277,29 @@ void readCodeCodings(const JsonValue& observation, std::vector<CodingFacts>& out
   if (!codings || !codings->IsArray()) return;
   for (const JsonValue& c : codings->GetArray()) {
     if (!c.IsObject()) continue;
-    out.push_back({std::string(stringMember(c, "system").value_or("")), std::string(stringMember(c, "code").value_or("")), {}});
+    out.push_back({stringMember(c, "system").value_or(""), stringMember(c, "code").value_or(""), {}});
   }
 }
 
-ObservationParse parseObservation(const JsonValue& obs) {
+std::optional<FieldError> parseObservation(const JsonValue& obs, ObservationFacts& f) {
+  clear(f);
   try {
     if (!obs.IsObject()) fail("Observation", "must be a JSON object");
-    ObservationFacts f;
-    auto id = optionalText(obs, "id", "Observation");
+    const TopLevel top = indexTopLevel(obs, f.modifier_extensions);
+    const std::optional<std::string_view> id = optionalText(top.id, "Observation", "id");
     if (!id || id->empty()) fail("Observation.id", "is missing");
-    f.id = std::move(*id);
-    if (const JsonValue* meta = findMember(obs, "meta")) {
-      if (!meta->IsObject()) fail("Observation.meta", "must be an object");
-      f.version_id = optionalText(*meta, "versionId", "Observation.meta").value_or("");
-      if (findMember(*meta, "lastUpdated")) {
-        auto updated = readDateTime(*meta, "lastUpdated", "Observation.meta");
-        // An instant has a time; a bare date is still taken (as 00:00 UTC) rather than losing
-        // the result over a sloppy timestamp.
-        if (updated.precision != core::FhirDateTime::Precision::Time && updated.precision != core::FhirDateTime::Precision::Day)
-          fail("Observation.meta.lastUpdated", "is not an instant");
-        f.last_updated = core::toSiteTime(updated, 0).instant;
-      }
-    }
-    auto status = optionalText(obs, "status", "Observation");
+    f.id = *id;
+    if (top.meta) readMeta(*top.meta, f);
+    const std::optional<std::string_view> status = optionalText(top.status, "Observation", "status");
     if (!status) fail("Observation.status", "is missing");
     if (!isKnownObservationStatus(*status)) fail("Observation.status", "is not an R4 ObservationStatus code");
-    f.status = std::move(*status);
-
-    if (const JsonValue* subject = findMember(obs, "subject")) {
-      if (!subject->IsObject()) fail("Observation.subject", "must be a Reference object");
-      f.subject_reference = optionalText(*subject, "reference", "Observation.subject").value_or("");
-      if (const JsonValue* identifier = findMember(*subject, "identifier")) {
-        if (!identifier->IsObject()) fail("Observation.subject.identifier", "must be an object");
-        f.subject_identifier = std::make_pair(optionalText(*identifier, "system", "Observation.subject.identifier").value_or(""),
-                                              optionalText(*identifier, "value", "Observation.subject.identifier").value_or(""));
-      }
-    }
-
-    if (findMember(obs, "effectiveDateTime")) {
-      f.effective = readDateTime(obs, "effectiveDateTime", "Observation");
-    } else if (const JsonValue* period = findMember(obs, "effectivePeriod"); period && findMember(*period, "start")) {
-      f.effective = readDateTime(*period, "start", "Observation.effectivePeriod");
-    } else if (findMember(obs, "effectiveInstant")) {
-      f.effective = readDateTime(obs, "effectiveInstant", "Observation");
-    } else if (findMember(obs, "issued")) {
-      f.effective = readDateTime(obs, "issued", "Observation");
-    }
-
-    readValue(obs, f);
-    if (const JsonValue* dar = findMember(obs, "dataAbsentReason")) {
-      std::vector<CodingFacts> codings;
-      if (!dar->IsObject()) fail("Observation.dataAbsentReason", "must be a CodeableConcept");
-      readCodings(*dar, "Observation.dataAbsentReason", codings);
-      std::string code = codings.empty() ? std::string(stringMember(*dar, "text").value_or("unknown")) : codings.front().code;
-      f.data_absent_code = code.empty() ? "unknown" : code;
-    }
-
-    if (const JsonValue* ranges = findMember(obs, "referenceRange")) {
-      if (!ranges->IsArray()) fail("Observation.referenceRange", "must be an array");
-      for (const JsonValue& r : ranges->GetArray()) {
-        if (!r.IsObject()) fail("Observation.referenceRange", "entries must be objects");
-        RangeFacts range;
-        if (const JsonValue* low = findMember(r, "low")) range.low = readQuantity(*low, "Observation.referenceRange.low");
-        if (const JsonValue* high = findMember(r, "high")) range.high = readQuantity(*high, "Observation.referenceRange.high");
-        range.text = optionalText(r, "text", "Observation.referenceRange");
-        f.reference_ranges.push_back(std::move(range));
-      }
-    }
-    collectModifierExtensions(obs, f.modifier_extensions);
-    return f;
+    f.status = *status;
+    if (top.subject) readSubject(*top.subject, f);
+    readEffective(top, f);
+    if (top.value) readValue(top.value_name, *top.value, f);
+    if (top.data_absent_reason) readDataAbsentReason(*top.data_absent_reason, f);
+    if (top.reference_range) readReferenceRanges(*top.reference_range, f);
+    return std::nullopt;
   } catch (const Invalid& invalid) {
     return invalid.error;
   }

@@ -7,7 +7,7 @@
 // reported as a FieldError naming the element, never echoing the (possibly identifying) value.
 #include <optional>
 #include <string>
-#include <variant>
+#include <string_view>
 #include <vector>
 
 #include "core/civil_time.h"
@@ -18,14 +18,16 @@
 
 namespace fa::fhir {
 
+// Every text is a view into the parsed JSON: the facts are valid while that document lives
+// and is not changed. Copying a dozen strings per resource cost more than the JSON parse did.
 struct CodingFacts {
-  std::string system;
-  std::string code;
-  std::string display;
+  std::string_view system;
+  std::string_view code;
+  std::string_view display;
 };
 
 struct QuantityFacts {
-  std::optional<std::string> number_text;  // exactly as in the JSON
+  std::optional<std::string_view> number_text;  // exactly as in the JSON
   std::optional<core::Decimal> value;
   core::Comparator comparator = core::Comparator::None;
   core::QuantityUnit unit;
@@ -34,29 +36,29 @@ struct QuantityFacts {
 struct RangeFacts {
   std::optional<QuantityFacts> low;
   std::optional<QuantityFacts> high;
-  std::optional<std::string> text;
+  std::optional<std::string_view> text;
 };
 
 enum class ValueKind { None, Quantity, String, CodeableConcept, Integer, Unsupported };
 
 struct ObservationFacts {
-  std::string id;
-  std::string version_id;  // "" when meta.versionId is absent
+  std::string_view id;
+  std::string_view version_id;  // "" when meta.versionId is absent
   std::optional<core::InstantMicros> last_updated;
-  std::string status;
-  std::string subject_reference;                                          // "" when none
-  std::optional<std::pair<std::string, std::string>> subject_identifier;  // system, value
-  std::optional<core::FhirDateTime> effective;                            // effectiveDateTime, Period.start, Instant, issued
+  std::string_view status;
+  std::string_view subject_reference;                                               // "" when none
+  std::optional<std::pair<std::string_view, std::string_view>> subject_identifier;  // system, value
+  std::optional<core::FhirDateTime> effective;  // effectiveDateTime, Period.start, Instant, issued
 
   ValueKind value_kind = ValueKind::None;
-  std::string value_type;  // "valueQuantity", ... as sent
-  QuantityFacts quantity;  // Quantity and Integer
-  std::string value_string;
+  std::string_view value_type;  // "valueQuantity", ... as sent
+  QuantityFacts quantity;       // Quantity and Integer
+  std::string_view value_string;
   std::vector<CodingFacts> value_codings;
-  std::optional<std::string> data_absent_code;
+  std::optional<std::string_view> data_absent_code;
 
   std::vector<RangeFacts> reference_ranges;
-  std::vector<std::string> modifier_extensions;  // urls found anywhere in the resource
+  std::vector<std::string_view> modifier_extensions;  // urls found anywhere in the resource
 };
 
 struct FieldError {
@@ -85,8 +87,10 @@ bool forEachCodeCoding(const JsonValue& observation, Visit&& visit) {
   return false;
 }
 
-using ObservationParse = std::variant<ObservationFacts, FieldError>;
-ObservationParse parseObservation(const JsonValue& observation);
+// Reads `observation` into `out`, which is cleared first: its vectors keep their capacity, so
+// a reused ObservationFacts reads resource after resource without allocating. Returns the
+// first element FHIR forbids, if any (then `out` is incomplete).
+std::optional<FieldError> parseObservation(const JsonValue& observation, ObservationFacts& out);
 
 bool isKnownObservationStatus(std::string_view status);
 

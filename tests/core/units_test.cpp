@@ -18,11 +18,12 @@ UnitConversion times(const char* f) {
   return c;
 }
 
-QuantityUnit ucum(const char* code, std::optional<std::string> display = std::nullopt) {
-  return {std::move(display), std::string(kUcumSystem), std::string(code)};
+// The units view string literals, which outlive every lookup.
+QuantityUnit ucum(const char* code, std::optional<std::string_view> display = std::nullopt) {
+  return {display, kUcumSystem, std::string_view(code)};
 }
 QuantityUnit display(const char* unit) {
-  return {std::string(unit), std::nullopt, std::nullopt};
+  return {std::string_view(unit), std::nullopt, std::nullopt};
 }
 
 class UnitTableTest : public ::testing::Test {
@@ -62,7 +63,7 @@ TEST_F(UnitTableTest, DisplayUnitIsLenient) {
 }
 
 TEST_F(UnitTableTest, CodeIgnoredWhenSystemIsNotUcum) {
-  QuantityUnit u{std::string("mg/dL"), std::string("http://example.org/units"), std::string("nonsense")};
+  QuantityUnit u{std::string_view("mg/dL"), std::string_view("http://example.org/units"), std::string_view("nonsense")};
   EXPECT_EQ(table.find(u).conversion->multiply_by, D("17.1"));
   EXPECT_EQ(table.find(u).unit_used, "mg/dL");
 }

@@ -1,5 +1,7 @@
 // Reading one Observation into plain facts (value[x], effective[x] fallbacks, status, meta,
 // referenceRange, dataAbsentReason, modifierExtension), and the errors FHIR forbids.
+#include <deque>
+
 #include <gtest/gtest.h>
 
 #include <rapidjson/document.h>
@@ -9,30 +11,33 @@
 namespace fa::fhir {
 namespace {
 
-ObservationParse parse(const std::string& json) {
-  rapidjson::Document doc;
+// The facts view into their document, so each parsed document is kept for the rest of the run.
+const rapidjson::Document& document(const std::string& json) {
+  static std::deque<rapidjson::Document> kept;
+  rapidjson::Document& doc = kept.emplace_back();
   doc.Parse<rapidjson::kParseNumbersAsStringsFlag>(json.c_str());
   EXPECT_FALSE(doc.HasParseError()) << json;
-  return parseObservation(doc);
+  return doc;
+}
+
+std::string observation(const std::string& members) {
+  return R"({"resourceType": "Observation", "id": "o1", "status": "final")" + (members.empty() ? "" : ", " + members) + "}";
 }
 
 ObservationFacts facts(const std::string& members) {
-  auto r =
-      parse(R"({"resourceType": "Observation", "id": "o1", "status": "final")" + (members.empty() ? "" : ", " + members) + "}");
-  if (auto* e = std::get_if<FieldError>(&r)) {
-    ADD_FAILURE() << e->field << " " << e->message;
-    return {};
-  }
-  return std::get<ObservationFacts>(r);
+  ObservationFacts f;
+  if (auto e = parseObservation(document(observation(members)), f)) ADD_FAILURE() << e->field << " " << e->message;
+  return f;
 }
 
 FieldError error(const std::string& json) {
-  auto r = parse(json);
-  if (!std::holds_alternative<FieldError>(r)) {
+  ObservationFacts f;
+  auto e = parseObservation(document(json), f);
+  if (!e) {
     ADD_FAILURE() << "expected an error for " << json;
     return {};
   }
-  return std::get<FieldError>(r);
+  return *e;
 }
 
 TEST(ObservationFacts, QuantityKeepsNumberText) {
@@ -81,7 +86,7 @@ TEST(ObservationFacts, MetaAndSubject) {
   // 2026-02-01 is day 20485 since 1970-01-01; +1 s
   EXPECT_EQ(*f.last_updated, (20485LL * 86400 + 1) * 1000000);
   EXPECT_EQ(f.subject_reference, "Patient/p1");
-  EXPECT_EQ(f.subject_identifier, std::make_pair(std::string("s"), std::string("v")));
+  EXPECT_EQ(f.subject_identifier, std::make_pair(std::string_view("s"), std::string_view("v")));
 }
 
 TEST(ObservationFacts, DataAbsentReasonCode) {
@@ -101,7 +106,7 @@ TEST(ObservationFacts, ReferenceRanges) {
 TEST(ObservationFacts, ModifierExtensionsAnywhere) {
   auto f =
       facts(R"("modifierExtension": [{"url": "http://a"}], "referenceRange": [{"modifierExtension": [{"url": "http://b"}]}])");
-  EXPECT_EQ(f.modifier_extensions, (std::vector<std::string>{"http://a", "http://b"}));
+  EXPECT_EQ(f.modifier_extensions, (std::vector<std::string_view>{"http://a", "http://b"}));
   EXPECT_TRUE(facts(R"("extension": [{"url": "http://ordinary"}])").modifier_extensions.empty());
 }
 
@@ -137,12 +142,32 @@ TEST(ObservationFacts, Errors) {
 
 TEST(ObservationFacts, LastUpdatedDateOnlyIsMidnightUtc) {
   // Rejecting a result over a sloppy server timestamp would lose data; 2026-02-01 is day 20485.
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseNumbersAsStringsFlag>(
-      R"({"resourceType": "Observation", "id": "o", "status": "final", "meta": {"lastUpdated": "2026-02-01"}})");
-  auto parsed = parseObservation(doc);
-  ASSERT_TRUE(std::holds_alternative<ObservationFacts>(parsed));
-  EXPECT_EQ(std::get<ObservationFacts>(parsed).last_updated, std::int64_t{20485} * 86400 * 1000000);
+  EXPECT_EQ(facts(R"("meta": {"lastUpdated": "2026-02-01"})").last_updated, std::int64_t{20485} * 86400 * 1000000);
+}
+
+TEST(ObservationFacts, AReusedFactsKeepsNothingOfTheResourceBefore) {
+  ObservationFacts f;
+  ASSERT_FALSE(parseObservation(
+      document(observation(R"("meta": {"versionId": "2"}, "valueString": "x", "modifierExtension": [{"url": "http://m"}],)"
+                           R"( "referenceRange": [{"text": "1-2"}], "dataAbsentReason": {"text": "lost"})")),
+      f));
+  ASSERT_EQ(f.reference_ranges.size(), 1u);
+  ASSERT_FALSE(parseObservation(document(R"({"resourceType": "Observation", "id": "o2", "status": "amended"})"), f));
+  EXPECT_EQ(f.id, "o2");
+  EXPECT_EQ(f.status, "amended");
+  EXPECT_EQ(f.version_id, "");
+  EXPECT_EQ(f.value_kind, ValueKind::None);
+  EXPECT_EQ(f.value_type, "");
+  EXPECT_TRUE(f.reference_ranges.empty());
+  EXPECT_TRUE(f.modifier_extensions.empty());
+  EXPECT_FALSE(f.data_absent_code.has_value());
+}
+
+TEST(ObservationFacts, AMemberGivenTwiceCountsTheFirstTime) {
+  // RapidJSON keeps both members; the first is read, as a member lookup finds it first.
+  const auto f = facts(R"("id": "second", "valueQuantity": {"value": 1}, "valueString": "later")");
+  EXPECT_EQ(f.id, "o1");
+  EXPECT_EQ(f.value_kind, ValueKind::Quantity);
 }
 
 TEST(ObservationFacts, CodeCodingsReadAlone) {

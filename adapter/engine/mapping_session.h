@@ -171,7 +171,7 @@ class MappingSession : public fhir::ResourceSink {
   std::map<std::string, const core::VisitWindow*> windows_;
   std::unique_ptr<PrepareScratch> scratch_;  // onResource's and ignoredAtAGlance's, reused
   std::unique_ptr<Prepared> current_;        // onResource's, reused
-  std::string entry_;                  // the version being encoded, reused
+  std::string entry_;                        // the version being encoded, reused
 };
 
 }  // namespace fa::engine

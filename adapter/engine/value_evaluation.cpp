@@ -10,7 +10,8 @@ void convert(const core::Decimal& number, const core::QuantityUnit& unit, const 
              EvaluatedValue& out) {
   auto lookup = analyte.units.find(unit);
   if (!lookup.conversion) {
-    out.reason = lookup.unit_missing ? "no unit given" : "unit \"" + std::string(lookup.unit_used) + "\" is not accepted for " + analyte.code;
+    out.reason = lookup.unit_missing ? "no unit given"
+                                     : "unit \"" + std::string(lookup.unit_used) + "\" is not accepted for " + analyte.code;
     return;
   }
   out.conversion = lookup.conversion;
@@ -46,7 +47,8 @@ EvaluatedValue evaluateValue(const fhir::ObservationFacts& facts, const mapping:
       out.source_unit = q.unit.unit ? q.unit.unit : q.unit.code;
       out.comparator = q.comparator;
       if (!q.value) {
-        out.reason = facts.data_absent_code ? "data absent: " + std::string(*facts.data_absent_code) : "valueQuantity has no value";
+        out.reason =
+            facts.data_absent_code ? "data absent: " + std::string(*facts.data_absent_code) : "valueQuantity has no value";
         return out;
       }
       convert(*q.value, q.unit, analyte, out);

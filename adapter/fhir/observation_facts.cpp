@@ -39,8 +39,8 @@ void readCodings(const JsonValue& codeable, std::string_view path, std::vector<C
   if (!codings->IsArray()) fail(path, "coding", "must be an array");
   for (const JsonValue& c : codings->GetArray()) {
     if (!c.IsObject()) fail(path, "coding", "entries must be objects");
-    out.push_back({stringMember(c, "system").value_or(""), stringMember(c, "code").value_or(""),
-                   stringMember(c, "display").value_or("")});
+    out.push_back(
+        {stringMember(c, "system").value_or(""), stringMember(c, "code").value_or(""), stringMember(c, "display").value_or("")});
   }
 }
 

@@ -1,6 +1,8 @@
 #include "core/ctcae.h"
 
 #include <algorithm>
+#include <array>
+#include <vector>
 
 namespace fa::core {
 namespace {
@@ -33,12 +35,17 @@ std::optional<int> gradePoint(const Point& p, const GradingScale& scale, const G
   // Past the gate the grade is the highest band crossed, not the end of an unbroken run: an
   // absolute alternative ("4: >=75% fall or <0.5 g/L") applies on its own, so a 0.48 g/L after
   // a 0.9 g/L baseline (a 47% fall) is grade 4 (docs/trial-rules.md), not 2.
-  std::vector<const GradeBand*> ordered;
-  for (const GradeBand& band : scale.bands)
-    ordered.push_back(&band);
-  std::sort(ordered.begin(), ordered.end(), [](const GradeBand* a, const GradeBand* b) { return a->grade < b->grade; });
+  // A scale has a handful of bands, ordered on the stack when they fit: every record is graded,
+  // and a vector per call was most of grading.
+  std::array<const GradeBand*, 8> few{};
+  std::vector<const GradeBand*> many(scale.bands.size() > few.size() ? scale.bands.size() : 0);
+  const GradeBand** ordered = many.empty() ? few.data() : many.data();
+  const std::size_t count = scale.bands.size();
+  for (std::size_t i = 0; i < count; ++i)
+    ordered[i] = &scale.bands[i];
+  std::sort(ordered, ordered + count, [](const GradeBand* a, const GradeBand* b) { return a->grade < b->grade; });
   int grade = 0;
-  for (std::size_t i = 0; i < ordered.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     const GradeBand* band = ordered[i];
     bool crossed = false;
     for (const GradeThreshold& t : band->any_of) {
@@ -58,7 +65,9 @@ std::optional<int> gradePoint(const Point& p, const GradingScale& scale, const G
 
 std::optional<int> gradeInterval(const ValueInterval& interval, const GradingScale& scale, const GradeReferences& refs) {
   auto lower = gradePoint(interval.lower, scale, refs);
-  auto upper = gradePoint(interval.upper, scale, refs);
+  // A result without a comparator is one point: graded once.
+  const bool onePoint = interval.lower.side == interval.upper.side && interval.lower.value == interval.upper.value;
+  auto upper = onePoint ? lower : gradePoint(interval.upper, scale, refs);
   if (!lower || !upper || *lower != *upper) return std::nullopt;
   return lower;
 }

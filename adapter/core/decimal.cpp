@@ -267,36 +267,59 @@ long double Decimal::toLongDouble() const {
 // Digits are written backwards into a buffer (|mantissa| < 10^38: at most 38 digits, a point
 // and a sign); 64-bit division once the rest fits, since 128-bit division is a library call and
 // this runs for every value written out.
-std::string Decimal::toString() const {
-  Int128 m = mantissa_;
-  int s = scale_;
-  while (s > 0 && m % 10 == 0) {
-    m /= 10;
-    --s;
-  }
-  const bool negative = m < 0;
-  UInt128 a = static_cast<UInt128>(absolute(m));
-  char buf[48];
-  char* end = buf + sizeof buf;
-  char* p = end;
+namespace {
+
+// Digits of `a` written backwards from `p`, with a point after `scale` of them; returns the new
+// start. Leading zeros up to one before the point ("0.05").
+template <typename Unsigned>
+char* writeDigits(Unsigned a, int scale, char* p) {
   int written = 0;
   auto digit = [&](unsigned d) {
-    if (written++ == s && s > 0) *--p = '.';
+    if (written++ == scale && scale > 0) *--p = '.';
     *--p = static_cast<char>('0' + d);
   };
-  while (a > UINT64_MAX) {
+  do {
     digit(static_cast<unsigned>(a % 10));
     a /= 10;
+  } while (a > 0);
+  while (written <= scale && scale > 0)
+    digit(0);
+  return p;
+}
+
+// Trailing fraction zeros dropped: 7.7000 -> 7.7.
+template <typename Unsigned>
+void stripZeros(Unsigned& a, int& scale) {
+  while (scale > 0 && a % 10 == 0) {
+    a /= 10;
+    --scale;
   }
-  std::uint64_t small = static_cast<std::uint64_t>(a);
-  do {
-    digit(static_cast<unsigned>(small % 10));
-    small /= 10;
-  } while (small > 0);
-  while (written <= s && s > 0)
-    digit(0);  // "0.05": leading zeros up to one before the point
+}
+
+}  // namespace
+
+Decimal::Text Decimal::text() const {
+  Text out;
+  const bool negative = mantissa_ < 0;
+  UInt128 a = static_cast<UInt128>(absolute(mantissa_));
+  int s = scale_;
+  char* end = out.chars + sizeof out.chars;
+  char* p = nullptr;
+  if (a <= UINT64_MAX) {  // nearly every value: 64-bit arithmetic is many times faster
+    auto small = static_cast<std::uint64_t>(a);
+    stripZeros(small, s);
+    p = writeDigits(small, s, end);
+  } else {
+    stripZeros(a, s);
+    p = writeDigits(a, s, end);
+  }
   if (negative) *--p = '-';
-  return std::string(p, end);
+  out.begin = static_cast<unsigned char>(p - out.chars);
+  return out;
+}
+
+std::string Decimal::toString() const {
+  return std::string(text().view());
 }
 
 // Exact: whole parts first, then the fraction parts aligned to the larger scale (each below

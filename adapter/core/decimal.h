@@ -64,6 +64,14 @@ class Decimal {
   long double toLongDouble() const;
   // Shortest exact text: "20.52", "100000", "0.0325", "-3".
   std::string toString() const;
+  // The same text in a buffer of its own: every output record writes three numbers, and a
+  // string each was a good part of writing it.
+  struct Text {
+    char chars[48];  // sign, 36 digits, point and leading zeros fit
+    unsigned char begin = 0;
+    std::string_view view() const { return {chars + begin, sizeof chars - begin}; }
+  };
+  Text text() const;
   // The value as mantissa / 10^scale, for a compact binary form (engine/record_codec.h);
   // fromParts(d.mantissa(), d.scale()) == d, and nullopt for parts no Decimal can have.
   Int128 mantissa() const { return mantissa_; }

@@ -127,10 +127,11 @@ class MappingSession::Preparer final : public fhir::ResourcePreparer {
   bool ignoredAtAGlance(const fhir::QuickResource& resource) override {
     return session_.ignorable(resource, scratch_.coding_key);
   }
-  void prepare(const fhir::JsonValue& resource, std::unique_ptr<fhir::PreparedResource>& slot) override {
+  void prepare(const fhir::JsonValue& resource, const fhir::ParseNotes& notes,
+               std::unique_ptr<fhir::PreparedResource>& slot) override {
     if (!slot) slot = std::make_unique<Prepared>();
     // The reader hands back only slots this preparer filled.
-    session_.prepare(resource, static_cast<Prepared&>(*slot), scratch_);
+    session_.prepare(resource, notes, static_cast<Prepared&>(*slot), scratch_);
   }
 
  private:
@@ -190,7 +191,7 @@ void MappingSession::onResource(const fhir::JsonValue& resource, const fhir::Res
                                 const std::optional<fhir::BundlePosition>& position) {
   if (!current_) current_ = std::make_unique<Prepared>();
   if (!scratch_) scratch_ = std::make_unique<PrepareScratch>();
-  prepare(resource, *current_, *scratch_);
+  prepare(resource, fhir::ParseNotes{}, *current_, *scratch_);  // nothing known: every check runs
   apply(*current_, where, position);
 }
 
@@ -199,7 +200,8 @@ void MappingSession::applyPrepared(fhir::PreparedResource& prepared, const fhir:
   apply(static_cast<Prepared&>(prepared), where, std::nullopt);
 }
 
-void MappingSession::prepare(const fhir::JsonValue& resource, Prepared& out, PrepareScratch& scratch) const {
+void MappingSession::prepare(const fhir::JsonValue& resource, const fhir::ParseNotes& notes, Prepared& out,
+                             PrepareScratch& scratch) const {
   out.outcome = Prepared::Outcome::Ignored;
   if (fhir::stringMember(resource, "resourceType").value_or("") != "Observation") return;
   // Match the code first: most of a hospital's Observations are not the trial's business and
@@ -215,7 +217,8 @@ void MappingSession::prepare(const fhir::JsonValue& resource, Prepared& out, Pre
     out.arrived = arrived;
   };
   fhir::ObservationFacts& facts = scratch.facts;  // views into `resource`
-  if (auto error = fhir::parseObservation(resource, facts)) return rejected(error->field + " " + error->message, false);
+  if (auto error = fhir::parseObservation(resource, facts, notes.may_hold_modifier_extension))
+    return rejected(error->field + " " + error->message, false);
   for (const std::string_view url : facts.modifier_extensions) {
     if (!config_->acceptsModifierExtension(url))
       return rejected("unknown modifierExtension \"" + std::string(url) + "\": FHIR forbids processing this resource", false);

@@ -120,7 +120,7 @@ class MappingSession : public fhir::ResourceSink {
   };
   // Everything about one resource that depends on it alone: parsed, matched and evaluated.
   // Reads only the configuration and roster, so workers may call it at once.
-  void prepare(const fhir::JsonValue& resource, Prepared& out, PrepareScratch& scratch) const;
+  void prepare(const fhir::JsonValue& resource, const fhir::ParseNotes& notes, Prepared& out, PrepareScratch& scratch) const;
   // Counts, rejects or keeps what prepare() made, in input order.
   void apply(Prepared& prepared, const fhir::ResourceLocation& where, const std::optional<fhir::BundlePosition>& position);
   // The analyte whose code one of the resource's code.coding matches; `coding_key` is the

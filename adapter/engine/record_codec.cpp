@@ -5,10 +5,6 @@
 namespace fa::engine {
 namespace {
 
-[[noreturn]] void truncated() {
-  throw std::runtime_error("a spilled record is truncated or malformed");
-}
-
 template <typename Enum>
 void optionalEnum(ByteWriter& w, const std::optional<Enum>& e) {
   w.byte(e ? static_cast<std::uint8_t>(static_cast<int>(*e) + 1) : 0);
@@ -31,15 +27,25 @@ void appendVarint(std::string& out, Unsigned v) {
   out.push_back(static_cast<char>(v));
 }
 
+// The first 63 bits are gathered in 64-bit arithmetic (nearly every value ends there), the
+// rest, if any, in `Unsigned`: the same value as gathering all of it in `Unsigned`.
 template <typename Unsigned>
-Unsigned readVarint(ByteReader& r) {
-  Unsigned v = 0;
-  for (unsigned shift = 0; shift < sizeof(Unsigned) * 8; shift += 7) {
+Unsigned readVarint(ByteReader& r, void (*truncated)()) {
+  std::uint64_t low = 0;
+  unsigned shift = 0;
+  for (; shift < 63 && shift < sizeof(Unsigned) * 8; shift += 7) {
+    const std::uint8_t b = r.byte();
+    low |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return static_cast<Unsigned>(low);
+  }
+  Unsigned v = low;
+  for (; shift < sizeof(Unsigned) * 8; shift += 7) {
     const std::uint8_t b = r.byte();
     v |= static_cast<Unsigned>(b & 0x7f) << shift;
     if (!(b & 0x80)) return v;
   }
   truncated();
+  return v;  // not reached: truncated() throws
 }
 
 // Zig-zag: small magnitudes of either sign stay short (0 -> 0, -1 -> 1, 1 -> 2, ...).
@@ -55,7 +61,11 @@ Signed unZigZag(Unsigned u) {
 
 }  // namespace
 
-void ByteWriter::u64(std::uint64_t v) {
+void ByteReader::truncated() {
+  throw std::runtime_error("a spilled record is truncated or malformed");
+}
+
+void ByteWriter::longU64(std::uint64_t v) {
   appendVarint(out_, v);
 }
 
@@ -84,20 +94,19 @@ void ByteWriter::optionalDecimal(const std::optional<core::Decimal>& d) {
   byte(d ? 1 : 0);
   if (!d) return;
   byte(static_cast<std::uint8_t>(d->scale()));
-  appendVarint(out_, zigZag<core::UInt128>(d->mantissa()));
+  const core::UInt128 m = zigZag<core::UInt128>(d->mantissa());
+  if (m <= UINT64_MAX)
+    appendVarint(out_, static_cast<std::uint64_t>(m));  // the same bytes, in 64-bit arithmetic
+  else
+    appendVarint(out_, m);
 }
 
-std::uint64_t ByteReader::u64() {
-  return readVarint<std::uint64_t>(*this);
+std::uint64_t ByteReader::longU64() {
+  return readVarint<std::uint64_t>(*this, &ByteReader::truncated);
 }
 
 std::int64_t ByteReader::i64() {
   return unZigZag<std::int64_t>(u64());
-}
-
-std::uint8_t ByteReader::byte() {
-  if (pos_ >= in_.size()) truncated();
-  return static_cast<std::uint8_t>(in_[pos_++]);
 }
 
 std::string_view ByteReader::text() {
@@ -126,7 +135,7 @@ std::optional<std::int64_t> ByteReader::optionalI64() {
 std::optional<core::Decimal> ByteReader::optionalDecimal() {
   if (!byte()) return std::nullopt;
   const int scale = byte();
-  const auto m = unZigZag<core::Int128>(readVarint<core::UInt128>(*this));
+  const auto m = unZigZag<core::Int128>(readVarint<core::UInt128>(*this, &ByteReader::truncated));
   auto d = core::Decimal::fromParts(m, scale);
   if (!d) truncated();
   return d;

@@ -18,7 +18,13 @@ namespace fa::engine {
 class ByteWriter {
  public:
   explicit ByteWriter(std::string& out) : out_(out) {}
-  void u64(std::uint64_t v);
+  // Inline for the one-byte case (indexes, lengths, small numbers: most of what is written).
+  void u64(std::uint64_t v) {
+    if (v < 0x80)
+      out_.push_back(static_cast<char>(v));
+    else
+      longU64(v);
+  }
   void i64(std::int64_t v);  // zig-zag
   void byte(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
   void text(std::string_view s);
@@ -27,6 +33,7 @@ class ByteWriter {
   void optionalDecimal(const std::optional<core::Decimal>& d);
 
  private:
+  void longU64(std::uint64_t v);
   std::string& out_;
 };
 
@@ -35,9 +42,16 @@ class ByteWriter {
 class ByteReader {
  public:
   explicit ByteReader(std::string_view in) : in_(in) {}
-  std::uint64_t u64();
+  // Inline for the one-byte case, as ByteWriter::u64.
+  std::uint64_t u64() {
+    if (pos_ < in_.size() && static_cast<std::uint8_t>(in_[pos_]) < 0x80) return static_cast<std::uint8_t>(in_[pos_++]);
+    return longU64();
+  }
   std::int64_t i64();
-  std::uint8_t byte();
+  std::uint8_t byte() {
+    if (pos_ >= in_.size()) truncated();
+    return static_cast<std::uint8_t>(in_[pos_++]);
+  }
   std::string_view text();
   // Into existing strings: their capacity is reused, so decoding record after record into one
   // scratch value allocates nothing once it has grown.
@@ -49,6 +63,8 @@ class ByteReader {
   bool done() const { return pos_ == in_.size(); }
 
  private:
+  std::uint64_t longU64();
+  [[noreturn]] static void truncated();
   std::string_view in_;
   std::size_t pos_ = 0;
 };

@@ -1,6 +1,7 @@
 #include "engine/record_writer.h"
 
 #include <array>
+#include <charconv>
 #include <stdexcept>
 #include <vector>
 
@@ -11,15 +12,14 @@ namespace fa::engine {
 namespace {
 
 // One cell per field; kind tells how NDJSON writes it. Strings are views into the record (no
-// copy per field and record); numbers are formatted into `owned`.
+// copy per field and record); numbers are formatted into buffers on the caller's stack.
 struct Cell {
   enum class Kind { Null, String, Raw } kind = Kind::Null;
   std::string_view text;
-  std::string owned;
 };
 
 Cell str(std::string_view s) {
-  return {Cell::Kind::String, s, {}};
+  return {Cell::Kind::String, s};
 }
 Cell str(const std::string& s) {
   return str(std::string_view(s));
@@ -28,52 +28,63 @@ Cell str(const std::optional<std::string>& s) {
   return s ? str(std::string_view(*s)) : Cell{};
 }
 Cell raw(std::string_view s) {
-  return {Cell::Kind::Raw, s, {}};
-}
-Cell owned(std::string s) {
-  Cell c{Cell::Kind::Raw, {}, std::move(s)};
-  return c;
-}
-Cell num(const std::optional<core::Decimal>& d) {
-  return d ? owned(d->toString()) : Cell{};
-}
-Cell num(const std::optional<int>& i) {
-  return i ? owned(std::to_string(*i)) : Cell{};
+  return {Cell::Kind::Raw, s};
 }
 Cell boolean(bool b) {
   return raw(b ? "true" : "false");
 }
 
-std::string_view textOf(const Cell& c) {
-  return c.owned.empty() ? c.text : std::string_view(c.owned);
+// The digits of a record's numbers: three decimals and two small integers, formatted where the
+// cells are visited (no allocation per number).
+struct NumberTexts {
+  core::Decimal::Text value, low, high;
+  std::array<char, 24> study_day{}, grade{};
+};
+
+Cell num(const std::optional<core::Decimal>& d, core::Decimal::Text& text) {
+  if (!d) return {};
+  text = d->text();
+  return raw(text.view());
+}
+
+template <typename Integer>
+Cell num(const std::optional<Integer>& i, std::array<char, 24>& text) {
+  if (!i) return {};
+  const auto [end, error] = std::to_chars(text.data(), text.data() + text.size(), *i);
+  if (error != std::errc()) return {};  // 24 chars hold any 64-bit integer
+  return raw(std::string_view(text.data(), static_cast<std::size_t>(end - text.data())));
 }
 
 constexpr std::size_t kRecordFields = 20;
-using Row = std::array<Cell, kRecordFields>;
 
-Row cells(const OutcomeRecord& r) {
-  return {
+// Calls visit(i, cell) for each field in contract order.
+template <typename Visit>
+void visitCells(const OutcomeRecord& r, Visit&& visit) {
+  NumberTexts n;
+  const Cell row[kRecordFields] = {
       str(r.subject_id),
       str(r.analyte),
       str(r.observation),
       str(r.status),
       str(r.effective),
-      num(r.study_day),
+      num(r.study_day, n.study_day),
       str(r.visit),
       boolean(r.selected),
       boolean(r.baseline),
       r.comparator == core::Comparator::None ? Cell{} : str(core::toString(r.comparator)),
-      num(r.value),
+      num(r.value, n.value),
       str(r.unit),
       str(r.source_value),
       str(r.source_unit),
-      num(r.range.low),
-      num(r.range.high),
+      num(r.range.low, n.low),
+      num(r.range.high, n.high),
       r.ref_source ? str(core::toString(*r.ref_source)) : Cell{},
       r.flag ? str(core::toString(*r.flag)) : Cell{},
-      num(r.ctcae_grade),
+      num(r.ctcae_grade, n.grade),
       str(r.reason),
   };
+  for (std::size_t i = 0; i < kRecordFields; ++i)
+    visit(i, row[i]);
 }
 
 // "Observation/{id}/_history/{v}" -> {id, v}; "Observation/{id}" -> {id, ""}.
@@ -136,31 +147,29 @@ const std::vector<std::string>& ndjsonKeyPrefixes() {
 
 void appendNdjson(std::string& out, const OutcomeRecord& r) {
   const auto& prefixes = ndjsonKeyPrefixes();
-  const Row row = cells(r);
   out.push_back('{');
-  for (std::size_t i = 0; i < row.size(); ++i) {
+  visitCells(r, [&](std::size_t i, const Cell& cell) {
     out += prefixes[i];
-    switch (row[i].kind) {
+    switch (cell.kind) {
       case Cell::Kind::Null:
         out += "null";
         break;
       case Cell::Kind::String:
-        fhir::appendJsonString(out, textOf(row[i]));
+        fhir::appendJsonString(out, cell.text);
         break;
       case Cell::Kind::Raw:
-        out += textOf(row[i]);
+        out += cell.text;
         break;
     }
-  }
+  });
   out += "}\n";
 }
 
 void appendCsv(std::string& out, const OutcomeRecord& r) {
-  const Row row = cells(r);
-  for (std::size_t i = 0; i < row.size(); ++i) {
+  visitCells(r, [&](std::size_t i, const Cell& cell) {
     if (i) out.push_back(',');
-    if (row[i].kind != Cell::Kind::Null) common::appendCsvField(out, textOf(row[i]));
-  }
+    if (cell.kind != Cell::Kind::Null) common::appendCsvField(out, cell.text);
+  });
   const auto [id, version] = referenceParts(r.observation);
   out.push_back(',');
   common::appendCsvField(out, id);

@@ -11,6 +11,7 @@ namespace {
 
 constexpr unsigned kLineFlags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseInsituFlag;
 constexpr std::size_t kPoolBlock = 64 * 1024;  // first block of the per-line value pool
+constexpr std::string_view kModifierExtension = "modifierExtension";
 
 }  // namespace
 
@@ -49,7 +50,9 @@ NdjsonLineReader::Outcome NdjsonLineReader::read(char* line, std::size_t length,
     budget_.record(taken);
     if (taken) return Outcome::TakenAtAGlance;
   }
-  const common::BoundedParse parsed = common::parseInsituBounded<kLineFlags>(doc_, line);
+  const common::BoundedParse parsed =
+      common::parseInsituBounded<kLineFlags>(doc_, line, common::kMaxJsonDepth, kModifierExtension);
+  notes_.may_hold_modifier_extension = parsed.saw_watched_key;
   if (!parsed.result.IsError()) return Outcome::Parsed;
   error = "invalid JSON at column " + std::to_string(parsed.column()) + ": " +
           (parsed.too_deep ? common::tooDeepMessage() : rapidjson::GetParseError_En(parsed.result.Code()));

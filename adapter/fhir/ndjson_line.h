@@ -12,6 +12,7 @@
 #include <rapidjson/document.h>
 
 #include "fhir/line_triage.h"
+#include "fhir/resource_stream.h"
 
 namespace fa::fhir::detail {
 
@@ -45,11 +46,14 @@ class NdjsonLineReader {
   // `error` holds the message; on Parsed, document() holds the line until the next read.
   Outcome read(char* line, std::size_t length, std::size_t readable_after, const Glance& ignored, std::string& error);
   const rapidjson::Document& document() const { return doc_; }
+  // What the parse of the last Parsed line noticed.
+  const ParseNotes& notes() const { return notes_; }
 
  private:
   std::unique_ptr<char[]> pool_block_;
   rapidjson::MemoryPoolAllocator<> pool_;
   rapidjson::Document doc_;
+  ParseNotes notes_;
   std::optional<LineTriage> triage_;
   QuickLookBudget budget_;
 };

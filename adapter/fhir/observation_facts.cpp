@@ -150,12 +150,13 @@ void index(std::string_view name, const JsonValue& value, TopLevel& top) {
   }
 }
 
-TopLevel indexTopLevel(const JsonValue& obs, std::vector<std::string_view>& modifier_extensions) {
+// `modifier_extensions` null: not looked for.
+TopLevel indexTopLevel(const JsonValue& obs, std::vector<std::string_view>* modifier_extensions) {
   TopLevel top;
   for (auto it = obs.MemberBegin(); it != obs.MemberEnd(); ++it) {
     const std::string_view name = textOf(it->name);
     index(name, it->value, top);
-    collectModifierExtensions(name, it->value, modifier_extensions);
+    if (modifier_extensions) collectModifierExtensions(name, it->value, *modifier_extensions);
   }
   return top;
 }
@@ -281,11 +282,11 @@ void readCodeCodings(const JsonValue& observation, std::vector<CodingFacts>& out
   }
 }
 
-std::optional<FieldError> parseObservation(const JsonValue& obs, ObservationFacts& f) {
+std::optional<FieldError> parseObservation(const JsonValue& obs, ObservationFacts& f, bool find_modifier_extensions) {
   clear(f);
   try {
     if (!obs.IsObject()) fail("Observation", "must be a JSON object");
-    const TopLevel top = indexTopLevel(obs, f.modifier_extensions);
+    const TopLevel top = indexTopLevel(obs, find_modifier_extensions ? &f.modifier_extensions : nullptr);
     const std::optional<std::string_view> id = optionalText(top.id, "Observation", "id");
     if (!id || id->empty()) fail("Observation.id", "is missing");
     f.id = *id;

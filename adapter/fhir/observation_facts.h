@@ -89,8 +89,11 @@ bool forEachCodeCoding(const JsonValue& observation, Visit&& visit) {
 
 // Reads `observation` into `out`, which is cleared first: its vectors keep their capacity, so
 // a reused ObservationFacts reads resource after resource without allocating. Returns the
-// first element FHIR forbids, if any (then `out` is incomplete).
-std::optional<FieldError> parseObservation(const JsonValue& observation, ObservationFacts& out);
+// first element FHIR forbids, if any (then `out` is incomplete). `find_modifier_extensions`
+// false skips the walk over every value for them: only for a resource known to have no member
+// of that name (fhir::ParseNotes).
+std::optional<FieldError> parseObservation(const JsonValue& observation, ObservationFacts& out,
+                                           bool find_modifier_extensions = true);
 
 bool isKnownObservationStatus(std::string_view status);
 

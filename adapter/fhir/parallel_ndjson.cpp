@@ -71,7 +71,7 @@ void prepareLine(Batch& b, LineSlot& s, NdjsonLineReader& reader, const NdjsonLi
         break;
     }
     if (isPlainResource(reader.document())) {
-      preparer.prepare(reader.document(), s.prepared);
+      preparer.prepare(reader.document(), reader.notes(), s.prepared);
       s.kind = LineSlot::Kind::Prepared;
       return;
     }

@@ -53,6 +53,14 @@ class PreparedResource {
 
 // The part of a sink's work on a resource that reads only what never changes during a read
 // (configuration, roster), so that it may run on a worker thread. One per worker, not shared.
+// What the reader learnt of a resource while parsing it, so that a preparer can skip work.
+struct ParseNotes {
+  // False only when no member anywhere in the resource is named "modifierExtension" (as
+  // decoded, escapes included): looking for modifier extensions would then walk every value
+  // of the resource to find nothing.
+  bool may_hold_modifier_extension = true;
+};
+
 class ResourcePreparer {
  public:
   virtual ~ResourcePreparer() = default;
@@ -62,7 +70,7 @@ class ResourcePreparer {
   // `resource` is an object with a string resourceType other than Bundle (anything else goes
   // to the sink on the reader's thread). `slot` is this line's: empty, or what this preparer
   // made for an earlier line, to be reused.
-  virtual void prepare(const JsonValue& resource, std::unique_ptr<PreparedResource>& slot) = 0;
+  virtual void prepare(const JsonValue& resource, const ParseNotes& notes, std::unique_ptr<PreparedResource>& slot) = 0;
 };
 
 class ResourceSink {

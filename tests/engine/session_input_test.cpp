@@ -49,6 +49,23 @@ TEST(SessionInput, NestedModifierExtensionIsRejectedToo) {
   EXPECT_EQ(run.counts.rejected, 1u);
 }
 
+// On worker threads the parse notes whether any member is named modifierExtension, and only
+// then are they looked for: a nested one, or one whose name is written with an escape
+// ("\u0045" is "E"), must still be found; a resource without one maps as usual.
+TEST(SessionInput, ModifierExtensionsAreFoundOnWorkerThreadsToo) {
+  const std::string nested =
+      alb("nested").range(R"({"low": {"value": 35, "unit": "g/L"}, "modifierExtension": [{"url": "http://x.org/m"}]})").json();
+  const std::string escaped = alb("escaped").extra(R"("modifier\u0045xtension": [{"url": "http://x.org/m"}])").json();
+  const std::string plain = alb("plain").json();
+  auto run = runInputs({nested + "\n" + escaped + "\n" + plain + "\n"}, kDefaultRoster, defaultConfig(), "", true, 2);
+  ASSERT_EQ(run.records.size(), 1u);
+  EXPECT_EQ(run.records.front().resource_id, "plain");
+  ASSERT_EQ(run.rejections.size(), 2u);
+  EXPECT_EQ(run.rejections[0].resource, "Observation/nested");
+  EXPECT_EQ(run.rejections[1].resource, "Observation/escaped");
+  EXPECT_NE(run.rejections[1].why.find("http://x.org/m"), std::string::npos) << run.rejections[1].why;
+}
+
 TEST(SessionInput, AcceptedModifierExtensionFromMappings) {
   MappingsCopy copy;
   copy.replace("trial.json", "\"accepted_modifier_extensions\": []", "\"accepted_modifier_extensions\": [\"http://x.org/m\"]");

@@ -84,6 +84,22 @@ TEST(NestingLimit, OnePassParseStopsAtTheSameBracket) {
   EXPECT_EQ(copied.column(), 257u);
 }
 
+TEST(NestingLimit, OnePassParseNotesAWatchedMemberNameAsDecoded) {
+  const auto sees = [](std::string text) {
+    rapidjson::Document d;
+    const common::BoundedParse parsed = common::parseInsituBounded<0>(d, text.data(), common::kMaxJsonDepth, "modifierExtension");
+    EXPECT_FALSE(parsed.result.IsError()) << text;
+    return parsed.saw_watched_key;
+  };
+  EXPECT_TRUE(sees(R"({"a": [{"modifierExtension": []}]})"));
+  EXPECT_TRUE(sees(R"({"modifier\u0045xtension": 1})"));  // \u0045 is "E"
+  // A value is no member name, and names that only start or end like it are others.
+  EXPECT_FALSE(sees(R"({"url": "modifierExtension", "modifierExtensions": 1, "xmodifierExtension": 2})"));
+  rapidjson::Document d;
+  std::string text = R"({"modifierExtension": 1})";
+  EXPECT_FALSE(common::parseInsituBounded<0>(d, text.data()).saw_watched_key);  // nothing watched
+}
+
 TEST(NestingLimit, OnePassParseBuildsTheSameDocumentUpToTheLimit) {
   rapidjson::Document d;
   std::string limit = std::string(256, '[') + std::string(256, ']');

@@ -24,7 +24,7 @@ class IdPreparer final : public ResourcePreparer {
  public:
   explicit IdPreparer(std::string fail_on) : fail_on_(std::move(fail_on)) {}
   bool ignoredAtAGlance(const QuickResource& r) override { return r.resource_type == "Patient"; }
-  void prepare(const JsonValue& resource, std::unique_ptr<PreparedResource>& slot) override {
+  void prepare(const JsonValue& resource, const ParseNotes&, std::unique_ptr<PreparedResource>& slot) override {
     if (!slot) slot = std::make_unique<PreparedId>();
     auto& p = static_cast<PreparedId&>(*slot);
     p.id = std::string(stringMember(resource, "id").value_or(""));

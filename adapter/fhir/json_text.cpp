@@ -1,5 +1,8 @@
 #include "fhir/json_text.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include "common/hex.h"
 
 namespace fa::fhir {
@@ -57,6 +60,35 @@ void appendEscaped(std::string& out, unsigned char c) {
   }
 }
 
+// Whether any of the 8 bytes of `w` needs an escape: below 0x20, '"' or '\\'. The classic
+// word tricks "has a byte less than n" and "has a zero byte" (bit twiddling hacks): each is
+// non-zero exactly when some byte qualifies.
+bool wordNeedsEscape(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+  const auto hasZero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  const std::uint64_t below = (w - kOnes * 0x20) & ~w & kHighs;
+  return (below | hasZero(w ^ (kOnes * '"')) | hasZero(w ^ (kOnes * '\\'))) != 0;
+}
+
+// Where the first byte needing an escape is at or after `from`, else text.size(): eight bytes
+// at a time, since every field of every output record passes here.
+std::size_t nextEscape(std::string_view text, std::size_t from) {
+  std::size_t i = from;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, text.data() + i, sizeof w);
+    if (!wordNeedsEscape(w)) continue;
+    for (std::size_t j = i; j < i + 8; ++j) {
+      if (needsEscape(static_cast<unsigned char>(text[j]))) return j;
+    }
+  }
+  for (; i < text.size(); ++i) {
+    if (needsEscape(static_cast<unsigned char>(text[i]))) return i;
+  }
+  return text.size();
+}
+
 }  // namespace
 
 // Runs of plain characters are appended at once: every field of every output record passes
@@ -64,9 +96,8 @@ void appendEscaped(std::string& out, unsigned char c) {
 void appendJsonString(std::string& out, std::string_view text) {
   out.push_back('"');
   std::size_t start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = nextEscape(text, 0); i < text.size(); i = nextEscape(text, i + 1)) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (!needsEscape(c)) continue;
     out.append(text.data() + start, i - start);
     appendEscaped(out, c);
     start = i + 1;

@@ -260,6 +260,32 @@ TEST(RecordCodec, DecimalWithImpossiblePartsThrows) {
   EXPECT_THROW(endless.optionalDecimal(), std::runtime_error);
 }
 
+// Varints of every width (the reader gathers 63 bits in 64-bit arithmetic, then the rest) and
+// fixed eight-byte instants. 0x80 is 0b1_0000000 -> 0x80 (low 7 bits, more follows), 0x01.
+TEST(RecordCodec, WideVarintsAndFixedInstantsRoundTrip) {
+  std::string bytes;
+  engine::ByteWriter w(bytes);
+  w.u64(0x80);
+  ASSERT_EQ(bytes, std::string("\x80\x01", 2));
+  w.u64(UINT64_MAX);  // ten bytes: the last step holds bit 63
+  w.u64(std::uint64_t{1} << 62);
+  w.i64(INT64_MIN);
+  w.optionalFixed64(INT64_MIN);
+  w.optionalFixed64(std::nullopt);
+  w.optionalFixed64(1767225600000000);  // 2026-01-01T00:00:00Z in microseconds
+  engine::ByteReader r(bytes);
+  EXPECT_EQ(r.u64(), 0x80u);
+  EXPECT_EQ(r.u64(), UINT64_MAX);
+  EXPECT_EQ(r.u64(), std::uint64_t{1} << 62);
+  EXPECT_EQ(r.i64(), INT64_MIN);
+  EXPECT_EQ(r.optionalFixed64(), INT64_MIN);
+  EXPECT_EQ(r.optionalFixed64(), std::nullopt);
+  EXPECT_EQ(r.optionalFixed64(), 1767225600000000);
+  EXPECT_TRUE(r.done());
+  engine::ByteReader shortInstant(std::string_view("\x01\x00\x00", 3));  // present, then 2 of 8 bytes
+  EXPECT_THROW(shortInstant.optionalFixed64(), std::runtime_error);
+}
+
 TEST(RecordCodec, TruncatedBytesThrow) {
   engine::ByteReader r(
       std::string_view("\x05"

@@ -30,5 +30,41 @@ TEST(JsonText, EscapesOnlyQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(asJsonString(std::string("a\0b", 3)), R"(prefix:"a\u0000b")");
 }
 
+// The scan goes eight bytes at a time: every byte value, at every place of a text longer than
+// two words (the word-aligned part and the tail), must come out as a byte-by-byte escaper has
+// it. The reference below escapes exactly '"', '\\' and bytes below 0x20.
+std::string byteByByte(std::string_view text) {
+  static const char* const kHex = "0123456789abcdef";
+  std::string out = "prefix:\"";
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
+      out += '\\';
+      out += c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : c == '\b' ? 'b' : 'f';
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out + '"';
+}
+
+TEST(JsonText, EveryByteAtEveryPlaceOfTwoWordsAndATail) {
+  for (int value = 0; value < 256; ++value) {
+    for (std::size_t at = 0; at < 19; ++at) {
+      std::string text(19, 'a');
+      text[at] = static_cast<char>(value);
+      if (at + 9 < text.size()) text[at + 9] = '"';  // a second escape in a later word
+      ASSERT_EQ(asJsonString(text), byteByByte(text)) << "byte " << value << " at " << at;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace fa::fhir

@@ -404,13 +404,14 @@ bool MappingSession::resolveId(std::string_view id, std::span<const std::string_
   const std::size_t content = !records[res.content].empty() ? res.content : res.reference;
   OutcomeRecord& r = scratch.record;
   ByteReader reader(records[content]);
-  decodeRecord(reader, r);
+  decodeRecordHead(reader, r);
   r.observation.assign("Observation/").append(id);
   if (!keys[res.reference].version_id.empty()) r.observation.append("/_history/").append(keys[res.reference].version_id);
   // Most ids have one version, which names itself: the record then leaves as the bytes it came
-  // in with (encoding it again would give the same bytes).
+  // in with (encoding it again would give the same bytes), and its tail is never decoded here.
   bool unchanged = false;
   if (res.state == Resolution::State::Retracted) {
+    decodeRecordTail(reader, r);
     r.status = "retracted";
     r.usable_status = false;
     r.flag.reset();
@@ -418,6 +419,7 @@ bool MappingSession::resolveId(std::string_view id, std::span<const std::string_
   } else {
     const bool usable = isUsableStatus(keys[res.reference].status);
     unchanged = r.status == keys[res.reference].status && r.usable_status == usable;
+    if (!unchanged) decodeRecordTail(reader, r);
     r.status = keys[res.reference].status;
     r.usable_status = usable;
   }

@@ -179,6 +179,8 @@ void decodeVersionKey(ByteReader& r, VersionKey& key) {
   key.bundle_index = static_cast<std::size_t>(r.u64());
 }
 
+// The head holds what resolving versions and bidding for selection read; the tail the rest,
+// which a record that leaves resolving unchanged never needs decoded there.
 void encodeRecord(ByteWriter& w, const OutcomeRecord& rec) {
   w.u64(rec.subject_index);
   w.u64(rec.analyte_index);
@@ -188,22 +190,23 @@ void encodeRecord(ByteWriter& w, const OutcomeRecord& rec) {
   w.optionalText(rec.effective);
   w.optionalI64(rec.study_day);
   w.text(rec.visit);
-  w.byte(static_cast<std::uint8_t>(rec.comparator));
+  optionalEnum(w, rec.flag);
   w.optionalDecimal(rec.value);
+  w.optionalFixed64(rec.collected);
+  w.optionalFixed64(rec.last_updated);
+  // tail
+  w.byte(static_cast<std::uint8_t>(rec.comparator));
   w.optionalText(rec.source_value);
   w.optionalText(rec.source_unit);
   w.optionalDecimal(rec.range.low);
   w.optionalDecimal(rec.range.high);
   optionalEnum(w, rec.ref_source);
-  optionalEnum(w, rec.flag);
   w.optionalI64(rec.ctcae_grade);
   w.optionalText(rec.reason);
-  w.optionalFixed64(rec.collected);
-  w.optionalFixed64(rec.last_updated);
   w.byte(static_cast<std::uint8_t>((rec.selected ? 1 : 0) | (rec.baseline ? 2 : 0)));
 }
 
-void decodeRecord(ByteReader& r, OutcomeRecord& rec) {
+void decodeRecordHead(ByteReader& r, OutcomeRecord& rec) {
   rec.subject_index = static_cast<std::size_t>(r.u64());
   rec.analyte_index = static_cast<std::size_t>(r.u64());
   r.textInto(rec.resource_id);
@@ -213,22 +216,30 @@ void decodeRecord(ByteReader& r, OutcomeRecord& rec) {
   rec.study_day.reset();
   if (auto day = r.optionalI64()) rec.study_day = static_cast<core::StudyDay>(*day);
   r.textInto(rec.visit);
-  rec.comparator = static_cast<core::Comparator>(r.byte());
+  rec.flag = readOptionalEnum<core::Flag>(r);
   rec.value = r.optionalDecimal();
+  rec.collected = r.optionalFixed64();
+  rec.last_updated = r.optionalFixed64();
+}
+
+void decodeRecordTail(ByteReader& r, OutcomeRecord& rec) {
+  rec.comparator = static_cast<core::Comparator>(r.byte());
   r.optionalTextInto(rec.source_value);
   r.optionalTextInto(rec.source_unit);
   rec.range.low = r.optionalDecimal();
   rec.range.high = r.optionalDecimal();
   rec.ref_source = readOptionalEnum<core::RangeSource>(r);
-  rec.flag = readOptionalEnum<core::Flag>(r);
   rec.ctcae_grade.reset();
   if (auto grade = r.optionalI64()) rec.ctcae_grade = static_cast<int>(*grade);
   r.optionalTextInto(rec.reason);
-  rec.collected = r.optionalFixed64();
-  rec.last_updated = r.optionalFixed64();
   const std::uint8_t marks = r.byte();
   rec.selected = (marks & 1) != 0;
   rec.baseline = (marks & 2) != 0;
+}
+
+void decodeRecord(ByteReader& r, OutcomeRecord& rec) {
+  decodeRecordHead(r, rec);
+  decodeRecordTail(r, rec);
 }
 
 }  // namespace fa::engine

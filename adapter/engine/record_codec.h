@@ -83,5 +83,10 @@ void encodeRecord(ByteWriter& w, const OutcomeRecord& record);
 // Overwrites every field encodeRecord wrote (so one scratch record can be reused); the caller
 // sets subject_id, analyte, unit and observation.
 void decodeRecord(ByteReader& r, OutcomeRecord& record);
+// The same in two steps: the head (indexes, resource id, status, effective, study day, visit,
+// flag, value, collected, last_updated: what version resolution and selection read), then the
+// tail (the rest), which `r` must be left at after the head.
+void decodeRecordHead(ByteReader& r, OutcomeRecord& record);
+void decodeRecordTail(ByteReader& r, OutcomeRecord& record);
 
 }  // namespace fa::engine

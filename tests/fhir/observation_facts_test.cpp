@@ -165,9 +165,12 @@ TEST(ObservationFacts, AReusedFactsKeepsNothingOfTheResourceBefore) {
 
 TEST(ObservationFacts, AMemberGivenTwiceCountsTheFirstTime) {
   // RapidJSON keeps both members; the first is read, as a member lookup finds it first.
-  const auto f = facts(R"("id": "second", "valueQuantity": {"value": 1}, "valueString": "later")");
+  const auto f = facts(R"("id": "second", "valueQuantity": {"value": 1, "unit": "g/L", "value": 2, "unit": "mg/dL"},)"
+                       R"( "valueString": "later")");
   EXPECT_EQ(f.id, "o1");
   EXPECT_EQ(f.value_kind, ValueKind::Quantity);
+  EXPECT_EQ(f.quantity.number_text, "1");
+  EXPECT_EQ(f.quantity.unit.unit, "g/L");
 }
 
 TEST(ObservationFacts, CodeCodingsReadAlone) {

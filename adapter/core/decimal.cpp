@@ -15,13 +15,22 @@ constexpr int kInt128Digits = 38;
 // that "1e99999999999" cannot overflow the scale arithmetic.
 constexpr long long kExponentCap = 100000;
 
+// 10^0 .. 10^38, computed once: every comparison and rounding looks powers up, and a loop of
+// 128-bit products each time was most of comparing two values.
+struct PowersOf10 {
+  Int128 values[kInt128Digits + 1];
+  PowersOf10() {
+    values[0] = 1;
+    for (int n = 1; n <= kInt128Digits; ++n)
+      values[n] = values[n - 1] * 10;
+  }
+};
+
 // 10^n. Callers keep 0 <= n <= 38; anything else is a bug, reported instead of overflowing.
 Int128 powerOf10(int n) {
+  static const PowersOf10 kPowers;
   if (n < 0 || n > kInt128Digits) throw std::out_of_range("value out of range");
-  Int128 p = 1;
-  for (int i = 0; i < n; ++i)
-    p *= 10;
-  return p;
+  return kPowers.values[n];
 }
 
 const Int128 kInt128Limit = powerOf10(kInt128Digits);
@@ -325,6 +334,15 @@ std::string Decimal::toString() const {
 // Exact: whole parts first, then the fraction parts aligned to the larger scale (each below
 // 10^30 in magnitude, so the alignment cannot overflow as aligning the mantissas could).
 std::strong_ordering operator<=>(const Decimal& a, const Decimal& b) {
+  if (a.scale_ == b.scale_) return compare(a.mantissa_, b.mantissa_);
+  // Mantissas below 10^18 (nearly every lab value and bound) are brought to one scale and
+  // compared exactly: one of them times at most 10^18 stays below 10^36, inside Int128.
+  const Int128 kSmall = powerOf10(18);
+  const int shift = a.scale_ - b.scale_;
+  if (absolute(a.mantissa_) < kSmall && absolute(b.mantissa_) < kSmall && shift <= 18 && shift >= -18) {
+    if (shift > 0) return compare(a.mantissa_, b.mantissa_ * powerOf10(shift));
+    return compare(a.mantissa_ * powerOf10(-shift), b.mantissa_);
+  }
   const Int128 unitA = powerOf10(a.scale_);
   const Int128 unitB = powerOf10(b.scale_);
   const Int128 wholeA = a.mantissa_ / unitA;

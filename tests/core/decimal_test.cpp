@@ -2,6 +2,8 @@
 // docs/trial-rules.md asks of every standardised value.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "core/decimal.h"
 
 namespace fa::core {
@@ -44,6 +46,39 @@ TEST(Decimal, TrailingZerosCompareEqual) {
   EXPECT_LT(D("1.09"), D("1.1"));
   EXPECT_GT(D("20.0001"), D("20"));
   EXPECT_LT(D("-3"), D("0"));
+}
+
+// Every pair of a list in ascending order, worked out by hand, across scales: small mantissas
+// are compared at one scale, large ones (10^18 and up) or scales far apart by whole and
+// fraction parts; both ways must agree with the list. Each group holds equal values.
+TEST(Decimal, OrdersEveryPairAcrossScalesAndSizes) {
+  const std::vector<std::vector<const char*>> ascending = {
+      {"-999999999999999999999999999999999999"},
+      {"-1000000000000000000000.5"},
+      {"-3", "-3.000"},
+      {"-0.0325"},
+      {"0", "0.0000"},
+      {"0.000000000000000000000000000001"},
+      {"0.0001", "0.00010"},
+      {"1.1", "1.10", "1.1000000000000000000000"},
+      {"1.1000000000000000000001"},
+      {"20.5"},
+      {"20.52"},
+      {"999999999999999999.9"},
+      {"1000000000000000000"},
+      {"999999999999999999999999999999999999"},
+  };
+  for (std::size_t i = 0; i < ascending.size(); ++i) {
+    for (std::size_t j = 0; j < ascending.size(); ++j) {
+      for (const char* a : ascending[i]) {
+        for (const char* b : ascending[j]) {
+          const auto order = *Decimal::parse(a) <=> *Decimal::parse(b);
+          const auto expected = i <=> j;
+          EXPECT_EQ(order, expected) << a << " vs " << b;
+        }
+      }
+    }
+  }
 }
 
 TEST(Decimal, RoundsHalfAwayFromZeroToFourPlaces) {

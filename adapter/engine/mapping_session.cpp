@@ -23,7 +23,11 @@ namespace {
 // their texts do; big-endian, so that byte order is number order, in `width` bytes each (2 when
 // both lists are that short, else 4: the same for every key of a session), so that the sort's
 // 16-byte prefix (sorted_runs.h) reaches into the date; effective ("YYYY-MM-DD", never a NUL)
-// ends with a NUL so that a shorter date sorts first, as std::string compares.
+// ends with a NUL so that a shorter date sorts first, as std::string compares. The observation
+// follows without its "Observation/" (the same for every key, so the order is the same): what
+// is left starts with the id, which the record's bytes then need not hold (record_codec.h).
+constexpr std::string_view kObservationPrefix = "Observation/";
+
 void appendBigEndian(std::string& out, std::size_t value, std::size_t width) {
   for (std::size_t shift = 8 * width; shift > 0; shift -= 8)
     out.push_back(static_cast<char>((value >> (shift - 8)) & 0xff));
@@ -44,9 +48,10 @@ void outputKey(std::size_t width, std::size_t subject_rank, std::size_t analyte_
   } else {
     key.push_back('\0');
   }
-  key += r.observation;
+  key.append(std::string_view(r.observation).substr(kObservationPrefix.size()));
 }
 
+// "{id}" or "{id}/_history/{version}": the key's observation without its prefix.
 std::string_view observationOf(std::string_view key, std::size_t width) {
   std::size_t at = 2 * width;
   if (key.size() > at && key[at] == '\1') at = key.find('\0', at);
@@ -404,8 +409,8 @@ bool MappingSession::resolveId(std::string_view id, std::span<const std::string_
   const std::size_t content = !records[res.content].empty() ? res.content : res.reference;
   OutcomeRecord& r = scratch.record;
   ByteReader reader(records[content]);
-  decodeRecordHead(reader, r);
-  r.observation.assign("Observation/").append(id);
+  decodeRecordHead(reader, id, r);
+  r.observation.assign(kObservationPrefix).append(id);
   if (!keys[res.reference].version_id.empty()) r.observation.append("/_history/").append(keys[res.reference].version_id);
   // Most ids have one version, which names itself: the record then leaves as the bytes it came
   // in with (encoding it again would give the same bytes), and its tail is never decoded here.
@@ -614,8 +619,9 @@ void MappingSession::resolveInParallel(unsigned threads, const std::function<voi
 void MappingSession::outputRecord(std::string_view key, std::string_view payload, const Resolved& resolved,
                                   OutcomeRecord& record) const {
   ByteReader r(payload);
-  decodeRecord(r, record);
-  record.observation.assign(observationOf(key, rank_width_));
+  const std::string_view observation = observationOf(key, rank_width_);
+  decodeRecord(r, observation, record);
+  record.observation.assign(kObservationPrefix).append(observation);
   record.subject_id.assign(roster_->subject(record.subject_index).subject_id);
   const mapping::AnalyteDefinition& analyte = config_->analytes[record.analyte_index];
   record.analyte.assign(analyte.code);

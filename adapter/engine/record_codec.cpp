@@ -184,7 +184,7 @@ void decodeVersionKey(ByteReader& r, VersionKey& key) {
 void encodeRecord(ByteWriter& w, const OutcomeRecord& rec) {
   w.u64(rec.subject_index);
   w.u64(rec.analyte_index);
-  w.text(rec.resource_id);
+  w.u64(rec.resource_id.size());  // its text is the entry's key (record_codec.h)
   w.text(rec.status);
   w.byte(rec.usable_status ? 1 : 0);
   w.optionalText(rec.effective);
@@ -206,10 +206,12 @@ void encodeRecord(ByteWriter& w, const OutcomeRecord& rec) {
   w.byte(static_cast<std::uint8_t>((rec.selected ? 1 : 0) | (rec.baseline ? 2 : 0)));
 }
 
-void decodeRecordHead(ByteReader& r, OutcomeRecord& rec) {
+void decodeRecordHead(ByteReader& r, std::string_view id_text, OutcomeRecord& rec) {
   rec.subject_index = static_cast<std::size_t>(r.u64());
   rec.analyte_index = static_cast<std::size_t>(r.u64());
-  r.textInto(rec.resource_id);
+  const std::uint64_t id_size = r.u64();
+  if (id_size > id_text.size()) throw std::runtime_error("a spilled record is truncated or malformed");
+  rec.resource_id.assign(id_text.substr(0, id_size));
   r.textInto(rec.status);
   rec.usable_status = r.byte() != 0;
   r.optionalTextInto(rec.effective);
@@ -237,8 +239,8 @@ void decodeRecordTail(ByteReader& r, OutcomeRecord& rec) {
   rec.baseline = (marks & 2) != 0;
 }
 
-void decodeRecord(ByteReader& r, OutcomeRecord& rec) {
-  decodeRecordHead(r, rec);
+void decodeRecord(ByteReader& r, std::string_view id_text, OutcomeRecord& rec) {
+  decodeRecordHead(r, id_text, rec);
   decodeRecordTail(r, rec);
 }
 

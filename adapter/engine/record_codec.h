@@ -77,16 +77,19 @@ class ByteReader {
 void encodeVersionKey(ByteWriter& w, const VersionKey& key);
 void decodeVersionKey(ByteReader& r, VersionKey& into);  // overwrites every field
 
-// Everything of the record except subject_id, analyte and unit (from the indexes) and
-// observation (written by version resolution at finish()).
+// Everything of the record except subject_id, analyte and unit (from the indexes), observation
+// (written by version resolution at finish()) and the text of resource_id: only its length is
+// kept, since every entry that holds a record has a key that starts with the id (the id itself
+// by id, "{id}/_history/{version}" in output order), and the id was a fifth of the bytes.
 void encodeRecord(ByteWriter& w, const OutcomeRecord& record);
-// Overwrites every field encodeRecord wrote (so one scratch record can be reused); the caller
-// sets subject_id, analyte, unit and observation.
-void decodeRecord(ByteReader& r, OutcomeRecord& record);
+// Overwrites every field encodeRecord wrote (so one scratch record can be reused), resource_id
+// from the start of `id_text` (the entry's key part that starts with it); the caller sets
+// subject_id, analyte, unit and observation.
+void decodeRecord(ByteReader& r, std::string_view id_text, OutcomeRecord& record);
 // The same in two steps: the head (indexes, resource id, status, effective, study day, visit,
 // flag, value, collected, last_updated: what version resolution and selection read), then the
 // tail (the rest), which `r` must be left at after the head.
-void decodeRecordHead(ByteReader& r, OutcomeRecord& record);
+void decodeRecordHead(ByteReader& r, std::string_view id_text, OutcomeRecord& record);
 void decodeRecordTail(ByteReader& r, OutcomeRecord& record);
 
 }  // namespace fa::engine

@@ -168,7 +168,7 @@ TEST(RecordCodec, RoundTripKeepsEveryField) {
   engine::encodeRecord(w, r);
   engine::OutcomeRecord back;
   engine::ByteReader reader(bytes);
-  engine::decodeRecord(reader, back);
+  engine::decodeRecord(reader, "o-7/_history/2", back);  // the id is taken from the key's start
   EXPECT_TRUE(reader.done());
   std::string a, b;
   engine::appendNdjson(a, r);
@@ -203,7 +203,7 @@ TEST(RecordCodec, DecodingOverwritesAReusedRecord) {
   engine::ByteWriter w(bytes);
   engine::encodeRecord(w, sparse);
   engine::ByteReader reader(bytes);
-  engine::decodeRecord(reader, full);
+  engine::decodeRecord(reader, "new", full);
   std::string a, b;
   engine::appendNdjson(a, sparse);
   engine::appendNdjson(b, full);
@@ -284,6 +284,17 @@ TEST(RecordCodec, WideVarintsAndFixedInstantsRoundTrip) {
   EXPECT_TRUE(r.done());
   engine::ByteReader shortInstant(std::string_view("\x01\x00\x00", 3));  // present, then 2 of 8 bytes
   EXPECT_THROW(shortInstant.optionalFixed64(), std::runtime_error);
+}
+
+TEST(RecordCodec, AnIdLongerThanItsKeyIsMalformed) {
+  engine::OutcomeRecord r;
+  r.resource_id = "o-7";
+  std::string bytes;
+  engine::ByteWriter w(bytes);
+  engine::encodeRecord(w, r);
+  engine::ByteReader reader(bytes);
+  engine::OutcomeRecord back;
+  EXPECT_THROW(engine::decodeRecord(reader, "o-", back), std::runtime_error);  // 3 bytes said, 2 there
 }
 
 TEST(RecordCodec, TruncatedBytesThrow) {

@@ -283,16 +283,19 @@ namespace {
 template <typename Unsigned>
 char* writeDigits(Unsigned a, int scale, char* p) {
   int written = 0;
-  auto digit = [&](unsigned d) {
-    if (written++ == scale && scale > 0) *--p = '.';
-    *--p = static_cast<char>('0' + d);
+  const auto point = [&] {
+    if (written == scale && scale > 0) *--p = '.';
   };
   do {
-    digit(static_cast<unsigned>(a % 10));
+    point();
+    *--p = static_cast<char>('0' + static_cast<unsigned>(a % 10));
+    ++written;
     a /= 10;
   } while (a > 0);
-  while (written <= scale && scale > 0)
-    digit(0);
+  for (; written <= scale && scale > 0; ++written) {
+    point();
+    *--p = '0';
+  }
   return p;
 }
 

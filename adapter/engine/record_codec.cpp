@@ -32,9 +32,10 @@ void appendVarint(std::string& out, Unsigned v) {
 // rest, if any, in `Unsigned`: the same value as gathering all of it in `Unsigned`.
 template <typename Unsigned>
 Unsigned readVarint(ByteReader& r, void (*truncated)()) {
+  static_assert(sizeof(Unsigned) >= sizeof(std::uint64_t));
   std::uint64_t low = 0;
   unsigned shift = 0;
-  for (; shift < 63 && shift < sizeof(Unsigned) * 8; shift += 7) {
+  for (; shift < 63; shift += 7) {
     const std::uint8_t b = r.byte();
     low |= static_cast<std::uint64_t>(b & 0x7f) << shift;
     if (!(b & 0x80)) return static_cast<Unsigned>(low);

@@ -312,14 +312,10 @@ void assignText(std::optional<std::string>& out, const std::optional<std::string
     out.emplace(*text);
 }
 
-}  // namespace
-
-void MappingSession::evaluate(const fhir::ObservationFacts& f, std::size_t analyte_index, std::size_t subject_index,
-                              std::string_view& element, OutcomeRecord& r) const {
-  const mapping::AnalyteDefinition& analyte = config_->analytes[analyte_index];
-  const mapping::Subject& subject = roster_->subject(subject_index);
-  // subject_id, analyte and unit are not kept (record_codec.h): finish() sets them. What is
-  // set only on some paths below starts out empty.
+// What a (reused) record takes from the resource before any rule runs: which resource and
+// version, for whom and what. What evaluate() sets on only some paths starts out empty.
+// subject_id, analyte and unit are not kept (record_codec.h): finish() sets them.
+void startRecord(const fhir::ObservationFacts& f, std::size_t analyte_index, std::size_t subject_index, OutcomeRecord& r) {
   r.resource_id.assign(f.id);
   r.last_updated = f.last_updated;
   r.subject_index = subject_index;
@@ -331,6 +327,15 @@ void MappingSession::evaluate(const fhir::ObservationFacts& f, std::size_t analy
   r.study_day.reset();
   r.ctcae_grade.reset();
   r.selected = r.baseline = false;
+}
+
+}  // namespace
+
+void MappingSession::evaluate(const fhir::ObservationFacts& f, std::size_t analyte_index, std::size_t subject_index,
+                              std::string_view& element, OutcomeRecord& r) const {
+  const mapping::AnalyteDefinition& analyte = config_->analytes[analyte_index];
+  const mapping::Subject& subject = roster_->subject(subject_index);
+  startRecord(f, analyte_index, subject_index, r);
 
   element = "effective[x]";
   if (f.effective) {

@@ -23,14 +23,15 @@ struct Invalid {
   fail(field, std::move(message));
 }
 
-std::optional<std::string_view> optionalText(const JsonValue* v, std::string_view path, std::string_view name) {
+// `v` is the member `name` of the object at `path`, already found (null: absent).
+std::optional<std::string_view> foundText(const JsonValue* v, std::string_view path, std::string_view name) {
   if (!v || v->IsNull()) return std::nullopt;
   if (!v->IsString()) fail(path, name, "must be a string");
   return textOf(*v);
 }
 
 std::optional<std::string_view> optionalText(const JsonValue& object, std::string_view name, std::string_view path) {
-  return optionalText(findMember(object, name), path, name);
+  return foundText(findMember(object, name), path, name);
 }
 
 void readCodings(const JsonValue& codeable, std::string_view path, std::vector<CodingFacts>& out) {
@@ -79,14 +80,14 @@ QuantityFacts readQuantity(const JsonValue& q, std::string_view path) {
     out.number_text = text;
     out.value = d.value;
   }
-  if (auto c = optionalText(m.comparator, path, "comparator")) {
+  if (auto c = foundText(m.comparator, path, "comparator")) {
     auto comparator = core::parseComparator(*c);
     if (!comparator) fail(path, "comparator", "must be <, <=, > or >=");
     out.comparator = *comparator;
   }
-  out.unit.unit = optionalText(m.unit, path, "unit");
-  out.unit.system = optionalText(m.system, path, "system");
-  out.unit.code = optionalText(m.code, path, "code");
+  out.unit.unit = foundText(m.unit, path, "unit");
+  out.unit.system = foundText(m.system, path, "system");
+  out.unit.code = foundText(m.code, path, "code");
   return out;
 }
 
@@ -309,11 +310,11 @@ std::optional<FieldError> parseObservation(const JsonValue& obs, ObservationFact
   try {
     if (!obs.IsObject()) fail("Observation", "must be a JSON object");
     const TopLevel top = indexTopLevel(obs, find_modifier_extensions ? &f.modifier_extensions : nullptr);
-    const std::optional<std::string_view> id = optionalText(top.id, "Observation", "id");
+    const std::optional<std::string_view> id = foundText(top.id, "Observation", "id");
     if (!id || id->empty()) fail("Observation.id", "is missing");
     f.id = *id;
     if (top.meta) readMeta(*top.meta, f);
-    const std::optional<std::string_view> status = optionalText(top.status, "Observation", "status");
+    const std::optional<std::string_view> status = foundText(top.status, "Observation", "status");
     if (!status) fail("Observation.status", "is missing");
     if (!isKnownObservationStatus(*status)) fail("Observation.status", "is not an R4 ObservationStatus code");
     f.status = *status;

@@ -31,7 +31,7 @@ void appendVarint(std::string& out, Unsigned v) {
 // The first 63 bits are gathered in 64-bit arithmetic (nearly every value ends there), the
 // rest, if any, in `Unsigned`: the same value as gathering all of it in `Unsigned`.
 template <typename Unsigned>
-Unsigned readVarint(ByteReader& r, void (*truncated)()) {
+Unsigned readVarint(ByteReader& r) {
   static_assert(sizeof(Unsigned) >= sizeof(std::uint64_t));
   std::uint64_t low = 0;
   unsigned shift = 0;
@@ -46,8 +46,7 @@ Unsigned readVarint(ByteReader& r, void (*truncated)()) {
     v |= static_cast<Unsigned>(b & 0x7f) << shift;
     if (!(b & 0x80)) return v;
   }
-  truncated();
-  return v;  // not reached: truncated() throws
+  ByteReader::truncated();
 }
 
 // Zig-zag: small magnitudes of either sign stay short (0 -> 0, -1 -> 1, 1 -> 2, ...).
@@ -112,7 +111,7 @@ void ByteWriter::optionalDecimal(const std::optional<core::Decimal>& d) {
 }
 
 std::uint64_t ByteReader::longU64() {
-  return readVarint<std::uint64_t>(*this, &ByteReader::truncated);
+  return readVarint<std::uint64_t>(*this);
 }
 
 std::int64_t ByteReader::i64() {
@@ -154,7 +153,7 @@ std::optional<std::int64_t> ByteReader::optionalFixed64() {
 std::optional<core::Decimal> ByteReader::optionalDecimal() {
   if (!byte()) return std::nullopt;
   const int scale = byte();
-  const auto m = unZigZag<core::Int128>(readVarint<core::UInt128>(*this, &ByteReader::truncated));
+  const auto m = unZigZag<core::Int128>(readVarint<core::UInt128>(*this));
   auto d = core::Decimal::fromParts(m, scale);
   if (!d) truncated();
   return d;
@@ -211,7 +210,7 @@ void decodeRecordHead(ByteReader& r, std::string_view id_text, OutcomeRecord& re
   rec.subject_index = static_cast<std::size_t>(r.u64());
   rec.analyte_index = static_cast<std::size_t>(r.u64());
   const std::uint64_t id_size = r.u64();
-  if (id_size > id_text.size()) throw std::runtime_error("a spilled record is truncated or malformed");
+  if (id_size > id_text.size()) ByteReader::truncated();
   rec.resource_id.assign(id_text.substr(0, id_size));
   r.textInto(rec.status);
   rec.usable_status = r.byte() != 0;

@@ -66,10 +66,11 @@ class ByteReader {
   std::optional<core::Decimal> optionalDecimal();
   std::string_view rest() const { return in_.substr(pos_); }
   bool done() const { return pos_ == in_.size(); }
+  // Throws the one error malformed bytes give.
+  [[noreturn]] static void truncated();
 
  private:
   std::uint64_t longU64();
-  [[noreturn]] static void truncated();
   std::string_view in_;
   std::size_t pos_ = 0;
 };

@@ -285,10 +285,12 @@ void MappingSession::apply(Prepared& p, const fhir::ResourceLocation& where,
 
 void MappingSession::keepVersion(const std::string& id, const VersionKey& key, const std::string* record) {
   entry_.clear();
-  ByteWriter w(entry_);
-  encodeVersionKey(w, key);
-  w.byte(record ? 1 : 0);
-  if (record) entry_ += *record;
+  {
+    ByteWriter w(entry_);
+    encodeVersionKey(w, key);
+    w.byte(record ? 1 : 0);
+    if (record) w.raw(*record);
+  }  // the writer's bytes are all in entry_ once it is gone
   by_id_->add(id, entry_);
 }
 

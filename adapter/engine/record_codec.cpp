@@ -20,12 +20,12 @@ std::optional<Enum> readOptionalEnum(ByteReader& r) {
 
 // Unsigned varints, 7 bits a byte, low bits first; 64-bit for counts, 128-bit for mantissas.
 template <typename Unsigned>
-void appendVarint(std::string& out, Unsigned v) {
+void appendVarint(ByteWriter& w, Unsigned v) {
   while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    w.byte(static_cast<std::uint8_t>((v & 0x7f) | 0x80));
     v >>= 7;
   }
-  out.push_back(static_cast<char>(v));
+  w.byte(static_cast<std::uint8_t>(v));
 }
 
 // The first 63 bits are gathered in 64-bit arithmetic (nearly every value ends there), the
@@ -67,7 +67,7 @@ void ByteReader::truncated() {
 }
 
 void ByteWriter::longU64(std::uint64_t v) {
-  appendVarint(out_, v);
+  appendVarint(*this, v);
 }
 
 void ByteWriter::i64(std::int64_t v) {
@@ -76,7 +76,20 @@ void ByteWriter::i64(std::int64_t v) {
 
 void ByteWriter::text(std::string_view s) {
   u64(s.size());
-  out_.append(s);
+  raw(s);
+}
+
+void ByteWriter::raw(std::string_view s) {
+  if (s.empty()) return;  // memcpy from an empty view's null data is undefined
+  if (s.size() > kBuffer - used_) {
+    flush();
+    if (s.size() > kBuffer) {  // a long text goes straight through
+      out_.append(s);
+      return;
+    }
+  }
+  std::memcpy(buffer_ + used_, s.data(), s.size());
+  used_ += s.size();
 }
 
 void ByteWriter::optionalText(const std::optional<std::string>& s) {
@@ -94,7 +107,7 @@ void ByteWriter::optionalFixed64(const std::optional<std::int64_t>& v) {
   if (!v) return;
   char bytes[sizeof(std::int64_t)];
   std::memcpy(bytes, &*v, sizeof bytes);
-  out_.append(bytes, sizeof bytes);
+  raw(std::string_view(bytes, sizeof bytes));
 }
 
 // As its scale (one byte) and its mantissa (zig-zag, 7 bits a byte; |mantissa| < 10^36 < 2^120):
@@ -105,9 +118,9 @@ void ByteWriter::optionalDecimal(const std::optional<core::Decimal>& d) {
   byte(static_cast<std::uint8_t>(d->scale()));
   const core::UInt128 m = zigZag<core::UInt128>(d->mantissa());
   if (m <= UINT64_MAX)
-    appendVarint(out_, static_cast<std::uint64_t>(m));  // the same bytes, in 64-bit arithmetic
+    appendVarint(*this, static_cast<std::uint64_t>(m));  // the same bytes, in 64-bit arithmetic
   else
-    appendVarint(out_, m);
+    appendVarint(*this, m);
 }
 
 std::uint64_t ByteReader::longU64() {

@@ -1,6 +1,7 @@
 #include "engine/version_resolution.h"
 
 #include <algorithm>
+#include <string_view>
 
 namespace fa::engine {
 namespace {
@@ -37,8 +38,11 @@ bool deleteIsNewer(const DeleteKey& d, const VersionKey& v) {
 
 }  // namespace
 
+// As views: std::string == "literal" measures the literal and calls memcmp for every record.
 bool isUsableStatus(const std::string& status) {
-  return status == "final" || status == "amended" || status == "corrected";
+  using namespace std::string_view_literals;
+  const std::string_view s = status;
+  return s == "final"sv || s == "amended"sv || s == "corrected"sv;
 }
 
 bool isNewerVersion(const VersionKey& a, const VersionKey& b) {

@@ -166,6 +166,7 @@ TEST(RecordCodec, RoundTripKeepsEveryField) {
   std::string bytes;
   engine::ByteWriter w(bytes);
   engine::encodeRecord(w, r);
+  w.flush();
   engine::OutcomeRecord back;
   engine::ByteReader reader(bytes);
   engine::decodeRecord(reader, "o-7/_history/2", back);  // the id is taken from the key's start
@@ -202,6 +203,7 @@ TEST(RecordCodec, DecodingOverwritesAReusedRecord) {
   std::string bytes;
   engine::ByteWriter w(bytes);
   engine::encodeRecord(w, sparse);
+  w.flush();
   engine::ByteReader reader(bytes);
   engine::decodeRecord(reader, "new", full);
   std::string a, b;
@@ -222,6 +224,7 @@ TEST(RecordCodec, DecimalBytesWorkedByHand) {
   w.optionalDecimal(core::Decimal::parse("20.52"));
   w.optionalDecimal(core::Decimal::parse("-0.0325"));
   w.optionalDecimal(std::nullopt);
+  w.flush();
   EXPECT_EQ(bytes, std::string("\x01\x02\x88\x20\x01\x04\x89\x05\x00", 9));
 }
 
@@ -240,6 +243,7 @@ TEST(RecordCodec, DecimalExtremesRoundTripExactly) {
     std::string bytes;
     engine::ByteWriter w(bytes);
     w.optionalDecimal(d);
+    w.flush();
     engine::ByteReader r(bytes);
     const auto back = r.optionalDecimal();
     EXPECT_TRUE(r.done()) << text;
@@ -266,6 +270,7 @@ TEST(RecordCodec, WideVarintsAndFixedInstantsRoundTrip) {
   std::string bytes;
   engine::ByteWriter w(bytes);
   w.u64(0x80);
+  w.flush();
   ASSERT_EQ(bytes, std::string("\x80\x01", 2));
   w.u64(UINT64_MAX);  // ten bytes: the last step holds bit 63
   w.u64(std::uint64_t{1} << 62);
@@ -273,6 +278,7 @@ TEST(RecordCodec, WideVarintsAndFixedInstantsRoundTrip) {
   w.optionalFixed64(INT64_MIN);
   w.optionalFixed64(std::nullopt);
   w.optionalFixed64(1767225600000000);  // 2026-01-01T00:00:00Z in microseconds
+  w.flush();
   engine::ByteReader r(bytes);
   EXPECT_EQ(r.u64(), 0x80u);
   EXPECT_EQ(r.u64(), UINT64_MAX);
@@ -292,9 +298,40 @@ TEST(RecordCodec, AnIdLongerThanItsKeyIsMalformed) {
   std::string bytes;
   engine::ByteWriter w(bytes);
   engine::encodeRecord(w, r);
+  w.flush();
   engine::ByteReader reader(bytes);
   engine::OutcomeRecord back;
   EXPECT_THROW(engine::decodeRecord(reader, "o-", back), std::runtime_error);  // 3 bytes said, 2 there
+}
+
+// The writer gathers bytes in a buffer of 256 (record_codec.h). Texts that end just before,
+// at and just after its edge, and one longer than the whole buffer (it goes straight through),
+// come back in order and whole; what flush() has not yet moved arrives when the writer goes.
+TEST(RecordCodec, TextsAcrossTheWritersBufferEdgeStayInOrder) {
+  const std::string a(250, 'a');  // 250 = 0b1_1111010 -> 0xfa, 0x01: 2 length bytes + 250 = 252 held
+  const std::string b(3, 'b');    // 1 + 3: 256, the buffer exactly full
+  const std::string c(3, 'c');    // starts a fresh buffer
+  const std::string d(300, 'd');  // 2 length bytes (300 = 0b10_0101100 -> 0xac, 0x02), then 300 past the buffer
+  std::string bytes;
+  {
+    engine::ByteWriter w(bytes);
+    w.text(a);
+    w.text(b);
+    w.flush();
+    EXPECT_EQ(bytes.size(), 256u);
+    w.text(c);
+    w.text(d);
+    w.byte(7);
+    EXPECT_EQ(bytes.size(), 256u + 4 + 2 + 300);  // c and d's length were flushed before d's bytes went through
+  }
+  EXPECT_EQ(bytes.size(), 256u + 4 + 2 + 300 + 1);  // the last byte, at the writer's end
+  engine::ByteReader r(bytes);
+  EXPECT_EQ(r.text(), a);
+  EXPECT_EQ(r.text(), b);
+  EXPECT_EQ(r.text(), c);
+  EXPECT_EQ(r.text(), d);
+  EXPECT_EQ(r.byte(), 7u);
+  EXPECT_TRUE(r.done());
 }
 
 TEST(RecordCodec, TruncatedBytesThrow) {

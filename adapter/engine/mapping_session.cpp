@@ -82,6 +82,7 @@ MappingSession::MappingSession(std::shared_ptr<const mapping::TrialConfig> confi
                                SessionOptions options, RejectionHandler on_rejection)
     : config_(std::move(config)),
       roster_(std::move(roster)),
+      codings_(config_->coding_index),
       options_(std::move(options)),
       on_rejection_(std::move(on_rejection)),
       // A quarter each for the two sorted runs, which may hold twice that while spilling; their
@@ -130,7 +131,7 @@ class MappingSession::Preparer final : public fhir::ResourcePreparer {
  public:
   explicit Preparer(const MappingSession& session) : session_(session) {}
   bool ignoredAtAGlance(const fhir::QuickResource& resource) override {
-    return session_.ignorable(resource, scratch_.coding_key);
+    return session_.ignorable(resource);
   }
   void prepare(const fhir::JsonValue& resource, const fhir::ParseNotes& notes,
                std::unique_ptr<fhir::PreparedResource>& slot) override {
@@ -150,39 +151,27 @@ std::unique_ptr<fhir::ResourcePreparer> MappingSession::makePreparer() const {
   return std::make_unique<Preparer>(*this);
 }
 
-std::optional<std::size_t> MappingSession::analyteOfCoding(std::string_view system, std::string_view code,
-                                                           std::string& coding_key) const {
-  // The key "system|code" is built in a reused buffer: no allocation per coding.
-  coding_key.assign(system);
-  coding_key += '|';
-  coding_key.append(code);
-  auto it = config_->coding_index.find(coding_key);
-  if (it == config_->coding_index.end()) return std::nullopt;
-  return it->second;
-}
-
-std::optional<std::size_t> MappingSession::matchAnalyte(const fhir::JsonValue& resource, std::string& coding_key) const {
+std::optional<std::size_t> MappingSession::matchAnalyte(const fhir::JsonValue& resource) const {
   std::optional<std::size_t> analyte;
   fhir::forEachCodeCoding(resource, [&](std::string_view system, std::string_view code) {
-    analyte = analyteOfCoding(system, code, coding_key);
+    analyte = codings_.analyteOf(system, code);
     return analyte.has_value();
   });
   return analyte;
 }
 
 // The same decision as the start of prepare(), on what the quick look saw.
-bool MappingSession::ignorable(const fhir::QuickResource& resource, std::string& coding_key) const {
+bool MappingSession::ignorable(const fhir::QuickResource& resource) const {
   if (resource.resource_type == "Observation") {
     for (const fhir::CodingView& coding : *resource.codings) {
-      if (analyteOfCoding(coding.system, coding.code, coding_key)) return false;
+      if (codings_.analyteOf(coding.system, coding.code)) return false;
     }
   }
   return true;
 }
 
 bool MappingSession::ignoredAtAGlance(const fhir::QuickResource& resource) {
-  if (!scratch_) scratch_ = std::make_unique<PrepareScratch>();
-  if (!ignorable(resource, scratch_->coding_key)) return false;
+  if (!ignorable(resource)) return false;
   takenAtAGlance();
   return true;
 }
@@ -211,7 +200,7 @@ void MappingSession::prepare(const fhir::JsonValue& resource, const fhir::ParseN
   if (fhir::stringMember(resource, "resourceType").value_or("") != "Observation") return;
   // Match the code first: most of a hospital's Observations are not the trial's business and
   // are ignored without further checks (docs/contract.md).
-  const std::optional<std::size_t> analyte = matchAnalyte(resource, scratch.coding_key);
+  const std::optional<std::size_t> analyte = matchAnalyte(resource);
   if (!analyte) return;
   // The resource's name is built for a rejection only: for every resource it cost two allocations.
   auto rejected = [&](std::string why, bool arrived) {

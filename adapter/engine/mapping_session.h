@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/selection.h"
+#include "engine/coding_lookup.h"
 #include "engine/outcome_record.h"
 #include "engine/sorted_runs.h"
 #include "engine/version_resolution.h"
@@ -114,7 +115,6 @@ class MappingSession : public fhir::ResourceSink {
   // What prepare() reuses from one resource to the next, so that it allocates next to nothing:
   // one per preparer (and one for onResource).
   struct PrepareScratch {
-    std::string coding_key;  // "system|code" being looked up
     fhir::ObservationFacts facts;
     OutcomeRecord record;
   };
@@ -123,11 +123,9 @@ class MappingSession : public fhir::ResourceSink {
   void prepare(const fhir::JsonValue& resource, const fhir::ParseNotes& notes, Prepared& out, PrepareScratch& scratch) const;
   // Counts, rejects or keeps what prepare() made, in input order.
   void apply(Prepared& prepared, const fhir::ResourceLocation& where, const std::optional<fhir::BundlePosition>& position);
-  // The analyte whose code one of the resource's code.coding matches; `coding_key` is the
-  // caller's scratch.
-  std::optional<std::size_t> matchAnalyte(const fhir::JsonValue& resource, std::string& coding_key) const;
-  std::optional<std::size_t> analyteOfCoding(std::string_view system, std::string_view code, std::string& coding_key) const;
-  bool ignorable(const fhir::QuickResource& resource, std::string& coding_key) const;
+  // The analyte whose code one of the resource's code.coding matches.
+  std::optional<std::size_t> matchAnalyte(const fhir::JsonValue& resource) const;
+  bool ignorable(const fhir::QuickResource& resource) const;
   void reject(const fhir::ResourceLocation& where, const std::string& resource, const std::string& why);
   // Evaluates into `r`, setting every field record_codec.h keeps (`r` is reused). `element`
   // names the member being evaluated, for the rejection when a rule throws (record_guard.h);
@@ -157,6 +155,7 @@ class MappingSession : public fhir::ResourceSink {
                     const std::map<std::pair<std::size_t, std::size_t>, const Winner*>& baselines) const;
   std::shared_ptr<const mapping::TrialConfig> config_;
   std::shared_ptr<const mapping::Roster> roster_;
+  CodingLookup codings_;  // config_'s coding_index, looked up without joining system and code
   SessionOptions options_;
   RejectionHandler on_rejection_;
   MapCounts counts_;
@@ -169,7 +168,7 @@ class MappingSession : public fhir::ResourceSink {
   std::vector<std::size_t> subject_rank_, analyte_rank_;  // output order of subject_id and analyte code
   std::size_t rank_width_ = 4;                            // bytes of each rank in an output key
   std::map<std::string, const core::VisitWindow*> windows_;
-  std::unique_ptr<PrepareScratch> scratch_;  // onResource's and ignoredAtAGlance's, reused
+  std::unique_ptr<PrepareScratch> scratch_;  // onResource's, reused
   std::unique_ptr<Prepared> current_;        // onResource's, reused
   std::string entry_;                        // the version being encoded, reused
 };

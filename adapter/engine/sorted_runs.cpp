@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -111,6 +112,8 @@ struct SortedRuns::Spill {
   std::vector<Block> blocks;
   int fd = -1;
   std::exception_ptr failure;
+  std::atomic<bool> stop{false};
+  bool written = false;  // every entry is on file (read after the writer is joined)
   std::thread writer;
 };
 
@@ -208,7 +211,7 @@ void SortedRuns::releaseHeld() {
   held_bytes_ = 0;
 }
 
-void SortedRuns::writeRun(int fd, const std::vector<Held>& held) {
+bool SortedRuns::writeRun(int fd, const std::vector<Held>& held, const std::atomic<bool>& stop) {
   std::string out;
   out.reserve(kIoBuffer + 8);
   for (const Held& h : held) {
@@ -216,11 +219,14 @@ void SortedRuns::writeRun(int fd, const std::vector<Held>& held) {
     out.append(reinterpret_cast<const char*>(sizes), sizeof sizes);
     out.append(h.data, std::size_t{h.key_size} + h.payload_size);
     if (out.size() >= kIoBuffer) {
+      if (stop.load(std::memory_order_relaxed)) return false;
       writeAll(fd, out.data(), out.size());
       out.clear();
     }
   }
+  if (stop.load(std::memory_order_relaxed)) return false;
   writeAll(fd, out.data(), out.size());
+  return true;
 }
 
 // The held entries go to a writer thread, so that adding goes on while they are sorted and
@@ -237,10 +243,11 @@ void SortedRuns::spill() {
   block_used_ = block_size_ = 0;
   held_bytes_ = 0;
   Spill* j = job.get();
-  j->writer = std::thread([j] {
+  j->writer = std::thread([j, hook = before_write_] {
     try {
       sortEntries(j->held);
-      writeRun(j->fd, j->held);
+      if (hook) hook(j->stop);
+      j->written = writeRun(j->fd, j->held, j->stop);
     } catch (...) {
       j->failure = std::current_exception();
     }
@@ -256,27 +263,63 @@ void SortedRuns::awaitSpill() {
   if (done->failure) std::rethrow_exception(done->failure);
 }
 
-void SortedRuns::forEach(const std::function<void(std::string_view, std::string_view)>& visit) {
-  awaitSpill();
-  sortEntries(held_);
-  if (runs_.empty()) {
-    for (const Held& h : held_)
-      visit(std::string_view(h.data, h.key_size), std::string_view(h.data + h.key_size, h.payload_size));
-    releaseHeld();
-    return;
+std::unique_ptr<SortedRuns::Spill> SortedRuns::stopSpill() {
+  if (!spilling_) return nullptr;
+  spilling_->stop.store(true, std::memory_order_relaxed);
+  spilling_->stop.notify_all();
+  spilling_->writer.join();
+  std::unique_ptr<Spill> done = std::move(spilling_);
+  if (done->failure) std::rethrow_exception(done->failure);
+  if (done->written) {  // whole on file before the flag was seen: read back like the others
+    returnToPool(done->blocks);
+    return nullptr;
   }
-  // The runs on file, then the entries still held as the last run: they were added last, and
-  // merging them from memory saves writing and reading back up to a budget's worth.
+  runs_.pop_back();  // the last one spilled
+  ::close(done->fd);
+  return done;
+}
+
+void SortedRuns::forEach(const std::function<void(std::string_view, std::string_view)>& visit) {
+  // Waiting for the last run's write and reading it back stalled the merge, which the whole
+  // engine waits for, by about a twentieth of a trial-only `map` (bench/README.md).
+  const std::unique_ptr<Spill> unwritten = stopSpill();
+  sortEntries(held_);
+  // The runs on file, the one stopped while being written, then the entries still held: the
+  // order they were added in (stability). The last two are merged from memory, which saves
+  // writing and reading back up to twice a budget's worth.
+  std::vector<const std::vector<Held>*> inMemory;
+  if (unwritten) inMemory.push_back(&unwritten->held);
+  if (!held_.empty()) inMemory.push_back(&held_);
+  if (runs_.empty() && inMemory.size() <= 1) {  // one sorted source: no merge
+    for (const std::vector<Held>* entries : inMemory) {
+      for (const Held& h : *entries)
+        visit(std::string_view(h.data, h.key_size), std::string_view(h.data + h.key_size, h.payload_size));
+    }
+  } else {
+    mergeSources(inMemory, visit);
+  }
+  for (int fd : runs_)
+    ::close(fd);
+  runs_.clear();
+  if (unwritten) returnToPool(unwritten->blocks);
+  releaseHeld();
+}
+
+void SortedRuns::mergeSources(const std::vector<const std::vector<Held>*>& in_memory,
+                              const std::function<void(std::string_view, std::string_view)>& visit) {
   struct Source {
-    std::optional<RunReader> reader;  // empty: the held entries
-    std::string entry;                // a file run's current entry
+    std::optional<RunReader> reader;          // a file run
+    const std::vector<Held>* held = nullptr;  // else entries in memory
+    std::string entry;                        // a file run's current entry
     std::size_t next_held = 0;
     std::string_view key, payload;
   };
-  std::vector<Source> sources(runs_.size() + (held_.empty() ? 0 : 1));
+  std::vector<Source> sources(runs_.size() + in_memory.size());
   for (std::size_t i = 0; i < runs_.size(); ++i)
     sources[i].reader.emplace(runs_[i]);
-  auto advance = [&](Source& s) {
+  for (std::size_t i = 0; i < in_memory.size(); ++i)
+    sources[runs_.size() + i].held = in_memory[i];
+  auto advance = [](Source& s) {
     if (s.reader) {
       std::size_t keySize = 0;
       if (!s.reader->next(s.entry, keySize)) return false;
@@ -284,13 +327,13 @@ void SortedRuns::forEach(const std::function<void(std::string_view, std::string_
       s.payload = std::string_view(s.entry).substr(keySize);
       return true;
     }
-    if (s.next_held == held_.size()) return false;
-    const Held& h = held_[s.next_held++];
+    if (s.next_held == s.held->size()) return false;
+    const Held& h = (*s.held)[s.next_held++];
     s.key = std::string_view(h.data, h.key_size);
     s.payload = std::string_view(h.data + h.key_size, h.payload_size);
     return true;
   };
-  // Smallest key on top; between equal keys the earlier run first (stability).
+  // Smallest key on top; between equal keys the earlier source first (stability).
   auto after = [&](std::size_t a, std::size_t b) {
     const int c = sources[a].key.compare(sources[b].key);
     return c != 0 ? c > 0 : a > b;
@@ -305,10 +348,6 @@ void SortedRuns::forEach(const std::function<void(std::string_view, std::string_
     visit(sources[i].key, sources[i].payload);
     if (advance(sources[i])) heap.push(i);
   }
-  for (int fd : runs_)
-    ::close(fd);
-  runs_.clear();
-  releaseHeld();
 }
 
 }  // namespace fa::engine

@@ -6,9 +6,11 @@
 // (a stable sort, runs merged in order). Past the budget the entries held are sorted and written to an
 // unlinked temporary file (a "run"), and forEach() merges every run (k-way) into one sorted
 // stream. A run is sorted and written on a thread of its own while adding goes on, so memory
-// peaks at twice the budget (the run being written and the entries held). Below the budget
-// nothing touches the disk. This is the engine's only I/O, and it is
+// peaks at twice the budget (the run being written and the entries held). A run still being
+// written when forEach() starts is merged from memory instead: its writing is stopped, not
+// waited for and read back. Below the budget nothing touches the disk. This is the engine's only I/O, and it is
 // private to one session: the files have no name (unlinked at once), so nothing is left behind.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -65,6 +67,12 @@ class SortedRuns {
   std::size_t size() const { return count_; }
   std::size_t spilledRuns() const { return runs_.size(); }
 
+  // For tests: called on the writer thread once a run is sorted, before any of it is written,
+  // with the flag forEach() raises to stop the writing; a test waits on it to make the run
+  // still unwritten when forEach() starts.
+  using BeforeWrite = std::function<void(const std::atomic<bool>& stop)>;
+  void setBeforeWrite(BeforeWrite hook) { before_write_ = std::move(hook); }
+
  private:
   struct Held {
     const char* data;  // key, then payload
@@ -76,7 +84,14 @@ class SortedRuns {
   void spill();
   void awaitSpill();  // rethrows the writer's failure
   static void sortEntries(std::vector<Held>& held);
-  static void writeRun(int fd, const std::vector<Held>& held);
+  // False when `stop` was raised before every entry was written.
+  static bool writeRun(int fd, const std::vector<Held>& held, const std::atomic<bool>& stop);
+  // The run being written, if forEach() stopped it before it was whole: then its file is
+  // dropped and its entries (sorted, still held) are merged from memory.
+  std::unique_ptr<Spill> stopSpill();
+  // Merges the runs on file, then `in_memory` (sorted), in that order between equal keys.
+  void mergeSources(const std::vector<const std::vector<Held>*>& in_memory,
+                    const std::function<void(std::string_view, std::string_view)>& visit);
   void releaseHeld();
   void returnToPool(std::vector<Block>& blocks);
   char* reserve(std::size_t size);
@@ -91,6 +106,7 @@ class SortedRuns {
   std::vector<int> runs_;            // file descriptors of the spilled runs
   std::unique_ptr<Spill> spilling_;  // the run being written, if any
   std::size_t count_ = 0;
+  BeforeWrite before_write_;
 };
 
 }  // namespace fa::engine

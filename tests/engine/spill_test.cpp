@@ -46,6 +46,28 @@ TEST(SortedRuns, OverTheBudgetSpillsAndMergesStably) {
   EXPECT_EQ(runs.spilledRuns(), 0u);  // consumed
 }
 
+// A run still being written when forEach() starts is merged from memory (its writing stopped),
+// between the runs on file and the entries held. Same budget as above, so the same four runs;
+// the hook holds the third run's writer until forEach() raises the stop flag, so that run is
+// never on file: its entries c2 and b2 must still come out, and in their place among equals
+// (b1 before b2, c1 before c2, a2 from the second run before a3 from the held ones).
+TEST(SortedRuns, ARunStillBeingWrittenIsMergedFromMemory) {
+  engine::SortedRuns runs(70, "");
+  int sorted = 0;
+  bool stopped_before_writing = false;
+  runs.setBeforeWrite([&](const std::atomic<bool>& stop) {
+    if (++sorted < 3) return;  // the first two runs go to their files
+    stop.wait(false);          // released by forEach()
+    stopped_before_writing = true;
+  });
+  for (const char* e : {"c1", "a1", "b1", "a2", "c2", "b2", "a3"})
+    add(runs, e);
+  EXPECT_EQ(runs.spilledRuns(), 3u);
+  EXPECT_EQ(drain(runs), (std::vector<std::string>{"a1", "a2", "a3", "b1", "b2", "c1", "c2"}));
+  EXPECT_TRUE(stopped_before_writing);
+  EXPECT_EQ(sorted, 3);
+}
+
 // Keys that share their 16-byte prefix are ordered by the bytes after it; a key shorter than
 // 16 bytes, zero-padded to the same prefix as a longer one, sorts first.
 TEST(SortedRuns, KeysCompareAsStringsDoPastTheirFirstSixteenBytes) {

@@ -130,9 +130,7 @@ struct MappingSession::Prepared final : fhir::PreparedResource {
 class MappingSession::Preparer final : public fhir::ResourcePreparer {
  public:
   explicit Preparer(const MappingSession& session) : session_(session) {}
-  bool ignoredAtAGlance(const fhir::QuickResource& resource) override {
-    return session_.ignorable(resource);
-  }
+  bool ignoredAtAGlance(const fhir::QuickResource& resource) override { return session_.ignorable(resource); }
   void prepare(const fhir::JsonValue& resource, const fhir::ParseNotes& notes,
                std::unique_ptr<fhir::PreparedResource>& slot) override {
     if (!slot) slot = std::make_unique<Prepared>();

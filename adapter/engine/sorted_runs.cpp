@@ -62,13 +62,22 @@ class RunReader {
     if (::lseek(fd_, 0, SEEK_SET) != 0) ioFailure("rewind failed");
     buffer_.resize(kIoBuffer);
   }
-  // The next entry (valid until the next call), or false at the end of the run.
-  bool next(std::string& entry, std::size_t& key_size) {
+  // The next entry (valid until the next call), or false at the end of the run. An entry that
+  // lies whole in the buffer is viewed there; only one that straddles a refill is copied, into
+  // `scratch`.
+  bool next(std::string& scratch, std::string_view& entry, std::size_t& key_size) {
     std::uint32_t sizes[2] = {0, 0};
     if (!read(reinterpret_cast<char*>(sizes), sizeof sizes, true)) return false;
     key_size = sizes[0];
-    entry.resize(std::size_t{sizes[0]} + sizes[1]);
-    read(entry.data(), entry.size(), false);
+    const std::size_t size = std::size_t{sizes[0]} + sizes[1];
+    if (end_ - pos_ >= size) {
+      entry = std::string_view(buffer_.data() + pos_, size);
+      pos_ += size;
+      return true;
+    }
+    scratch.resize(size);
+    read(scratch.data(), size, false);
+    entry = scratch;
     return true;
   }
 
@@ -310,7 +319,7 @@ void SortedRuns::mergeSources(const std::vector<const std::vector<Held>*>& in_me
   struct Source {
     std::optional<RunReader> reader;          // a file run
     const std::vector<Held>* held = nullptr;  // else entries in memory
-    std::string entry;                        // a file run's current entry
+    std::string scratch;                      // a file run's entry that straddled a refill
     std::size_t next_held = 0;
     std::string_view key, payload;
   };
@@ -322,9 +331,10 @@ void SortedRuns::mergeSources(const std::vector<const std::vector<Held>*>& in_me
   auto advance = [](Source& s) {
     if (s.reader) {
       std::size_t keySize = 0;
-      if (!s.reader->next(s.entry, keySize)) return false;
-      s.key = std::string_view(s.entry).substr(0, keySize);
-      s.payload = std::string_view(s.entry).substr(keySize);
+      std::string_view entry;
+      if (!s.reader->next(s.scratch, entry, keySize)) return false;
+      s.key = entry.substr(0, keySize);
+      s.payload = entry.substr(keySize);
       return true;
     }
     if (s.next_held == s.held->size()) return false;

@@ -31,33 +31,41 @@ bool needsEscape(unsigned char c) {
   return c < 0x20 || c == '"' || c == '\\';
 }
 
-void appendEscaped(std::string& out, unsigned char c) {
+// The escape for one byte that needs it, written at `at`; returns its end.
+char* writeEscaped(char* at, unsigned char c) {
+  *at++ = '\\';
   switch (c) {
     case '"':
-      out += "\\\"";
+      *at++ = '"';
       break;
     case '\\':
-      out += "\\\\";
+      *at++ = '\\';
       break;
     case '\n':
-      out += "\\n";
+      *at++ = 'n';
       break;
     case '\r':
-      out += "\\r";
+      *at++ = 'r';
       break;
     case '\t':
-      out += "\\t";
+      *at++ = 't';
       break;
     case '\b':
-      out += "\\b";
+      *at++ = 'b';
       break;
     case '\f':
-      out += "\\f";
+      *at++ = 'f';
       break;
-    default:
-      out += "\\u00";
-      out += common::toHex(&c, 1);
+    default: {
+      const std::string hex = common::toHex(&c, 1);
+      *at++ = 'u';
+      *at++ = '0';
+      *at++ = '0';
+      *at++ = hex[0];
+      *at++ = hex[1];
+    }
   }
+  return at;
 }
 
 // Whether any of the 8 bytes of `w` needs an escape: below 0x20, '"' or '\\'. The classic
@@ -91,19 +99,27 @@ std::size_t nextEscape(std::string_view text, std::size_t from) {
 
 }  // namespace
 
-// Runs of plain characters are appended at once: every field of every output record passes
+// Runs of plain characters are copied at once: every field of every output record passes
 // here, and appending byte by byte was the largest single cost of writing them.
-void appendJsonString(std::string& out, std::string_view text) {
-  out.push_back('"');
+char* writeJsonString(char* at, std::string_view text) {
+  *at++ = '"';
   std::size_t start = 0;
   for (std::size_t i = nextEscape(text, 0); i < text.size(); i = nextEscape(text, i + 1)) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    out.append(text.data() + start, i - start);
-    appendEscaped(out, c);
+    std::memcpy(at, text.data() + start, i - start);
+    at = writeEscaped(at + (i - start), static_cast<unsigned char>(text[i]));
     start = i + 1;
   }
-  out.append(text.data() + start, text.size() - start);
-  out.push_back('"');
+  if (text.size() > start) std::memcpy(at, text.data() + start, text.size() - start);
+  at += text.size() - start;
+  *at++ = '"';
+  return at;
+}
+
+void appendJsonString(std::string& out, std::string_view text) {
+  const std::size_t old = out.size();
+  out.resize(old + jsonStringBound(text.size()));
+  char* end = writeJsonString(out.data() + old, text);
+  out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
 }  // namespace fa::fhir

@@ -3,6 +3,7 @@
 // when everything fits in memory. The budgets here are forced tiny so that every test spills.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,6 +67,40 @@ TEST(SortedRuns, ARunStillBeingWrittenIsMergedFromMemory) {
   EXPECT_EQ(drain(runs), (std::vector<std::string>{"a1", "a2", "a3", "b1", "b2", "c1", "c2"}));
   EXPECT_TRUE(stopped_before_writing);
   EXPECT_EQ(sorted, 3);
+}
+
+// Runs on file are read back 256 KB at a time (sorted_runs.cpp, kIoBuffer), and an entry is
+// viewed in that buffer unless it straddles a refill. 30,000 entries of 8 + 100 bytes under a
+// 1 MB budget make several runs of about 0.7 MB each, so many entries straddle; every one must
+// come back whole (its payload is its key repeated) and in key order.
+TEST(SortedRuns, EntriesThatStraddleTheReadBufferComeBackWhole) {
+  engine::SortedRuns runs(1 << 20, "");
+  constexpr int kEntries = 30000;
+  auto keyOf = [](int i) {
+    char key[9];
+    std::snprintf(key, sizeof key, "%08d", (i * 7919) % kEntries);  // 7919 is prime: a permutation
+    return std::string(key, 8);
+  };
+  auto payloadOf = [](const std::string& key) {
+    std::string p;
+    while (p.size() < 100)
+      p += key;
+    return p.substr(0, 100);
+  };
+  for (int i = 0; i < kEntries; ++i) {
+    const std::string key = keyOf(i);
+    runs.add(key, payloadOf(key));
+  }
+  EXPECT_GE(runs.spilledRuns(), 3u);
+  int n = 0;
+  bool whole = true;
+  runs.forEach([&](std::string_view key, std::string_view payload) {
+    char expected[9];
+    std::snprintf(expected, sizeof expected, "%08d", n++);
+    whole = whole && key == std::string_view(expected, 8) && payload == payloadOf(std::string(key));
+  });
+  EXPECT_EQ(n, kEntries);
+  EXPECT_TRUE(whole);
 }
 
 // Keys that share their 16-byte prefix are ordered by the bytes after it; a key shorter than

@@ -3,13 +3,14 @@
 //
 // Entries (a key and a payload) are added in any order and come out ordered by their keys'
 // bytes (as std::string compares them); equal keys keep the order in which they were added
-// (a stable sort, runs merged in order). Past the budget the entries held are sorted and written to an
-// unlinked temporary file (a "run"), and forEach() merges every run (k-way) into one sorted
-// stream. A run is sorted and written on a thread of its own while adding goes on, so memory
-// peaks at twice the budget (the run being written and the entries held). A run still being
-// written when forEach() starts is merged from memory instead: its writing is stopped, not
-// waited for and read back. Below the budget nothing touches the disk. This is the engine's only I/O, and it is
-// private to one session: the files have no name (unlinked at once), so nothing is left behind.
+// (a stable sort, runs merged in order). Past the budget the entries held are sorted and
+// written to an unlinked temporary file (a "run"), and forEach() merges every run (k-way) into
+// one sorted stream. A run is sorted and written on a thread of its own while adding goes on,
+// so memory peaks at twice the budget (the run being written and the entries held). A run
+// still being written when forEach() starts is merged from memory instead: its writing is
+// stopped, not waited for and read back. Below the budget nothing touches the disk. This is
+// the engine's only I/O, and it is private to one session: the files have no name (unlinked
+// at once), so nothing is left behind.
 #include <atomic>
 #include <cstdint>
 #include <functional>

@@ -21,6 +21,15 @@ void add(engine::SortedRuns& runs, std::string_view entry) {
   runs.add(entry.substr(0, 1), entry.substr(1));
 }
 
+// A record's bytes as the session keeps them.
+std::string encoded(const engine::OutcomeRecord& r) {
+  std::string bytes;
+  engine::ByteWriter w(bytes);
+  engine::encodeRecord(w, r);
+  w.flush();
+  return bytes;
+}
+
 std::vector<std::string> drain(engine::SortedRuns& runs) {
   std::vector<std::string> out;
   runs.forEach([&](std::string_view key, std::string_view payload) { out.push_back(std::string(key) + std::string(payload)); });
@@ -220,10 +229,7 @@ TEST(RecordCodec, RoundTripKeepsEveryField) {
   r.collected = -5;
   r.last_updated = 1767225600000000;
   r.selected = true;
-  std::string bytes;
-  engine::ByteWriter w(bytes);
-  engine::encodeRecord(w, r);
-  w.flush();
+  const std::string bytes = encoded(r);
   engine::OutcomeRecord back;
   engine::ByteReader reader(bytes);
   engine::decodeRecord(reader, "o-7/_history/2", back);  // the id is taken from the key's start
@@ -257,10 +263,7 @@ TEST(RecordCodec, DecodingOverwritesAReusedRecord) {
   engine::OutcomeRecord sparse;
   sparse.resource_id = "new";
   sparse.status = "final";
-  std::string bytes;
-  engine::ByteWriter w(bytes);
-  engine::encodeRecord(w, sparse);
-  w.flush();
+  const std::string bytes = encoded(sparse);
   engine::ByteReader reader(bytes);
   engine::decodeRecord(reader, "new", full);
   std::string a, b;
@@ -352,10 +355,7 @@ TEST(RecordCodec, WideVarintsAndFixedInstantsRoundTrip) {
 TEST(RecordCodec, AnIdLongerThanItsKeyIsMalformed) {
   engine::OutcomeRecord r;
   r.resource_id = "o-7";
-  std::string bytes;
-  engine::ByteWriter w(bytes);
-  engine::encodeRecord(w, r);
-  w.flush();
+  const std::string bytes = encoded(r);
   engine::ByteReader reader(bytes);
   engine::OutcomeRecord back;
   EXPECT_THROW(engine::decodeRecord(reader, "o-", back), std::runtime_error);  // 3 bytes said, 2 there

@@ -124,6 +124,13 @@ struct SortedRuns::Spill {
   std::atomic<bool> stop{false};
   bool written = false;  // every entry is on file (read after the writer is joined)
   std::thread writer;
+
+  // Raises the flag that stops the writing at its next chunk, and waits for the writer.
+  void stopWriting() {
+    stop.store(true, std::memory_order_relaxed);
+    stop.notify_all();
+    writer.join();
+  }
 };
 
 void RunBlockPool::give(RunBlock block) {
@@ -157,11 +164,7 @@ SortedRuns::SortedRuns(std::size_t budget_bytes, std::string directory, std::sha
       pool_(pool ? std::move(pool) : std::make_shared<RunBlockPool>(2 * budget_ + 2 * kBlock)) {}
 
 SortedRuns::~SortedRuns() {
-  if (spilling_) {  // nothing will be read: the writing stops, and its failure no longer matters
-    spilling_->stop.store(true, std::memory_order_relaxed);
-    spilling_->stop.notify_all();
-    spilling_->writer.join();
-  }
+  if (spilling_) spilling_->stopWriting();  // nothing will be read; its failure no longer matters
   for (int fd : runs_)
     ::close(fd);
 }
@@ -278,9 +281,7 @@ void SortedRuns::awaitSpill() {
 
 std::unique_ptr<SortedRuns::Spill> SortedRuns::stopSpill() {
   if (!spilling_) return nullptr;
-  spilling_->stop.store(true, std::memory_order_relaxed);
-  spilling_->stop.notify_all();
-  spilling_->writer.join();
+  spilling_->stopWriting();
   std::unique_ptr<Spill> done = std::move(spilling_);
   if (done->failure) std::rethrow_exception(done->failure);
   if (done->written) {  // whole on file before the flag was seen: read back like the others

@@ -3,12 +3,13 @@
 //
 // Entries (a key and a payload) are added in any order and come out ordered by their keys'
 // bytes (as std::string compares them); equal keys keep the order in which they were added
-// (a stable sort, runs merged in order). Past the budget the entries held are sorted and
+// (a stable sort, runs merged in order). Past half the budget the entries held are sorted and
 // written to an unlinked temporary file (a "run"), and forEach() merges every run (k-way) into
-// one sorted stream. A run is sorted and written on a thread of its own while adding goes on,
-// so memory peaks at twice the budget (the run being written and the entries held). A run
-// still being written when forEach() starts is merged from memory instead: its writing is
-// stopped, not waited for and read back. Below the budget nothing touches the disk. This is
+// one sorted stream. A run is sorted and written on a thread of its own while adding goes on;
+// adding waits for it only when the run being written and the entries held would pass twice
+// the budget, so memory peaks there. A run still being written when forEach() starts is merged
+// from memory instead: its writing is stopped, not waited for and read back. Below half the
+// budget nothing touches the disk. This is
 // the engine's only I/O, and it is private to one session: the files have no name (unlinked
 // at once), so nothing is left behind.
 #include <atomic>
@@ -50,10 +51,11 @@ class RunBlockPool {
 
 class SortedRuns {
  public:
-  // `budget_bytes`: what the held entries may take before they are spilled; `directory`: where
-  // the temporary files go ("" = $TMPDIR, else /tmp); `pool` is where blocks come from before
-  // any is allocated, and where they go once a spill has written them or forEach() is done with
-  // them (none given: a pool of the run's own).
+  // `budget_bytes`: with no run being written, the held entries are spilled past half of it; a
+  // run being written and the entries held never pass twice it (sorted_runs.cpp, spillBefore);
+  // `directory`: where the temporary files go ("" = $TMPDIR, else /tmp); `pool` is where blocks
+  // come from before any is allocated, and where they go once a spill has written them or
+  // forEach() is done with them (none given: a pool of the run's own).
   SortedRuns(std::size_t budget_bytes, std::string directory, std::shared_ptr<RunBlockPool> pool = nullptr);
   ~SortedRuns();
   SortedRuns(const SortedRuns&) = delete;
@@ -84,6 +86,7 @@ class SortedRuns {
   struct Spill;
   void spill();
   void awaitSpill();  // rethrows the writer's failure
+  bool spillBefore(std::size_t cost) const;
   static void sortEntries(std::vector<Held>& held);
   // False when `stop` was raised before every entry was written.
   static bool writeRun(int fd, const std::vector<Held>& held, const std::atomic<bool>& stop);

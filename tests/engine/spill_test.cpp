@@ -3,8 +3,13 @@
 // when everything fits in memory. The budgets here are forced tiny so that every test spills.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -46,36 +51,116 @@ TEST(SortedRuns, UnderTheBudgetNothingSpills) {
 }
 
 TEST(SortedRuns, OverTheBudgetSpillsAndMergesStably) {
-  // Each entry costs its 2 bytes plus a 32-byte slot: a 70-byte budget holds two (68), so seven
-  // entries make four runs: [c1 a1] [b1 a2] [c2 b2] [a3].
+  // Each entry costs its 2 bytes plus a 32-byte slot (34). With the writer idle, held entries
+  // spill past half the 70-byte budget (35), so every entry but the first ends a run; with a
+  // run being written, adding goes on until that run and the held entries pass 140 bytes. Where
+  // the runs end depends on how fast the writer is: with it always idle the first six entries
+  // are six runs ([c1] [a1] [b1] [a2] [c2] [b2], a3 held); always busy, three ([c1] [a1 b1 a2]
+  // [c2], as 102 + 34 + 34 passes 140; b2 a3 held). The output is the same either way.
   engine::SortedRuns runs(70, "");
   for (const char* e : {"c1", "a1", "b1", "a2", "c2", "b2", "a3"})
     add(runs, e);
-  EXPECT_EQ(runs.spilledRuns(), 3u);  // the fourth is still held until forEach
+  EXPECT_GE(runs.spilledRuns(), 3u);
+  EXPECT_LE(runs.spilledRuns(), 6u);
   EXPECT_EQ(drain(runs), (std::vector<std::string>{"a1", "a2", "a3", "b1", "b2", "c1", "c2"}));
   EXPECT_EQ(runs.spilledRuns(), 0u);  // consumed
 }
 
+// Entries keyed c, a, b, c, a, b, ... with payloads A, B, C, ... in the order added: one byte
+// each, so each costs 1 + 1 + 32 = 34 bytes. `first` is the index of the first one.
+std::vector<std::string> addCycled(engine::SortedRuns& runs, int first, int count) {
+  std::vector<std::string> added;
+  for (int i = first; i < first + count; ++i) {
+    added.push_back(std::string(1, "cab"[i % 3]) + static_cast<char>('A' + i));
+    add(runs, added.back());
+  }
+  return added;
+}
+
+// What forEach() must give for entries added in this order: by key, equal keys as added.
+std::vector<std::string> stablySorted(std::vector<std::string> entries) {
+  std::stable_sort(entries.begin(), entries.end(), [](const std::string& a, const std::string& b) { return a[0] < b[0]; });
+  return entries;
+}
+
+// A writer hook that holds the first run's writer until release() (or, so that a broken
+// SortedRuns fails instead of hanging, 30 s); later runs are written at once unless `hold_second`,
+// which holds the second until forEach() raises the stop flag.
+class HeldWriter {
+ public:
+  explicit HeldWriter(bool hold_second) : hold_second_(hold_second) {}
+  engine::SortedRuns::BeforeWrite hook() {
+    return [this](const std::atomic<bool>& stop) {
+      const int run = ++runs_;
+      if (run == 1) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        timed_out_ = !released_cv_.wait_for(lock, std::chrono::seconds(30), [&] { return released_; });
+      } else if (run == 2 && hold_second_) {
+        stop.wait(false);
+        second_stopped_ = true;
+      }
+    };
+  }
+  void release() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      released_ = true;
+    }
+    released_cv_.notify_all();
+  }
+  int runs() const { return runs_; }
+  bool timedOut() const { return timed_out_; }
+  bool secondStopped() const { return second_stopped_; }
+
+ private:
+  bool hold_second_;
+  std::atomic<int> runs_{0};
+  std::mutex mutex_;
+  std::condition_variable released_cv_;
+  bool released_ = false, timed_out_ = false;
+  std::atomic<bool> second_stopped_{false};
+};
+
+// A 340-byte budget: entries spill past 170 bytes (five entries) while the writer is idle, so
+// the sixth starts a run. The hook keeps that run's writer busy; adding must go on (no wait)
+// while the fifteen entries held and that run stay within 680 bytes: 15 * 34 + 170 = 680. The
+// next entry would pass it, so it waits for the writer (released first) and starts a second run.
+TEST(SortedRuns, WhileARunIsWrittenAddingGoesOnUpToTwiceTheBudget) {
+  engine::SortedRuns runs(340, "");
+  HeldWriter writer(false);
+  runs.setBeforeWrite(writer.hook());
+  std::vector<std::string> added = addCycled(runs, 0, 6);
+  EXPECT_EQ(runs.spilledRuns(), 1u);  // [0..4]: five entries (170 bytes) is half the budget
+  const std::vector<std::string> more = addCycled(runs, 6, 14);
+  added.insert(added.end(), more.begin(), more.end());
+  EXPECT_EQ(runs.spilledRuns(), 1u);  // [0..4] being written; 5..19 held, 510 bytes: past the budget
+  writer.release();
+  const std::vector<std::string> last = addCycled(runs, 20, 1);
+  added.insert(added.end(), last.begin(), last.end());
+  EXPECT_EQ(runs.spilledRuns(), 2u);  // [5..19] spilled once the first run was on file
+  EXPECT_EQ(drain(runs), stablySorted(added));
+  EXPECT_FALSE(writer.timedOut());
+}
+
 // A run still being written when forEach() starts is merged from memory (its writing stopped),
-// between the runs on file and the entries held. Same budget as above, so the same four runs;
-// the hook holds the third run's writer until forEach() raises the stop flag, so that run is
-// never on file: its entries c2 and b2 must still come out, and in their place among equals
-// (b1 before b2, c1 before c2, a2 from the second run before a3 from the held ones).
+// between the runs on file and the entries held. As above, the first run (entries 0-4) is on
+// file and the second (5-19) starts when entry 20 comes; the hook holds the second's writer
+// until forEach() raises the stop flag, so that run is never on file. Five more entries are held
+// (5 * 34 + 510 = 680, within twice the budget). Every entry must come out, and equal keys in
+// the order added across all three sources.
 TEST(SortedRuns, ARunStillBeingWrittenIsMergedFromMemory) {
-  engine::SortedRuns runs(70, "");
-  int sorted = 0;
-  bool stopped_before_writing = false;
-  runs.setBeforeWrite([&](const std::atomic<bool>& stop) {
-    if (++sorted < 3) return;  // the first two runs go to their files
-    stop.wait(false);          // released by forEach()
-    stopped_before_writing = true;
-  });
-  for (const char* e : {"c1", "a1", "b1", "a2", "c2", "b2", "a3"})
-    add(runs, e);
-  EXPECT_EQ(runs.spilledRuns(), 3u);
-  EXPECT_EQ(drain(runs), (std::vector<std::string>{"a1", "a2", "a3", "b1", "b2", "c1", "c2"}));
-  EXPECT_TRUE(stopped_before_writing);
-  EXPECT_EQ(sorted, 3);
+  engine::SortedRuns runs(340, "");
+  HeldWriter writer(true);
+  runs.setBeforeWrite(writer.hook());
+  std::vector<std::string> added = addCycled(runs, 0, 20);
+  writer.release();
+  const std::vector<std::string> more = addCycled(runs, 20, 5);
+  added.insert(added.end(), more.begin(), more.end());
+  EXPECT_EQ(runs.spilledRuns(), 2u);
+  EXPECT_EQ(drain(runs), stablySorted(added));
+  EXPECT_TRUE(writer.secondStopped());
+  EXPECT_EQ(writer.runs(), 2);
+  EXPECT_FALSE(writer.timedOut());
 }
 
 // Runs on file are read back 256 KB at a time (sorted_runs.cpp, kIoBuffer), and an entry is
@@ -152,7 +237,10 @@ TEST(SortedRuns, LargeEntries) {
 
 // After a spill the emptied blocks are filled again (engine/sorted_runs.h): entries written
 // into reused blocks, and one too large for any of them, still come out whole and in order.
-// Each 100-byte payload entry costs 1 + 100 + 32 = 133 bytes of a 300-byte budget: two per run.
+// Each 100-byte payload entry costs 1 + 100 + 32 = 133 bytes of a 300-byte budget: one passes
+// half of it, so with the writer idle each entry is a run of its own (nine runs, "n1" held);
+// with it always busy, [h] [g f e] [d] [c b a] [m...]: five (after [h], the held g f e and
+// the next entry pass 600 bytes with the 133 being written: 4 * 133 + 133 = 665).
 TEST(SortedRuns, BlocksReusedAfterASpillKeepEveryEntry) {
   engine::SortedRuns runs(300, "");
   std::vector<std::string> added;
@@ -163,7 +251,8 @@ TEST(SortedRuns, BlocksReusedAfterASpillKeepEveryEntry) {
   const std::string big = "m" + std::string(2u << 20, 'm');  // past every spare block
   add(runs, big);
   add(runs, "n1");
-  EXPECT_EQ(runs.spilledRuns(), 5u);                                // [h g] [f e] [d c] [b a] [m...]; "n1" still held
+  EXPECT_GE(runs.spilledRuns(), 5u);
+  EXPECT_LE(runs.spilledRuns(), 9u);
   std::vector<std::string> expected(added.rbegin(), added.rend());  // a..h
   expected.push_back(big);
   expected.emplace_back("n1");

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <tuple>
 
 #include "common/ordered_batches.h"
 #include "core/ctcae.h"
@@ -97,8 +96,10 @@ MappingSession::MappingSession(std::shared_ptr<const mapping::TrialConfig> confi
   subject_rank_ = ranksOf(subjectIds);
   analyte_rank_ = ranksOf(analyteCodes);
   rank_width_ = rankWidth(subjectIds.size(), analyteCodes.size());
-  for (const core::VisitWindow& w : config_->visits.windows())
-    windows_[w.name] = &w;
+  for (const core::VisitWindow& w : config_->visits.windows()) {
+    visit_index_[w.name] = visits_.size();
+    visits_.push_back(&w);
+  }
 }
 
 void MappingSession::reject(const fhir::ResourceLocation& where, const std::string& resource, const std::string& why) {
@@ -436,8 +437,9 @@ bool MappingSession::resolveId(std::string_view id, std::span<const std::string_
 
 // Selection per subject, analyte and visit: a record's bid, when it is eligible.
 void MappingSession::bidForSelection(const OutcomeRecord& r, ResolvedId& out) const {
-  out.contends = r.usable_status && r.status != "retracted" && r.flag && *r.flag != core::Flag::Indeterminate && r.study_day &&
-                 windows_.count(r.visit);
+  out.contends = r.usable_status && r.status != "retracted" && r.flag && *r.flag != core::Flag::Indeterminate && r.study_day;
+  const auto visit = out.contends ? visit_index_.find(r.visit) : visit_index_.end();
+  out.contends = visit != visit_index_.end();
   if (!out.contends) return;
   core::SelectionCandidate& candidate = out.bid.candidate;
   candidate.study_day = *r.study_day;
@@ -446,27 +448,25 @@ void MappingSession::bidForSelection(const OutcomeRecord& r, ResolvedId& out) co
   candidate.id.assign(r.resource_id);
   out.bid.flag = r.flag;
   out.bid.value = r.value;
-  out.winner_key = WinnerKey{r.subject_index, r.analyte_index, r.visit};
+  out.winner_key = WinnerKey{r.subject_index, r.analyte_index, visit->second};
 }
 
 // The best eligible record so far, ids taken in order: only a new or better winner is copied.
 void MappingSession::considerForSelection(const ResolvedId& r, Winners& winners) const {
   if (!r.contends) return;
-  auto it = winners.find(r.winner_key);
-  if (it == winners.end()) {
-    winners.emplace(r.winner_key, r.bid);
-  } else if (core::representsVisitBetter(r.bid.candidate, it->second.candidate,
-                                         windows_.at(std::get<2>(r.winner_key))->target_day)) {
+  auto [it, first] = winners.try_emplace(r.winner_key, r.bid);
+  if (!first && core::representsVisitBetter(r.bid.candidate, it->second.candidate, visits_[r.winner_key.visit]->target_day))
     it->second = r.bid;
-  }
 }
 
 void MappingSession::markAndGrade(OutcomeRecord& r, const Winners& winners,
                                   const std::map<std::pair<std::size_t, std::size_t>, const Winner*>& baselines) const {
-  if (auto it = winners.find(WinnerKey{r.subject_index, r.analyte_index, r.visit});
-      it != winners.end() && it->second.candidate.id == r.resource_id) {
-    r.selected = true;
-    r.baseline = windows_.at(r.visit)->baseline;
+  if (const auto visit = visit_index_.find(r.visit); visit != visit_index_.end()) {
+    const auto it = winners.find(WinnerKey{r.subject_index, r.analyte_index, visit->second});
+    if (it != winners.end() && it->second.candidate.id == r.resource_id) {
+      r.selected = true;
+      r.baseline = visits_[visit->second]->baseline;
+    }
   }
   // CTCAE grades; the baseline-relative rules need the selected baseline.
   const auto& criterion = config_->analytes[r.analyte_index].ctcae;
@@ -559,8 +559,17 @@ std::unique_ptr<MappingSession::Resolved> MappingSession::resolveAll(unsigned th
     resolveInParallel(threads, keep);
   }
   by_id_.reset();
+  // With several baseline windows (the mappings loader allows one; a config built in code may
+  // have more), the one whose name sorts last counts, whatever order the winners come in.
+  std::map<std::pair<std::size_t, std::size_t>, const core::VisitWindow*> baseline_window;
   for (const auto& [key, winner] : resolved->winners) {
-    if (windows_.at(std::get<2>(key))->baseline) resolved->baselines[{std::get<0>(key), std::get<1>(key)}] = &winner;
+    const core::VisitWindow* window = visits_[key.visit];
+    if (!window->baseline) continue;
+    const std::pair<std::size_t, std::size_t> at{key.subject, key.analyte};
+    auto [it, first] = baseline_window.try_emplace(at, window);
+    if (!first && window->name < it->second->name) continue;
+    it->second = window;
+    resolved->baselines[at] = &winner;
   }
   return resolved;
 }

@@ -13,7 +13,6 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -107,8 +106,17 @@ class MappingSession : public fhir::ResourceSink {
   // depend on it alone) and only its compact bytes are kept (record_codec.h), sorted by
   // Observation id; selection, grading and version resolution wait for finish().
   struct Winner;
-  using WinnerKey = std::tuple<std::size_t, std::size_t, std::string>;  // subject, analyte, visit
-  using Winners = std::map<WinnerKey, Winner>;
+  // Selection is per subject, analyte and visit window; the window by its index in visits_.
+  // Hashed: a map ordered by (subject, analyte, visit name) cost a dozen tuple and string
+  // compares per record, on the one thread that resolving waits for.
+  struct WinnerKey {
+    std::size_t subject = 0, analyte = 0, visit = 0;
+    bool operator==(const WinnerKey&) const = default;
+  };
+  struct WinnerKeyHash {
+    std::size_t operator()(const WinnerKey& k) const noexcept { return (k.subject << 32) ^ (k.analyte << 16) ^ k.visit; }
+  };
+  using Winners = std::unordered_map<WinnerKey, Winner, WinnerKeyHash>;
 
   struct Prepared;
   class Preparer;
@@ -165,12 +173,13 @@ class MappingSession : public fhir::ResourceSink {
   std::shared_ptr<RunBlockPool> blocks_;
   std::unique_ptr<SortedRuns> by_id_;  // one entry per kept version, by Observation id
   std::unordered_map<std::string, std::vector<DeleteKey>> deletes_;
-  std::vector<std::size_t> subject_rank_, analyte_rank_;  // output order of subject_id and analyte code
-  std::size_t rank_width_ = 4;                            // bytes of each rank in an output key
-  std::map<std::string, const core::VisitWindow*> windows_;
-  std::unique_ptr<PrepareScratch> scratch_;  // onResource's, reused
-  std::unique_ptr<Prepared> current_;        // onResource's, reused
-  std::string entry_;                        // the version being encoded, reused
+  std::vector<std::size_t> subject_rank_, analyte_rank_;         // output order of subject_id and analyte code
+  std::size_t rank_width_ = 4;                                   // bytes of each rank in an output key
+  std::vector<const core::VisitWindow*> visits_;                 // config_'s visit windows, in order
+  std::map<std::string, std::size_t, std::less<>> visit_index_;  // a name's window in visits_ (the last of that name)
+  std::unique_ptr<PrepareScratch> scratch_;                      // onResource's, reused
+  std::unique_ptr<Prepared> current_;                            // onResource's, reused
+  std::string entry_;                                            // the version being encoded, reused
 };
 
 }  // namespace fa::engine

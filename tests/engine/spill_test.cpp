@@ -163,6 +163,32 @@ TEST(SortedRuns, ARunStillBeingWrittenIsMergedFromMemory) {
   EXPECT_FALSE(writer.timedOut());
 }
 
+// A budget of one byte makes every entry but the last a run of its own, however fast the
+// writer: half the budget is nothing, and twice it is passed by any run being written. The
+// merge then picks among 40 sources (39 runs and the held entry); equal keys must come out in
+// the order added, across all of them.
+TEST(SortedRuns, FortySourcesMergeStably) {
+  engine::SortedRuns runs(1, "");
+  const std::vector<std::string> added = addCycled(runs, 0, 40);
+  EXPECT_EQ(runs.spilledRuns(), 39u);
+  EXPECT_EQ(drain(runs), stablySorted(added));
+}
+
+// The merge compares the first eight bytes of keys as one number (zero-padded), then the rest:
+// across runs too, keys that share those bytes order by what follows, and a shorter key first.
+TEST(SortedRuns, RunsMergeByWholeKeysPastTheirFirstEightBytes) {
+  engine::SortedRuns runs(1, "");  // every entry a run of its own, but the last
+  runs.add("abcdefgh2", "");
+  runs.add(std::string_view("ab\0", 3), "");
+  runs.add("abcdefgh1", "first");
+  runs.add("ab", "");
+  runs.add("abcdefgh1", "second");
+  runs.add("b", "");
+  EXPECT_EQ(runs.spilledRuns(), 5u);
+  EXPECT_EQ(drain(runs),
+            (std::vector<std::string>{"ab", std::string("ab\0", 3), "abcdefgh1first", "abcdefgh1second", "abcdefgh2", "b"}));
+}
+
 // Runs on file are read back 256 KB at a time (sorted_runs.cpp, kIoBuffer), and an entry is
 // viewed in that buffer unless it straddles a refill. 30,000 entries of 8 + 100 bytes under a
 // 1 MB budget make several runs of about 0.7 MB each, so many entries straddle; every one must

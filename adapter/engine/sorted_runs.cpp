@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -53,7 +54,8 @@ std::uint64_t prefixOf(std::string_view key, std::size_t from) {
   if (key.size() >= from + 8) {
     std::uint64_t p;
     std::memcpy(&p, key.data() + from, sizeof p);
-    return __builtin_bswap64(p);  // little-endian x86-64 and arm64: the first byte becomes the highest
+    if constexpr (std::endian::native == std::endian::little) p = __builtin_bswap64(p);  // first byte highest
+    return p;
   }
   std::uint64_t p = 0;
   for (std::size_t i = from; i < from + 8; ++i)

@@ -3,7 +3,6 @@
 // when everything fits in memory. The budgets here are forced tiny so that every test spills.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -11,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/record_codec.h"
@@ -66,21 +66,27 @@ TEST(SortedRuns, OverTheBudgetSpillsAndMergesStably) {
   EXPECT_EQ(runs.spilledRuns(), 0u);  // consumed
 }
 
-// Entries keyed c, a, b, c, a, b, ... with payloads A, B, C, ... in the order added: one byte
-// each, so each costs 1 + 1 + 32 = 34 bytes. `first` is the index of the first one.
-std::vector<std::string> addCycled(engine::SortedRuns& runs, int first, int count) {
-  std::vector<std::string> added;
-  for (int i = first; i < first + count; ++i) {
-    added.push_back(std::string(1, "cab"[i % 3]) + static_cast<char>('A' + i));
-    add(runs, added.back());
-  }
-  return added;
+// Entries keyed c, a, b, c, a, b, ... with payloads A, B, C, ... in the order added (entry i:
+// key "cab"[i % 3], payload 'A' + i), one byte each, so each costs 1 + 1 + 32 = 34 bytes.
+void addCycled(engine::SortedRuns& runs, int first, int count) {
+  for (int i = first; i < first + count; ++i)
+    add(runs, std::string(1, "cab"[i % 3]) + static_cast<char>('A' + i));
 }
 
-// What forEach() must give for entries added in this order: by key, equal keys as added.
-std::vector<std::string> stablySorted(std::vector<std::string> entries) {
-  std::stable_sort(entries.begin(), entries.end(), [](const std::string& a, const std::string& b) { return a[0] < b[0]; });
-  return entries;
+// What forEach() must give for entries 0 to count - 1: by key, equal keys in the order added,
+// so the a's (i = 1, 4, 7, ...), then the b's (i = 2, 5, ...), then the c's (i = 0, 3, ...).
+std::vector<std::string> cycledInOrder(int count) {
+  std::vector<std::string> out;
+  for (const auto& [key, first] : {std::pair{'a', 1}, std::pair{'b', 2}, std::pair{'c', 0}}) {
+    for (int i = first; i < count; i += 3)
+      out.push_back(std::string(1, key) + static_cast<char>('A' + i));
+  }
+  return out;
+}
+
+TEST(SortedRuns, CycledEntriesComeOutByKeyThenAsAdded) {
+  // The helper above, checked once by hand for seven entries: c A, a B, b C, c D, a E, b F, c G.
+  EXPECT_EQ(cycledInOrder(7), (std::vector<std::string>{"aB", "aE", "bC", "bF", "cA", "cD", "cG"}));
 }
 
 // A writer hook that holds the first run's writer until release() (or, so that a broken
@@ -129,16 +135,14 @@ TEST(SortedRuns, WhileARunIsWrittenAddingGoesOnUpToTwiceTheBudget) {
   engine::SortedRuns runs(340, "");
   HeldWriter writer(false);
   runs.setBeforeWrite(writer.hook());
-  std::vector<std::string> added = addCycled(runs, 0, 6);
+  addCycled(runs, 0, 6);
   EXPECT_EQ(runs.spilledRuns(), 1u);  // [0..4]: five entries (170 bytes) is half the budget
-  const std::vector<std::string> more = addCycled(runs, 6, 14);
-  added.insert(added.end(), more.begin(), more.end());
+  addCycled(runs, 6, 14);
   EXPECT_EQ(runs.spilledRuns(), 1u);  // [0..4] being written; 5..19 held, 510 bytes: past the budget
   writer.release();
-  const std::vector<std::string> last = addCycled(runs, 20, 1);
-  added.insert(added.end(), last.begin(), last.end());
+  addCycled(runs, 20, 1);
   EXPECT_EQ(runs.spilledRuns(), 2u);  // [5..19] spilled once the first run was on file
-  EXPECT_EQ(drain(runs), stablySorted(added));
+  EXPECT_EQ(drain(runs), cycledInOrder(21));
   EXPECT_FALSE(writer.timedOut());
 }
 
@@ -152,12 +156,11 @@ TEST(SortedRuns, ARunStillBeingWrittenIsMergedFromMemory) {
   engine::SortedRuns runs(340, "");
   HeldWriter writer(true);
   runs.setBeforeWrite(writer.hook());
-  std::vector<std::string> added = addCycled(runs, 0, 20);
+  addCycled(runs, 0, 20);
   writer.release();
-  const std::vector<std::string> more = addCycled(runs, 20, 5);
-  added.insert(added.end(), more.begin(), more.end());
+  addCycled(runs, 20, 5);
   EXPECT_EQ(runs.spilledRuns(), 2u);
-  EXPECT_EQ(drain(runs), stablySorted(added));
+  EXPECT_EQ(drain(runs), cycledInOrder(25));
   EXPECT_TRUE(writer.secondStopped());
   EXPECT_EQ(writer.runs(), 2);
   EXPECT_FALSE(writer.timedOut());
@@ -169,9 +172,9 @@ TEST(SortedRuns, ARunStillBeingWrittenIsMergedFromMemory) {
 // the order added, across all of them.
 TEST(SortedRuns, FortySourcesMergeStably) {
   engine::SortedRuns runs(1, "");
-  const std::vector<std::string> added = addCycled(runs, 0, 40);
+  addCycled(runs, 0, 40);
   EXPECT_EQ(runs.spilledRuns(), 39u);
-  EXPECT_EQ(drain(runs), stablySorted(added));
+  EXPECT_EQ(drain(runs), cycledInOrder(40));
 }
 
 // The merge compares the first eight bytes of keys as one number (zero-padded), then the rest:

@@ -96,10 +96,9 @@ MappingSession::MappingSession(std::shared_ptr<const mapping::TrialConfig> confi
   subject_rank_ = ranksOf(subjectIds);
   analyte_rank_ = ranksOf(analyteCodes);
   rank_width_ = rankWidth(subjectIds.size(), analyteCodes.size());
-  for (const core::VisitWindow& w : config_->visits.windows()) {
-    visit_index_[w.name] = visits_.size();
-    visits_.push_back(&w);
-  }
+  const std::vector<core::VisitWindow>& windows = config_->visits.windows();
+  for (std::size_t i = 0; i < windows.size(); ++i)
+    visit_index_[windows[i].name] = i;
 }
 
 void MappingSession::reject(const fhir::ResourceLocation& where, const std::string& resource, const std::string& why) {
@@ -455,7 +454,7 @@ void MappingSession::bidForSelection(const OutcomeRecord& r, ResolvedId& out) co
 void MappingSession::considerForSelection(const ResolvedId& r, Winners& winners) const {
   if (!r.contends) return;
   auto [it, first] = winners.try_emplace(r.winner_key, r.bid);
-  if (!first && core::representsVisitBetter(r.bid.candidate, it->second.candidate, visits_[r.winner_key.visit]->target_day))
+  if (!first && core::representsVisitBetter(r.bid.candidate, it->second.candidate, window(r.winner_key.visit).target_day))
     it->second = r.bid;
 }
 
@@ -465,7 +464,7 @@ void MappingSession::markAndGrade(OutcomeRecord& r, const Winners& winners,
     const auto it = winners.find(WinnerKey{r.subject_index, r.analyte_index, visit->second});
     if (it != winners.end() && it->second.candidate.id == r.resource_id) {
       r.selected = true;
-      r.baseline = visits_[visit->second]->baseline;
+      r.baseline = window(visit->second).baseline;
     }
   }
   // CTCAE grades; the baseline-relative rules need the selected baseline.
@@ -563,12 +562,12 @@ std::unique_ptr<MappingSession::Resolved> MappingSession::resolveAll(unsigned th
   // have more), the one whose name sorts last counts, whatever order the winners come in.
   std::map<std::pair<std::size_t, std::size_t>, const core::VisitWindow*> baseline_window;
   for (const auto& [key, winner] : resolved->winners) {
-    const core::VisitWindow* window = visits_[key.visit];
-    if (!window->baseline) continue;
+    const core::VisitWindow& visit = window(key.visit);
+    if (!visit.baseline) continue;
     const std::pair<std::size_t, std::size_t> at{key.subject, key.analyte};
-    auto [it, first] = baseline_window.try_emplace(at, window);
-    if (!first && window->name < it->second->name) continue;
-    it->second = window;
+    auto [it, first] = baseline_window.try_emplace(at, &visit);
+    if (!first && visit.name < it->second->name) continue;
+    it->second = &visit;
     resolved->baselines[at] = &winner;
   }
   return resolved;

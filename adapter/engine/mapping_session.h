@@ -106,7 +106,7 @@ class MappingSession : public fhir::ResourceSink {
   // depend on it alone) and only its compact bytes are kept (record_codec.h), sorted by
   // Observation id; selection, grading and version resolution wait for finish().
   struct Winner;
-  // Selection is per subject, analyte and visit window; the window by its index in visits_.
+  // Selection is per subject, analyte and visit window; the window by its index in the config.
   // Hashed: a map ordered by (subject, analyte, visit name) cost a dozen tuple and string
   // compares per record, on the one thread that resolving waits for.
   struct WinnerKey {
@@ -173,13 +173,14 @@ class MappingSession : public fhir::ResourceSink {
   std::shared_ptr<RunBlockPool> blocks_;
   std::unique_ptr<SortedRuns> by_id_;  // one entry per kept version, by Observation id
   std::unordered_map<std::string, std::vector<DeleteKey>> deletes_;
-  std::vector<std::size_t> subject_rank_, analyte_rank_;         // output order of subject_id and analyte code
-  std::size_t rank_width_ = 4;                                   // bytes of each rank in an output key
-  std::vector<const core::VisitWindow*> visits_;                 // config_'s visit windows, in order
-  std::map<std::string, std::size_t, std::less<>> visit_index_;  // a name's window in visits_ (the last of that name)
-  std::unique_ptr<PrepareScratch> scratch_;                      // onResource's, reused
-  std::unique_ptr<Prepared> current_;                            // onResource's, reused
-  std::string entry_;                                            // the version being encoded, reused
+  std::vector<std::size_t> subject_rank_, analyte_rank_;  // output order of subject_id and analyte code
+  std::size_t rank_width_ = 4;                            // bytes of each rank in an output key
+  // A visit name's window in config_->visits.windows() (the last of that name).
+  std::map<std::string, std::size_t, std::less<>> visit_index_;
+  const core::VisitWindow& window(std::size_t index) const { return config_->visits.windows()[index]; }
+  std::unique_ptr<PrepareScratch> scratch_;  // onResource's, reused
+  std::unique_ptr<Prepared> current_;        // onResource's, reused
+  std::string entry_;                        // the version being encoded, reused
 };
 
 }  // namespace fa::engine
